@@ -1,0 +1,123 @@
+package dev.tokenstore.memory;
+
+import dev.tokenstore.ErrorCode;
+import dev.tokenstore.OAuthToken;
+import dev.tokenstore.TokenStore;
+import dev.tokenstore.TokenStoreException;
+import dev.tokenstore.internal.TokenTable;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * A {@link TokenStore} in memory, indexed for every lookup (the seed's in-memory and list stores). Opened by
+ * {@code TokenStores.open("memory:")} or {@link #create()}; tokens are gone when it is closed.
+ *
+ * <p>Thread-safe: reads share a lock, writes take it alone; every operation is atomic.
+ */
+public final class MemoryTokenStore implements TokenStore {
+  private final TokenTable table = new TokenTable();
+  private final ReadWriteLock lock = new ReentrantReadWriteLock();
+  private volatile boolean closed;
+
+  private MemoryTokenStore() {}
+
+  /** A new, empty store. */
+  public static MemoryTokenStore create() {
+    return new MemoryTokenStore();
+  }
+
+  @Override
+  public Optional<OAuthToken> findToken(OAuthToken query) {
+    Objects.requireNonNull(query, "query");
+    lock.readLock().lock();
+    try {
+      checkOpen();
+      return table.findOne(query);
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  @Override
+  public OAuthToken saveToken(OAuthToken token) {
+    Objects.requireNonNull(token, "token");
+    lock.writeLock().lock();
+    try {
+      checkOpen();
+      return table.save(token);
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  @Override
+  public boolean deleteToken(String id) {
+    Objects.requireNonNull(id, "id");
+    lock.writeLock().lock();
+    try {
+      checkOpen();
+      return table.remove(id);
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  @Override
+  public List<OAuthToken> getTokens() {
+    lock.readLock().lock();
+    try {
+      checkOpen();
+      return table.all();
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  @Override
+  public void deleteTokens() {
+    lock.writeLock().lock();
+    try {
+      checkOpen();
+      table.clear();
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  @Override
+  public Optional<OAuthToken> findTokenById(String id) {
+    Objects.requireNonNull(id, "id");
+    lock.readLock().lock();
+    try {
+      checkOpen();
+      return table.get(id);
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  @Override
+  public void close() {
+    lock.writeLock().lock();
+    try {
+      closed = true;
+      table.clear();
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "MemoryTokenStore{closed=" + closed + "}";
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new TokenStoreException(ErrorCode.STORE_CLOSED, "This memory store is closed; open a new one.");
+    }
+  }
+}

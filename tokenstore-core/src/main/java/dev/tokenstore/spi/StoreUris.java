@@ -1,0 +1,63 @@
+package dev.tokenstore.spi;
+
+import dev.tokenstore.ErrorCode;
+import dev.tokenstore.TokenStoreException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/** Helpers for store URIs: masking credentials for messages, and reading query parameters. Thread-safe. */
+public final class StoreUris {
+  private static final Pattern USERINFO_PASSWORD = Pattern.compile("(//[^/:@?#]*:)[^@/?#]*@");
+  private static final Pattern SECRET_PARAM = Pattern.compile(
+      "(?i)([?&;](?:password|passwd|pwd|secret|token|key|sslpassword|auth)[^=&;]*=)[^&;#]*");
+
+  private StoreUris() {}
+
+  /** The URI with any password (user info or query parameter) replaced by {@code ***}, safe for messages. */
+  public static String mask(String uri) {
+    String s = USERINFO_PASSWORD.matcher(uri).replaceAll("$1***@");
+    return SECRET_PARAM.matcher(s).replaceAll("$1***");
+  }
+
+  /** The text before the first {@code ?}, and the decoded query parameters after it (last value wins). */
+  public static Map<String, String> queryParameters(String uri) {
+    Map<String, String> out = new LinkedHashMap<>();
+    int q = uri.indexOf('?');
+    if (q < 0) {
+      return out;
+    }
+    for (String pair : uri.substring(q + 1).split("&")) {
+      if (pair.isEmpty()) {
+        continue;
+      }
+      int eq = pair.indexOf('=');
+      String k = eq < 0 ? pair : pair.substring(0, eq);
+      String v = eq < 0 ? "" : pair.substring(eq + 1);
+      out.put(decode(k, uri).toLowerCase(Locale.ROOT), decode(v, uri));
+    }
+    return out;
+  }
+
+  /** The URI without its query part. */
+  public static String withoutQuery(String uri) {
+    int q = uri.indexOf('?');
+    return q < 0 ? uri : uri.substring(0, q);
+  }
+
+  /** A {@link ErrorCode#INVALID_STORE_URI} error for {@code uri} (masked) with {@code problem}. */
+  public static TokenStoreException invalid(String uri, String problem) {
+    return new TokenStoreException(ErrorCode.INVALID_STORE_URI, "Store URI '" + mask(uri) + "': " + problem);
+  }
+
+  private static String decode(String s, String uri) {
+    try {
+      return URLDecoder.decode(s, StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      throw invalid(uri, "malformed percent-encoding in the query part");
+    }
+  }
+}

@@ -1,0 +1,214 @@
+package dev.tokenstore.spi;
+
+import dev.tokenstore.ErrorCode;
+import dev.tokenstore.OAuthToken;
+import dev.tokenstore.TokenStoreException;
+import java.math.BigInteger;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The rules every store applies around {@link TokenKey}: which single match a lookup returns, how a save
+ * merges into a stored record, what a new record needs, which records would be duplicates, and how ids are
+ * ordered and made. Stateless and thread-safe.
+ */
+public final class TokenRules {
+
+  /**
+   * Ids in numeric order where both are numbers (Zoho's ids), numbers before other ids, others by text.
+   */
+  public static final Comparator<String> ID_ORDER = TokenRules::compareIds;
+
+  /** Tokens ordered by {@link #ID_ORDER}; tokens without an id last. */
+  public static final Comparator<OAuthToken> BY_ID =
+      Comparator.comparing(OAuthToken::id, Comparator.nullsLast(ID_ORDER));
+
+  private TokenRules() {}
+
+  /**
+   * The one record among {@code matches} (the stored records {@code key} matches), or empty.
+   *
+   * @throws TokenStoreException {@link ErrorCode#AMBIGUOUS_MATCH} when there are several
+   */
+  public static Optional<OAuthToken> single(TokenKey key, Collection<OAuthToken> matches) {
+    if (matches.isEmpty()) {
+      return Optional.empty();
+    }
+    if (matches.size() == 1) {
+      return Optional.of(matches.iterator().next());
+    }
+    String ids = matches.stream()
+        .map(OAuthToken::id)
+        .filter(Objects::nonNull)
+        .sorted(ID_ORDER)
+        .limit(10)
+        .collect(Collectors.joining(", "));
+    throw new TokenStoreException(
+        ErrorCode.AMBIGUOUS_MATCH,
+        "The query " + key + " matches " + matches.size() + " stored tokens (ids " + ids + "). "
+            + "Add the client id or API domain to the query, or look the token up by id.");
+  }
+
+  /**
+   * The record a save writes: {@code update}'s non-null fields over {@code stored}'s. The stored id is kept.
+   */
+  public static OAuthToken merge(OAuthToken stored, OAuthToken update) {
+    OAuthToken.Builder b = stored.toBuilder();
+    if (update.userName() != null) {
+      b.userName(update.userName());
+    }
+    if (update.clientId() != null) {
+      b.clientId(update.clientId());
+    }
+    if (update.clientSecret() != null) {
+      b.clientSecret(update.clientSecret());
+    }
+    if (update.refreshToken() != null) {
+      b.refreshToken(update.refreshToken());
+    }
+    if (update.accessToken() != null) {
+      b.accessToken(update.accessToken());
+    }
+    if (update.grantToken() != null) {
+      b.grantToken(update.grantToken());
+    }
+    if (update.expiresAt() != null) {
+      b.expiresAt(update.expiresAt());
+    }
+    if (update.redirectUrl() != null) {
+      b.redirectUrl(update.redirectUrl());
+    }
+    if (update.apiDomain() != null) {
+      b.apiDomain(update.apiDomain());
+    }
+    return b.build();
+  }
+
+  /**
+   * What a save writes, given the stored record the token means (if any): the merge, or the token itself as
+   * a new record after checking it has something to store. The result has no id when it is a new record
+   * without one; the store assigns it.
+   */
+  public static OAuthToken planSave(@Nullable OAuthToken stored, OAuthToken token) {
+    if (stored != null) {
+      return merge(stored, token);
+    }
+    requireStorable(token);
+    return token;
+  }
+
+  /**
+   * Checks that {@code token} may become a new record.
+   *
+   * @throws TokenStoreException {@link ErrorCode#INVALID_ARGUMENT} if it has no refresh, grant or access token
+   */
+  public static void requireStorable(OAuthToken token) {
+    if (token.refreshToken() == null && token.grantToken() == null && token.accessToken() == null) {
+      throw new TokenStoreException(
+          ErrorCode.INVALID_ARGUMENT,
+          "A new token record needs a refresh token, a grant token or an access token; " + describe(token)
+              + " has none. Set one of them, or save with the id or user name of an existing record.");
+    }
+  }
+
+  /**
+   * The identity two records may not share: user name, client id and API domain (nulls compared as values),
+   * or null for a record without a user name (such records are told apart by their tokens).
+   */
+  public static @Nullable UniqueKey uniqueKey(OAuthToken token) {
+    return token.userName() == null ? null : new UniqueKey(token.userName(), token.clientId(), token.apiDomain());
+  }
+
+  /**
+   * Fails when {@code written} would duplicate {@code other}, a different stored record with the same
+   * {@link #uniqueKey}.
+   */
+  public static TokenStoreException duplicate(OAuthToken written, OAuthToken other) {
+    return new TokenStoreException(
+        ErrorCode.DUPLICATE_TOKEN,
+        "Token " + (written.id() == null ? "(new)" : "id " + written.id()) + " would have the same user name, "
+            + "client id and API domain as stored token id " + other.id() + " (user " + written.userName()
+            + ", client " + written.clientId() + ", api domain " + written.apiDomain() + "). "
+            + "Save by user name to update that record, or delete one of the two.");
+  }
+
+  /** One past the largest numeric id among {@code ids} (non-numeric ids are ignored), at least 1. */
+  public static String nextId(Iterable<@Nullable String> ids) {
+    BigInteger max = BigInteger.ZERO;
+    for (String id : ids) {
+      if (id != null && isNumeric(id)) {
+        BigInteger v = new BigInteger(id);
+        if (v.compareTo(max) > 0) {
+          max = v;
+        }
+      }
+    }
+    return max.add(BigInteger.ONE).toString();
+  }
+
+  /** Whether {@code id} is a plain non-negative decimal number, the form Zoho's SDKs parse. */
+  public static boolean isNumeric(String id) {
+    if (id.isEmpty() || id.length() > 30) {
+      return false;
+    }
+    for (int i = 0; i < id.length(); i++) {
+      char c = id.charAt(i);
+      if (c < '0' || c > '9') {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** A description of the token for messages: its id and user, never a secret. */
+  public static String describe(OAuthToken token) {
+    StringBuilder sb = new StringBuilder("the token");
+    if (token.id() != null) {
+      sb.append(" id ").append(token.id());
+    }
+    if (token.userName() != null) {
+      sb.append(" of user ").append(dev.tokenstore.internal.Redaction.shorten(token.userName()));
+    }
+    return sb.toString();
+  }
+
+  private static int compareIds(String a, String b) {
+    boolean na = isNumeric(a);
+    boolean nb = isNumeric(b);
+    if (na && nb) {
+      String sa = stripZeros(a);
+      String sb = stripZeros(b);
+      int c = Integer.compare(sa.length(), sb.length());
+      return c != 0 ? c : sa.compareTo(sb);
+    }
+    if (na != nb) {
+      return na ? -1 : 1;
+    }
+    return a.compareTo(b);
+  }
+
+  private static String stripZeros(String s) {
+    int i = 0;
+    while (i < s.length() - 1 && s.charAt(i) == '0') {
+      i++;
+    }
+    return s.substring(i);
+  }
+
+  /** User name, client id and API domain: no two records share all three. */
+  public record UniqueKey(String userName, @Nullable String clientId, @Nullable String apiDomain) {
+    public UniqueKey {
+      Objects.requireNonNull(userName, "userName");
+    }
+  }
+
+  /** For stores that keep all candidates in a list: the records among {@code all} that {@code key} matches. */
+  public static List<OAuthToken> filter(TokenKey key, Collection<OAuthToken> all) {
+    return all.stream().filter(key::matches).collect(Collectors.toList());
+  }
+}
