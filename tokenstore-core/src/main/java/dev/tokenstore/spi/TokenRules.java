@@ -184,7 +184,9 @@ public final class TokenRules {
       String sa = stripZeros(a);
       String sb = stripZeros(b);
       int c = Integer.compare(sa.length(), sb.length());
-      return c != 0 ? c : sa.compareTo(sb);
+      c = c != 0 ? c : sa.compareTo(sb);
+      return c != 0 ? c : a.compareTo(b); // "010" and "10": same number, still distinct ids
+
     }
     if (na != nb) {
       return na ? -1 : 1;

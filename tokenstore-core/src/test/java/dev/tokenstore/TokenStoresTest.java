@@ -1,0 +1,42 @@
+package dev.tokenstore;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.tokenstore.memory.MemoryTokenStore;
+import org.junit.jupiter.api.Test;
+
+class TokenStoresTest {
+  @Test
+  void opensMemoryStores() {
+    try (TokenStore a = TokenStores.open("memory:"); TokenStore b = TokenStores.open(" MEMORY: ")) {
+      assertThat(a).isInstanceOf(MemoryTokenStore.class);
+      a.saveToken(OAuthToken.builder().refreshToken("r").build());
+      assertThat(b.getTokens()).as("each memory: is its own store").isEmpty();
+    }
+  }
+
+  @Test
+  void unknownSchemeSaysWhatIsKnownAndMasksThePassword() {
+    assertThatThrownBy(() -> TokenStores.open("oracle://scott:tiger@db/x"))
+        .isInstanceOf(TokenStoreException.class)
+        .hasMessageContaining("memory")
+        .hasMessageContaining("oracle://scott:***@db/x")
+        .hasMessageNotContaining("tiger")
+        .satisfies(e -> assertThat(((TokenStoreException) e).code()).isEqualTo(ErrorCode.INVALID_STORE_URI));
+  }
+
+  @Test
+  void emptyUriIsAClearError() {
+    assertThatThrownBy(() -> TokenStores.open(" "))
+        .isInstanceOf(TokenStoreException.class)
+        .hasMessageContaining("empty");
+  }
+
+  @Test
+  void memoryTakesNoPath() {
+    assertThatThrownBy(() -> TokenStores.open("memory:foo"))
+        .isInstanceOf(TokenStoreException.class)
+        .hasMessageContaining("memory:");
+  }
+}
