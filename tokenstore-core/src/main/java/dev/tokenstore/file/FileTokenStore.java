@@ -5,7 +5,9 @@ import dev.tokenstore.OAuthToken;
 import dev.tokenstore.TokenStore;
 import dev.tokenstore.TokenStoreException;
 import dev.tokenstore.internal.TokenTable;
+import dev.tokenstore.spi.TokenRules;
 import java.io.IOException;
+import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
@@ -19,6 +21,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -61,7 +64,8 @@ import org.jspecify.annotations.Nullable;
  *       never deleted; do not delete it while stores are open). Under the lock the store rereads the file if it
  *       changed, applies the change, writes, and remembers the new file state. Several threads, stores and
  *       processes can share one file without losing updates; new ids ({@code max + 1} over the freshly read
- *       file) are unique across all of them.
+ *       file and the highest id ever given out, which the lock file records) are unique across all of them,
+ *       and the id of a deleted record is not given out again while the lock file is kept.
  *   <li>The parsed file is kept in memory, indexed. Each operation first compares the file's state (device
  *       and inode, size, modification time and change time: one {@code stat}) with the state it parsed, and
  *       rereads only when they differ. A lookup in an unchanged file is a hash lookup, it reads no file.
@@ -167,28 +171,38 @@ public final class FileTokenStore implements TokenStore {
                 + "Use a realistic expiry time.");
       }
     }
-    return write(false, t -> {
+    return write(false, (t, held) -> {
       OAuthToken before = t.findOne(token).orElse(null);
-      OAuthToken saved = t.save(token);
-      return new Change<>(saved, !saved.equals(before));
+      OAuthToken toSave = token;
+      BigInteger newId = null;
+      if (before == null && token.id() == null && held != null) {
+        // A new record: one past the highest id in the file and ever given out (kept in the lock file), so
+        // the id of a deleted record is not given to another one.
+        List<@Nullable String> ids = new ArrayList<>(t.size());
+        t.all().forEach(r -> ids.add(r.id()));
+        newId = new BigInteger(TokenRules.nextId(ids)).max(highWater(held).add(BigInteger.ONE));
+        toSave = token.toBuilder().id(newId.toString()).build();
+      }
+      OAuthToken saved = t.save(toSave);
+      return new Change<>(saved, !saved.equals(before), newId);
     });
   }
 
   @Override
   public boolean deleteToken(String id) {
     Objects.requireNonNull(id, "id");
-    return write(true, t -> {
+    return write(true, (t, held) -> {
       boolean removed = t.remove(id);
-      return new Change<>(removed, removed);
+      return new Change<>(removed, removed, null);
     });
   }
 
   @Override
   public void deleteTokens() {
-    write(true, t -> {
+    write(true, (t, held) -> {
       boolean any = t.size() > 0;
       t.clear();
-      return new Change<>(Boolean.TRUE, any);
+      return new Change<>(Boolean.TRUE, any, null);
     });
   }
 
@@ -244,10 +258,19 @@ public final class FileTokenStore implements TokenStore {
     }
   }
 
-  /** A write's result and whether it changed the table (else the file is not rewritten). */
-  private record Change<T>(T result, boolean changed) {}
+  /**
+   * A write's result, whether it changed the table (else the file is not rewritten), and the new id it gave
+   * out, if any.
+   */
+  private record Change<T>(T result, boolean changed, @Nullable BigInteger newId) {}
 
-  private <T> T write(boolean deleteOnly, Function<TokenTable, Change<T>> op) {
+  /** A change to the table, made under the exclusive lock ({@code held} is null when no lock was needed). */
+  @FunctionalInterface
+  private interface WriteOp<T> {
+    Change<T> apply(TokenTable table, PathLock.@Nullable Held held);
+  }
+
+  private <T> T write(boolean deleteOnly, WriteOp<T> op) {
     lock.writeLock().lock();
     try {
       checkOpen();
@@ -255,12 +278,13 @@ public final class FileTokenStore implements TokenStore {
       if (deleteOnly && !Files.isDirectory(dir)) {
         // Nothing to delete, and no reason to create a folder and lock file.
         refresh();
-        return op.apply(table).result();
+        return op.apply(table, null).result();
       }
       ensureFolder(dir);
-      try (PathLock.Held held = lockFile()) {
+      PathLock.Held held = lockFile();
+      try {
         refresh();
-        Change<T> change = op.apply(table);
+        Change<T> change = op.apply(table, held);
         if (change.changed()) {
           try {
             writeFile(dir);
@@ -269,10 +293,31 @@ public final class FileTokenStore implements TokenStore {
             throw e;
           }
         }
+        BigInteger newId = change.newId();
+        if (newId != null) {
+          try {
+            held.highWater(newId);
+          } catch (IOException e) {
+            // The token is saved; only the memory of its id is lost, so a later save might reuse a deleted id.
+            LOG.log(System.Logger.Level.WARNING, "Could not record the highest id in {0}: {1}",
+                pathLock.lockFile(), e.toString());
+          }
+        }
         return change.result();
+      } finally {
+        held.close();
       }
     } finally {
       lock.writeLock().unlock();
+    }
+  }
+
+  private BigInteger highWater(PathLock.Held held) {
+    try {
+      return held.highWater();
+    } catch (IOException e) {
+      throw unavailable("cannot read the lock file " + pathLock.lockFile(), e,
+          "Check that this user may read and write it.");
     }
   }
 

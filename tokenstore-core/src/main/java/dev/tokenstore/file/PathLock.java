@@ -127,6 +127,37 @@ final class PathLock {
       this.osLock = osLock;
     }
 
+    /**
+     * The highest id ever given out for this file, as kept in the lock file (zero if none or unreadable). It
+     * keeps ids of deleted records from being given out again, across processes and reopenings.
+     */
+    java.math.BigInteger highWater() throws IOException {
+      FileChannel ch = Objects.requireNonNull(channel);
+      java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(64);
+      long pos = 0;
+      int n;
+      while (buf.hasRemaining() && (n = ch.read(buf, pos)) > 0) {
+        pos += n;
+      }
+      String text = new String(buf.array(), 0, buf.position(), java.nio.charset.StandardCharsets.US_ASCII).strip();
+      if (text.isEmpty() || text.length() > 30 || !text.chars().allMatch(c -> c >= '0' && c <= '9')) {
+        return java.math.BigInteger.ZERO;
+      }
+      return new java.math.BigInteger(text);
+    }
+
+    /** Records {@code id} as the highest id given out (not fsynced: after a crash the file's ids still count). */
+    void highWater(java.math.BigInteger id) throws IOException {
+      FileChannel ch = Objects.requireNonNull(channel);
+      java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(
+          (id + "\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      ch.truncate(0);
+      long pos = 0;
+      while (buf.hasRemaining()) {
+        pos += ch.write(buf, pos);
+      }
+    }
+
     @Override
     public void close() {
       try {

@@ -92,6 +92,21 @@ class FileTokenStoreTest {
   }
 
   @Test
+  void theIdOfADeletedRecordIsNotGivenOutAgain() {
+    Path file = dir.resolve("sdk_tokens.txt");
+    try (FileTokenStore store = FileTokenStore.open(file)) {
+      store.saveToken(user("a@example.com"));
+      OAuthToken b = store.saveToken(user("b@example.com"));
+      assertThat(store.deleteToken(b.id())).isTrue();
+    }
+    try (FileTokenStore reopened = FileTokenStore.open(file); FileTokenStore other = FileTokenStore.open(file)) {
+      assertThat(reopened.saveToken(user("c@example.com")).id()).isEqualTo("3");
+      other.deleteTokens();
+      assertThat(other.saveToken(user("d@example.com")).id()).isEqualTo("4");
+    }
+  }
+
+  @Test
   void reopenAfterCloseSeesEverythingAndClosedStoreFails() {
     Path file = dir.resolve("sdk_tokens.txt");
     FileTokenStore store = FileTokenStore.open(file);

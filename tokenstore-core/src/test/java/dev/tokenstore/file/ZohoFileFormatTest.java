@@ -132,6 +132,16 @@ class ZohoFileFormatTest {
   }
 
   @Test
+  void aByteOrderMarkIsAcceptedAndKept() throws IOException {
+    Path file = write("bom.txt", "\uFEFF" + PYTHON_FIXTURE);
+    try (FileTokenStore store = FileTokenStore.open(file)) {
+      assertThat(store.getTokens()).hasSize(2);
+      store.deleteToken("2");
+    }
+    assertThat(read(file)).isEqualTo("\uFEFF" + PYTHON_FIXTURE.substring(0, PYTHON_FIXTURE.indexOf("2,dave")));
+  }
+
+  @Test
   void newFileGetsTheJavaForm() {
     Path file = dir.resolve("new.txt");
     try (FileTokenStore store = FileTokenStore.open(file)) {
