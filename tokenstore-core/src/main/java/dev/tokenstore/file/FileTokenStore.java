@@ -1,0 +1,491 @@
+package dev.tokenstore.file;
+
+import dev.tokenstore.ErrorCode;
+import dev.tokenstore.OAuthToken;
+import dev.tokenstore.TokenStore;
+import dev.tokenstore.TokenStoreException;
+import dev.tokenstore.internal.TokenTable;
+import dev.tokenstore.spi.TokenRules;
+import java.io.IOException;
+import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A {@link TokenStore} in a CSV file in the format of Zoho's file store ({@code sdk_tokens.txt}), opened by
+ * {@code TokenStores.open("file:PATH")} or {@link #open(Path)}.
+ *
+ * <h2>Format</h2>
+ * A header line with the ten columns {@code id,user_name,client_id,client_secret,refresh_token,access_token,
+ * grant_token,expiry_time,redirect_url,api_domain}, then one line per token; comma separated, UTF-8; a field is
+ * quoted only when it holds a quote, comma, CR or LF (quotes doubled); an empty field is {@code null};
+ * {@code expiry_time} is epoch milliseconds. Files written by Zoho's Java SDK ({@code \n}) and Python SDK
+ * ({@code \r\n}, ninth column named {@code redirect_uri}) and old nine-column files (no {@code api_domain}) open
+ * as they are, and Zoho's SDKs read what this store writes. A rewrite keeps the file's line separator, header
+ * names and byte order mark, and upgrades a nine-column file to ten columns as Zoho does. A file this store
+ * creates gets the Java SDK's form ({@code \n}, {@code redirect_url}). Rows with one field or fewer (blank
+ * lines) are skipped, as Zoho's SDKs do, and are not written back.
+ *
+ * <h2>Malformed files</h2>
+ * A file that is not in this format (an unterminated quote, a wrong header, a row with the wrong number of
+ * fields, a row without id, a repeated id, an {@code expiry_time} that is not a whole number, invalid UTF-8)
+ * fails every operation with {@link ErrorCode#CORRUPT_STORE}, naming the file and line (never a value). Such a
+ * file is never written: nothing in it is lost. Fix or move it and retry.
+ *
+ * <h2>Files and safety</h2>
+ * <ul>
+ *   <li>A missing file is an empty store; {@link #open} does not create it. The first write creates it (and
+ *       its folder, 0700, if missing) with the header. Deleting from a missing file creates nothing.
+ *   <li>Every write replaces the whole file atomically: a temp file {@code .<name>.<random>.tmp} in the same
+ *       folder (0600) is written and fsynced, renamed over the file ({@code ATOMIC_MOVE}), and the folder is
+ *       fsynced. A crash leaves the old or the new file, never a mix. The file is therefore always 0600 after a
+ *       write, whatever its permissions were before (a token file should never be readable by others).
+ *   <li>Each write (read-modify-write) holds an exclusive lock: a lock shared by every store of this JVM on the
+ *       same file, then an OS lock ({@link FileChannel#lock()}) on the sidecar file {@code <name>.lock} (0600,
+ *       never deleted; do not delete it while stores are open). Under the lock the store rereads the file if it
+ *       changed, applies the change, writes, and remembers the new file state. Several threads, stores and
+ *       processes can share one file without losing updates; new ids ({@code max + 1} over the freshly read
+ *       file and the highest id ever given out, which the lock file records) are unique across all of them,
+ *       and the id of a deleted record is not given out again while the lock file is kept.
+ *   <li>The parsed file is kept in memory, indexed. Each operation first compares the file's state (device
+ *       and inode, size, modification time and change time: one {@code stat}) with the state it parsed, and
+ *       rereads only when they differ. A lookup in an unchanged file is a hash lookup, it reads no file.
+ *       Readers take no OS lock: this store's writes are atomic renames, so a reader sees the old or the new
+ *       file. A file edited in place by another program (Zoho's SDKs do) is read again until two {@code stat}s
+ *       around the read agree.
+ *   <li>Symbolic links in the path are resolved when the store is opened; the link's target is rewritten.
+ * </ul>
+ * Change detection relies on the file system's timestamps and inode numbers: on a file system with coarse
+ * (one second or worse) timestamps that also reuses inode numbers at once, a rewrite by another process of
+ * exactly the same size within the same second could go unnoticed by a reader until the next change.
+ *
+ * <p>Thread-safe: lookups on an unchanged file run in parallel; writes are serialised. {@link #close()} is
+ * idempotent; later operations fail with {@link ErrorCode#STORE_CLOSED}. Every I/O failure is a
+ * {@link ErrorCode#STORE_UNAVAILABLE} naming the file and what to check.
+ */
+public final class FileTokenStore implements TokenStore {
+  private static final System.Logger LOG = System.getLogger(FileTokenStore.class.getName());
+  private static final int READ_ATTEMPTS = 10;
+
+  private final Path path; // the real path of the token file
+  private final PathLock pathLock;
+  private final boolean posix;
+  private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+  private final AtomicLong loads = new AtomicLong();
+
+  // Guarded by lock: the parsed file, its layout, and the state of the file it was parsed from.
+  // state == null means unknown (e.g. after a failed write): the next operation rereads the file.
+  private TokenTable table = new TokenTable();
+  private ZohoCsv.Layout layout = ZohoCsv.Layout.NEW_FILE;
+  private @Nullable FileState state;
+  private volatile boolean closed;
+
+  private FileTokenStore(Path path) {
+    this.path = path;
+    this.posix = path.getFileSystem().supportedFileAttributeViews().contains("posix");
+    this.pathLock = PathLock.acquire(path);
+  }
+
+  /**
+   * Opens the token file {@code file} (relative paths against the working directory) and reads it if it
+   * exists. A missing file is an empty store, created on the first save.
+   *
+   * @throws TokenStoreException {@link ErrorCode#CORRUPT_STORE} for a malformed file,
+   *     {@link ErrorCode#STORE_UNAVAILABLE} if it cannot be read or is a folder
+   */
+  public static FileTokenStore open(Path file) {
+    Objects.requireNonNull(file, "file");
+    Path real = realPath(file);
+    if (Files.isDirectory(real)) {
+      throw new TokenStoreException(
+          ErrorCode.STORE_UNAVAILABLE,
+          "The token file " + real + " is a folder. Name a file, e.g. " + real.resolve("sdk_tokens.txt") + ".");
+    }
+    FileTokenStore store = new FileTokenStore(real);
+    try {
+      store.lock.writeLock().lock();
+      try {
+        store.refresh();
+      } finally {
+        store.lock.writeLock().unlock();
+      }
+      return store;
+    } catch (RuntimeException | Error e) {
+      store.close();
+      throw e;
+    }
+  }
+
+  /** The token file (absolute, with symbolic links resolved at open). */
+  public Path path() {
+    return path;
+  }
+
+  @Override
+  public Optional<OAuthToken> findToken(OAuthToken query) {
+    Objects.requireNonNull(query, "query");
+    return read(t -> t.findOne(query));
+  }
+
+  @Override
+  public Optional<OAuthToken> findTokenById(String id) {
+    Objects.requireNonNull(id, "id");
+    return read(t -> t.get(id));
+  }
+
+  @Override
+  public List<OAuthToken> getTokens() {
+    return read(TokenTable::all);
+  }
+
+  @Override
+  public OAuthToken saveToken(OAuthToken token) {
+    Objects.requireNonNull(token, "token");
+    Instant expiry = token.expiresAt();
+    if (expiry != null) {
+      try {
+        expiry.toEpochMilli();
+      } catch (ArithmeticException e) {
+        throw new TokenStoreException(
+            ErrorCode.INVALID_ARGUMENT,
+            "The expiry time of the token is too far from 1970 to store as epoch milliseconds. "
+                + "Use a realistic expiry time.");
+      }
+    }
+    return write(false, (t, held) -> {
+      OAuthToken before = t.findOne(token).orElse(null);
+      OAuthToken toSave = token;
+      BigInteger newId = null;
+      if (before == null && token.id() == null && held != null) {
+        // A new record: one past the highest id in the file and ever given out (kept in the lock file), so
+        // the id of a deleted record is not given to another one.
+        List<@Nullable String> ids = new ArrayList<>(t.size());
+        t.all().forEach(r -> ids.add(r.id()));
+        newId = new BigInteger(TokenRules.nextId(ids)).max(highWater(held).add(BigInteger.ONE));
+        toSave = token.toBuilder().id(newId.toString()).build();
+      }
+      OAuthToken saved = t.save(toSave);
+      return new Change<>(saved, !saved.equals(before), newId);
+    });
+  }
+
+  @Override
+  public boolean deleteToken(String id) {
+    Objects.requireNonNull(id, "id");
+    return write(true, (t, held) -> {
+      boolean removed = t.remove(id);
+      return new Change<>(removed, removed, null);
+    });
+  }
+
+  @Override
+  public void deleteTokens() {
+    write(true, (t, held) -> {
+      boolean any = t.size() > 0;
+      t.clear();
+      return new Change<>(Boolean.TRUE, any, null);
+    });
+  }
+
+  /** Idempotent. Releases the lock file when no other store of this JVM uses it. */
+  @Override
+  public void close() {
+    lock.writeLock().lock();
+    try {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      table = new TokenTable();
+      state = null;
+      pathLock.release();
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  /** Shows the path and whether the store is closed; never a token. */
+  @Override
+  public String toString() {
+    return "FileTokenStore{path=" + path + ", closed=" + closed + "}";
+  }
+
+  /** How many times this store has parsed the file (for tests of the change detection). */
+  long loadCount() {
+    return loads.get();
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+
+  private <T> T read(Function<TokenTable, T> op) {
+    checkOpen();
+    FileState now = stat();
+    lock.readLock().lock();
+    try {
+      checkOpen();
+      if (now.equals(state)) {
+        return op.apply(table);
+      }
+    } finally {
+      lock.readLock().unlock();
+    }
+    lock.writeLock().lock();
+    try {
+      checkOpen();
+      refresh();
+      return op.apply(table);
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  /**
+   * A write's result, whether it changed the table (else the file is not rewritten), and the new id it gave
+   * out, if any.
+   */
+  private record Change<T>(T result, boolean changed, @Nullable BigInteger newId) {}
+
+  /** A change to the table, made under the exclusive lock ({@code held} is null when no lock was needed). */
+  @FunctionalInterface
+  private interface WriteOp<T> {
+    Change<T> apply(TokenTable table, PathLock.@Nullable Held held);
+  }
+
+  private <T> T write(boolean deleteOnly, WriteOp<T> op) {
+    lock.writeLock().lock();
+    try {
+      checkOpen();
+      Path dir = folder();
+      if (deleteOnly && !Files.isDirectory(dir)) {
+        // Nothing to delete, and no reason to create a folder and lock file.
+        refresh();
+        return op.apply(table, null).result();
+      }
+      ensureFolder(dir);
+      PathLock.Held held = lockFile();
+      try {
+        refresh();
+        Change<T> change = op.apply(table, held);
+        if (change.changed()) {
+          try {
+            writeFile(dir);
+          } catch (RuntimeException | Error e) {
+            state = null; // the table holds an unwritten change: reread the file next time
+            throw e;
+          }
+        }
+        BigInteger newId = change.newId();
+        if (newId != null) {
+          try {
+            held.highWater(newId);
+          } catch (IOException e) {
+            // The token is saved; only the memory of its id is lost, so a later save might reuse a deleted id.
+            LOG.log(System.Logger.Level.WARNING, "Could not record the highest id in {0}: {1}",
+                pathLock.lockFile(), e.toString());
+          }
+        }
+        return change.result();
+      } finally {
+        held.close();
+      }
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  private BigInteger highWater(PathLock.Held held) {
+    try {
+      return held.highWater();
+    } catch (IOException e) {
+      throw unavailable("cannot read the lock file " + pathLock.lockFile(), e,
+          "Check that this user may read and write it.");
+    }
+  }
+
+  private PathLock.Held lockFile() {
+    try {
+      return pathLock.lockExclusive(fileAttributes());
+    } catch (IOException e) {
+      throw unavailable("cannot create or lock the lock file " + pathLock.lockFile(), e,
+          "Check that this user may create and write files in " + folder() + ".");
+    }
+  }
+
+  /** Rereads the file if its state differs from the parsed one. Caller holds the write lock. */
+  private void refresh() {
+    FileState now = stat();
+    if (now.equals(state)) {
+      return;
+    }
+    for (int attempt = 1; ; attempt++) {
+      if (now.equals(FileState.MISSING)) {
+        table = new TokenTable();
+        layout = ZohoCsv.Layout.NEW_FILE;
+        state = now;
+        return;
+      }
+      byte[] bytes;
+      try {
+        bytes = Files.readAllBytes(path);
+      } catch (NoSuchFileException e) {
+        bytes = null; // replaced or deleted while we read: look again
+      } catch (IOException e) {
+        throw unavailable("cannot read it", e, "Check that the file is readable by this user.");
+      }
+      FileState after = stat();
+      if (bytes != null && after.equals(now)) {
+        ZohoCsv.Parsed parsed = ZohoCsv.parse(bytes, path);
+        loads.incrementAndGet();
+        table = parsed.table();
+        layout = parsed.layout();
+        state = now;
+        return;
+      }
+      if (attempt >= READ_ATTEMPTS) {
+        throw new TokenStoreException(
+            ErrorCode.STORE_UNAVAILABLE,
+            "The token file " + path + " changed every time it was read (" + READ_ATTEMPTS + " attempts): "
+                + "another program keeps rewriting it without the lock file " + pathLock.lockFile()
+                + ". Retry, and stop programs that write it in place.");
+      }
+      now = after;
+    }
+  }
+
+  private void writeFile(Path dir) {
+    ZohoCsv.Layout out = layout.forWriting();
+    byte[] bytes = ZohoCsv.format(out, table.all());
+    if (out != layout) {
+      LOG.log(System.Logger.Level.INFO, "Upgrading the token file {0} from nine to ten columns (api_domain)", path);
+    }
+    Path tmp = null;
+    boolean moved = false;
+    try {
+      tmp = Files.createTempFile(dir, "." + path.getFileName() + ".", ".tmp", fileAttributes());
+      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+        ByteBuffer buf = ByteBuffer.wrap(bytes);
+        while (buf.hasRemaining()) {
+          ch.write(buf);
+        }
+        ch.force(true);
+      }
+      Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      moved = true;
+      syncFolder(dir);
+      layout = out;
+      state = stat();
+    } catch (IOException e) {
+      throw unavailable("cannot write it", e,
+          "Check that this user may create and rename files in " + dir + " and that the disk is not full. "
+              + "The file was not changed.");
+    } finally {
+      if (!moved && tmp != null) {
+        try {
+          Files.deleteIfExists(tmp);
+        } catch (IOException e) {
+          LOG.log(System.Logger.Level.WARNING, "Could not delete the temp file {0}: {1}", tmp, e.toString());
+        }
+      }
+    }
+  }
+
+  private void syncFolder(Path dir) {
+    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+      ch.force(true);
+    } catch (IOException e) {
+      // Some platforms cannot open or sync folders; the rename itself is done.
+      LOG.log(System.Logger.Level.DEBUG, "Could not fsync the folder {0}: {1}", dir, e.toString());
+    }
+  }
+
+  private void ensureFolder(Path dir) {
+    if (Files.isDirectory(dir)) {
+      return;
+    }
+    try {
+      if (posix) {
+        Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      } else {
+        Files.createDirectories(dir);
+      }
+    } catch (IOException e) {
+      throw unavailable("cannot create its folder " + dir, e,
+          "Create the folder, or check that this user may create it.");
+    }
+  }
+
+  private FileAttribute<?>[] fileAttributes() {
+    return posix
+        ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))}
+        : new FileAttribute<?>[0];
+  }
+
+  private Path folder() {
+    Path parent = path.getParent();
+    return parent != null ? parent : path.toAbsolutePath().getRoot();
+  }
+
+  private FileState stat() {
+    try {
+      return FileState.of(path);
+    } catch (IOException e) {
+      throw unavailable("cannot read its attributes", e, "Check that this user may access " + folder() + ".");
+    }
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new TokenStoreException(
+          ErrorCode.STORE_CLOSED, "The file store for " + path + " is closed; open a new one.");
+    }
+  }
+
+  private TokenStoreException unavailable(String what, IOException e, String advice) {
+    String reason = e instanceof AccessDeniedException
+        ? "permission denied"
+        : e instanceof FileSystemException fse && fse.getReason() != null ? fse.getReason() : e.toString();
+    return new TokenStoreException(
+        ErrorCode.STORE_UNAVAILABLE,
+        "The token file " + path + ": " + what + " (" + reason + "). " + advice,
+        e);
+  }
+
+  /** The absolute path with symbolic links resolved as far as the path exists. */
+  private static Path realPath(Path file) {
+    Path abs;
+    try {
+      abs = file.toAbsolutePath().normalize();
+    } catch (InvalidPathException | java.io.IOError e) {
+      throw new TokenStoreException(ErrorCode.INVALID_ARGUMENT, "The path '" + file + "' is not valid here.");
+    }
+    try {
+      return abs.toRealPath();
+    } catch (IOException e) {
+      // Missing file: resolve the deepest existing folder and append the rest.
+      Path parent = abs.getParent();
+      if (parent == null) {
+        return abs;
+      }
+      return realPath(parent).resolve(abs.getFileName());
+    }
+  }
+}
