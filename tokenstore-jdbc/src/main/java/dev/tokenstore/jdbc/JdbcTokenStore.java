@@ -575,7 +575,7 @@ public final class JdbcTokenStore implements TokenStore {
       boolean tableExists;
       try (PreparedStatement ps = c.prepareStatement("SELECT * FROM " + dialect.quote(table) + " WHERE 1 = 0");
           ResultSet rs = ps.executeQuery()) {
-        tableExists = true;
+        tableExists = rs.getMetaData().getColumnCount() >= 0;
       } catch (SQLException e2) {
         tableExists = false;
       }

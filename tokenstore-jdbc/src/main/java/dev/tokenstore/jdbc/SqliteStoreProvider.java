@@ -6,7 +6,6 @@ import dev.tokenstore.TokenStoreException;
 import dev.tokenstore.spi.StoreUris;
 import dev.tokenstore.spi.TokenStoreProvider;
 import java.net.URI;
-import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -79,7 +78,7 @@ public final class SqliteStoreProvider implements TokenStoreProvider {
         return Path.of(rest.substring(5));
       }
       return Path.of(rest);
-    } catch (InvalidPathException | IllegalArgumentException e) {
+    } catch (IllegalArgumentException e) { // InvalidPathException too
       throw StoreUris.invalid(uri, "the database path is not valid on this system: " + e.getMessage());
     }
   }
