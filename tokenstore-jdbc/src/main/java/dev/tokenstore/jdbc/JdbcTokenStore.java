@@ -149,7 +149,11 @@ public final class JdbcTokenStore implements TokenStore {
             p = p.toBuilder().id(newId(c)).build();
           }
           planned[0] = p;
-          checkUnique(c, p);
+          if (stored == null || !Objects.equals(TokenRules.uniqueKey(stored), TokenRules.uniqueKey(p))) {
+            // Only a write that gives a record a new identity can create a duplicate. (A legacy Zoho table may
+            // already hold duplicates; updating one of them in place must keep working.)
+            checkUnique(c, p);
+          }
           write(c, p);
           dialect.commit(c);
           done = true;
@@ -167,8 +171,9 @@ public final class JdbcTokenStore implements TokenStore {
         throw TokenRules.duplicate(p, other);
       }
       throw new TokenStoreException(ErrorCode.DUPLICATE_TOKEN, "The " + description + " refused "
-          + (p == null ? "the token" : TokenRules.describe(p)) + " because another record has the same id or "
-          + "the same user name, client id and API domain. Save by user name to update that record, or delete "
+          + (p == null ? "the token" : TokenRules.describe(p)) + ": it would violate a unique constraint of the "
+          + "table (another record with the same id, or with the same user name, client id and API domain, or a "
+          + "constraint added to the table). Save by user name or id to update the existing record, or delete "
           + "one of the two.", e.getCause());
     }
   }
@@ -497,6 +502,7 @@ public final class JdbcTokenStore implements TokenStore {
   private void prepareSchema(boolean create) {
     try (Connection c = dataSource.getConnection()) {
       if (create) {
+        verifyLayout(c, false); // a foreign table of that name is refused before any DDL touches it
         migrate(c);
         for (String sql : dialect.bestEffortStatements(table)) {
           try {
@@ -509,7 +515,7 @@ public final class JdbcTokenStore implements TokenStore {
           }
         }
       }
-      verifyLayout(c, create);
+      verifyLayout(c, true);
     } catch (SQLException e) {
       throw asOpenFailure(e);
     }
@@ -565,7 +571,8 @@ public final class JdbcTokenStore implements TokenStore {
     }
   }
 
-  private void verifyLayout(Connection c, boolean created) throws SQLException {
+  /** Checks that the table has Zoho's ten columns; when it does not exist, fails only if {@code required}. */
+  private void verifyLayout(Connection c, boolean required) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(selectAll + " WHERE 1 = 0"); ResultSet rs = ps.executeQuery()) {
       rs.next();
     } catch (SQLException e) {
@@ -579,13 +586,16 @@ public final class JdbcTokenStore implements TokenStore {
       } catch (SQLException e2) {
         tableExists = false;
       }
+      if (!tableExists && !required) {
+        return;
+      }
       if (tableExists) {
         throw new TokenStoreException(ErrorCode.CORRUPT_STORE, "The table of the " + description + " exists "
             + "but lacks some of the columns " + COLUMN_LIST + ". Point the store at a token table (table=...), "
             + "or rename that table.", e);
       }
       throw new TokenStoreException(ErrorCode.STORE_UNAVAILABLE, "The table of the " + description
-          + " does not exist" + (created ? "" : " and creating it is turned off") + ". Create it with Zoho's "
+          + " does not exist and creating it is turned off. Create it with Zoho's "
           + "DDL or open the store with createSchema(true).", e);
     }
   }
