@@ -502,7 +502,6 @@ public final class JdbcTokenStore implements TokenStore {
   private void prepareSchema(boolean create) {
     try (Connection c = dataSource.getConnection()) {
       if (create) {
-        verifyLayout(c, false); // a foreign table of that name is refused before any DDL touches it
         migrate(c);
         for (String sql : dialect.bestEffortStatements(table)) {
           try {
@@ -527,6 +526,9 @@ public final class JdbcTokenStore implements TokenStore {
     dialect.beginWrite(c, table);
     boolean done = false;
     try {
+      // Inside the write transaction, so another process creating the table meanwhile cannot confuse it:
+      // a foreign table of that name is refused before any DDL touches it.
+      verifyLayout(c, false);
       SqlDialect.execute(c, dialect.createSchemaTableSql());
       int current = 0;
       try (PreparedStatement ps = c.prepareStatement(
@@ -573,30 +575,29 @@ public final class JdbcTokenStore implements TokenStore {
 
   /** Checks that the table has Zoho's ten columns; when it does not exist, fails only if {@code required}. */
   private void verifyLayout(Connection c, boolean required) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT * FROM " + dialect.quote(table) + " WHERE 1 = 0");
+        ResultSet rs = ps.executeQuery()) {
+      rs.next();
+    } catch (SQLException e) {
+      if (dialect.classify(e) == SqlDialect.Failure.CORRUPT) {
+        throw e;
+      }
+      if (!required) {
+        return; // no table yet: the migrations create it
+      }
+      throw new TokenStoreException(ErrorCode.STORE_UNAVAILABLE, "The table of the " + description
+          + " does not exist (or cannot be read) and creating it is turned off. Create it with Zoho's DDL or "
+          + "open the store with createSchema(true).", e);
+    }
     try (PreparedStatement ps = c.prepareStatement(selectAll + " WHERE 1 = 0"); ResultSet rs = ps.executeQuery()) {
       rs.next();
     } catch (SQLException e) {
       if (dialect.classify(e) == SqlDialect.Failure.CORRUPT) {
         throw e;
       }
-      boolean tableExists;
-      try (PreparedStatement ps = c.prepareStatement("SELECT * FROM " + dialect.quote(table) + " WHERE 1 = 0");
-          ResultSet rs = ps.executeQuery()) {
-        tableExists = rs.getMetaData().getColumnCount() >= 0;
-      } catch (SQLException e2) {
-        tableExists = false;
-      }
-      if (!tableExists && !required) {
-        return;
-      }
-      if (tableExists) {
-        throw new TokenStoreException(ErrorCode.CORRUPT_STORE, "The table of the " + description + " exists "
-            + "but lacks some of the columns " + COLUMN_LIST + ". Point the store at a token table (table=...), "
-            + "or rename that table.", e);
-      }
-      throw new TokenStoreException(ErrorCode.STORE_UNAVAILABLE, "The table of the " + description
-          + " does not exist and creating it is turned off. Create it with Zoho's "
-          + "DDL or open the store with createSchema(true).", e);
+      throw new TokenStoreException(ErrorCode.CORRUPT_STORE, "The table of the " + description + " exists "
+          + "but lacks some of the columns " + COLUMN_LIST + ". Point the store at a token table (table=...), "
+          + "or rename that table.", e);
     }
   }
 

@@ -71,11 +71,16 @@ public final class SqliteStoreProvider implements TokenStoreProvider {
 
   private static Path path(String uri, String rest) {
     try {
-      if (rest.regionMatches(true, 0, "file:/", 0, 6)) {
-        return Path.of(URI.create(rest));
-      }
       if (rest.regionMatches(true, 0, "file:", 0, 5)) {
-        return Path.of(rest.substring(5));
+        if (rest.regionMatches(true, 0, "file:/", 0, 6)) {
+          try {
+            return Path.of(URI.create(rest)); // a proper (percent-encoded) file URI
+          } catch (IllegalArgumentException notEncoded) {
+            // fall through: a path written after "file:" as is
+          }
+        }
+        String p = rest.substring(5);
+        return Path.of(p.startsWith("///") ? p.substring(2) : p);
       }
       return Path.of(rest);
     } catch (IllegalArgumentException e) { // InvalidPathException too
