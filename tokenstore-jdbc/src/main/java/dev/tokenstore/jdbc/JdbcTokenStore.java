@@ -8,6 +8,7 @@ import dev.tokenstore.spi.TokenKey;
 import dev.tokenstore.spi.TokenRules;
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.math.RoundingMode;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -416,7 +417,7 @@ public final class JdbcTokenStore implements TokenStore {
     }
     try {
       // Zoho writes whole milliseconds; a decimal form ("1712345678901.0") is read too.
-      long ms = new BigDecimal(value.strip()).longValue();
+      long ms = new BigDecimal(value.strip()).setScale(0, RoundingMode.DOWN).longValueExact();
       return Instant.ofEpochMilli(ms);
     } catch (NumberFormatException | ArithmeticException | java.time.DateTimeException e) {
       throw new TokenStoreException(ErrorCode.CORRUPT_STORE, "The expiry_time of token id " + id + " in the "
@@ -479,11 +480,21 @@ public final class JdbcTokenStore implements TokenStore {
     }
   }
 
+  /**
+   * Rolls back; if that fails, closes the physical connection (which ends any transaction and its locks) so a
+   * pool can never hand out a connection still inside a write transaction.
+   */
   private void rollbackQuietly(Connection c) {
     try {
       dialect.rollback(c);
     } catch (SQLException | RuntimeException e) {
-      LOG.log(System.Logger.Level.DEBUG, "Rollback in the " + description + " failed: " + e.getClass().getName());
+      LOG.log(System.Logger.Level.DEBUG, "Rollback in the " + description + " failed ("
+          + e.getClass().getName() + "); closing that connection.");
+      try {
+        c.unwrap(Connection.class).close();
+      } catch (SQLException | RuntimeException ignored) {
+        // the pool discards a connection it cannot use
+      }
     }
   }
 

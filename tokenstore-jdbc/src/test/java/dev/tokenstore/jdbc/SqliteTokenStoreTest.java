@@ -148,6 +148,27 @@ class SqliteTokenStoreTest {
             assertThat(e.getMessage()).doesNotContain("RT-SECRET-77");
           });
       assertThat(store.getTokens()).hasSize(1);
+      // The failed save rolled back and released the write lock: other saves go on.
+      store.saveToken(OAuthToken.builder().userName("c").refreshToken("other").build());
+      ZohoDb.insertRow(db, "100", "d", "", "", "x", "", "", "", "", "");
+      assertThat(store.getTokens()).hasSize(3);
+    }
+  }
+
+  @Test
+  void aFailedSaveOnTheSingleMemoryConnectionLeavesItUsable() {
+    try (JdbcTokenStore store = JdbcTokenStore.sqliteInMemory()) {
+      store.saveToken(OAuthToken.builder().userName("u").clientId("c").refreshToken("r").build());
+      OAuthToken b = store.saveToken(OAuthToken.builder().userName("u").clientId("d").refreshToken("r2").build());
+      for (int i = 0; i < 3; i++) {
+        assertThatThrownBy(() -> store.saveToken(OAuthToken.builder().id(b.id()).clientId("c").build()))
+            .isInstanceOf(TokenStoreException.class);
+        assertThatThrownBy(() -> store.saveToken(OAuthToken.builder().userName("nobody").build()))
+            .isInstanceOf(TokenStoreException.class)
+            .satisfies(e -> assertThat(((TokenStoreException) e).code()).isEqualTo(ErrorCode.INVALID_ARGUMENT));
+      }
+      assertThat(store.saveToken(OAuthToken.builder().userName("w").accessToken("a").build()).id()).isEqualTo("3");
+      assertThat(store.getTokens()).hasSize(3);
     }
   }
 
