@@ -1,0 +1,118 @@
+package dev.tokenstore.jdbc;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+
+/**
+ * What differs between SQL engines for {@link JdbcTokenStore}: quoting, the schema and its migrations, the
+ * upsert statement, id generation, the write lock, and how driver errors are read. Everything else (the
+ * matching rules as {@code WHERE} clauses, merging, duplicate checks, error messages) is shared.
+ *
+ * <p>Built in: {@link SqliteDialect}. A dialect for another engine (MySQL/MariaDB, PostgreSQL) implements the
+ * abstract methods and overrides the defaults where its engine needs. Every method receives table names that
+ * {@link JdbcTokenStore} has already validated as plain identifiers ({@code [A-Za-z_][A-Za-z0-9_]{0,63}}); a
+ * dialect must still pass them through {@link #quote(String)} when it builds SQL.
+ *
+ * <h2>The write protocol</h2>
+ * A save runs {@link #beginWrite}, then reads the matching record, merges, picks a new id with
+ * {@link #nextIdSql} when needed, writes with {@link #upsertSql}, and ends with {@link #commit} (or
+ * {@link #rollback}). {@link #beginWrite} must make saves to one table mutually exclusive across connections
+ * and processes (SQLite: {@code BEGIN IMMEDIATE}; a server engine: e.g. a {@code SELECT ... FOR UPDATE} on the
+ * table's row in {@value JdbcTokenStore#SCHEMA_TABLE}, or an advisory lock), so the read-merge-write and the
+ * new id never race.
+ *
+ * <p>Implementations must be thread-safe (they are shared by all of a store's threads); stateless is best.
+ */
+public interface SqlDialect {
+
+  /** The SQLite dialect. */
+  static SqlDialect sqlite() {
+    return SqliteDialect.INSTANCE;
+  }
+
+  /** A short name for messages and {@code toString}, e.g. {@code "sqlite"}. */
+  String name();
+
+  /** {@code identifier} quoted for this engine (it is already validated: letters, digits, underscores). */
+  String quote(String identifier);
+
+  /**
+   * The schema steps of a token table named {@code table}, in ascending version order starting at 1. Step 1
+   * creates Zoho's table when missing (exactly Zoho's ten columns) and the lookup indexes.
+   */
+  List<SchemaMigration> migrations(String table);
+
+  /**
+   * Statements run on every open after the migrations, each on its own; a failure is logged as a warning and
+   * the open continues. Used for the unique index on (user name, client id, API domain), which a table
+   * written by Zoho's SDKs may violate; the store also checks uniqueness itself, so duplicates are still never
+   * written.
+   */
+  List<String> bestEffortStatements(String table);
+
+  /** Creates the {@value JdbcTokenStore#SCHEMA_TABLE} table when missing: {@code table_name} key and {@code version}. */
+  String createSchemaTableSql();
+
+  /**
+   * Sets the version of {@code table_name} (parameter 1) to {@code version} (parameter 2) in the schema table:
+   * insert or update.
+   */
+  String upsertSchemaVersionSql();
+
+  /**
+   * Writes one token by id: parameters 1..10 are Zoho's ten columns in order ({@link JdbcTokenStore#COLUMNS});
+   * inserts the row or, when the id exists, updates the other nine columns. Runs inside the write transaction.
+   */
+  String upsertSql(String table);
+
+  /**
+   * A query whose single row and column is the largest numeric id in {@code table} (as an integer or text), or
+   * SQL NULL when there is none. It should use an index, so that a new id costs O(log n).
+   */
+  String nextIdSql(String table);
+
+  /** What kind of failure {@code e} is. */
+  Failure classify(SQLException e);
+
+  /**
+   * Starts the transaction of a save or migration on {@code table} and takes the write lock (see the class
+   * comment). The default turns auto-commit off; engines with row locks override it to lock as well.
+   */
+  default void beginWrite(Connection c, String table) throws SQLException {
+    c.setAutoCommit(false);
+  }
+
+  /** Commits what {@link #beginWrite} started and returns the connection to auto-commit. */
+  default void commit(Connection c) throws SQLException {
+    c.commit();
+    c.setAutoCommit(true);
+  }
+
+  /** Rolls back what {@link #beginWrite} started and returns the connection to auto-commit. */
+  default void rollback(Connection c) throws SQLException {
+    try {
+      c.rollback();
+    } finally {
+      c.setAutoCommit(true);
+    }
+  }
+
+  /** Runs {@code sql} on {@code c}. A helper for dialects. */
+  static void execute(Connection c, String sql) throws SQLException {
+    try (Statement s = c.createStatement()) {
+      s.execute(sql);
+    }
+  }
+
+  /** Kinds of driver failures, which the store turns into error codes. */
+  enum Failure {
+    /** A unique or primary-key constraint was violated: a {@code DUPLICATE_TOKEN}. */
+    UNIQUE_VIOLATION,
+    /** The data is not readable: a damaged or foreign file. {@code CORRUPT_STORE}. */
+    CORRUPT,
+    /** Anything else: I/O, locks held too long, server down, permissions. {@code STORE_UNAVAILABLE}. */
+    UNAVAILABLE
+  }
+}

@@ -1,0 +1,10 @@
+/**
+ * SQL token stores over JDBC: {@link dev.tokenstore.jdbc.JdbcTokenStore} on any {@link javax.sql.DataSource}
+ * with a {@link dev.tokenstore.jdbc.SqlDialect}. Built in: SQLite ({@code sqlite:PATH}, {@code sqlite::memory:},
+ * {@code jdbc:sqlite:...} through {@link dev.tokenstore.TokenStores#open(String)}), on Zoho's {@code oauthtoken}
+ * table.
+ */
+@NullMarked
+package dev.tokenstore.jdbc;
+
+import org.jspecify.annotations.NullMarked;
