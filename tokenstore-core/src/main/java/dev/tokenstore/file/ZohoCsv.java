@@ -4,6 +4,7 @@ import dev.tokenstore.ErrorCode;
 import dev.tokenstore.OAuthToken;
 import dev.tokenstore.TokenStoreException;
 import dev.tokenstore.internal.TokenTable;
+import dev.tokenstore.spi.ZohoRecord;
 import java.io.IOException;
 import java.io.StringReader;
 import java.io.UncheckedIOException;
@@ -15,7 +16,6 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.CharBuffer;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Iterator;
@@ -37,9 +37,7 @@ import org.jspecify.annotations.Nullable;
 final class ZohoCsv {
 
   /** The ten columns, in Zoho's order and with the Java SDK's names. */
-  static final List<String> COLUMNS = List.of(
-      "id", "user_name", "client_id", "client_secret", "refresh_token", "access_token", "grant_token",
-      "expiry_time", "redirect_url", "api_domain");
+  static final List<String> COLUMNS = ZohoRecord.COLUMNS;
 
   /** The Python SDK's name of the ninth column. */
   static final String PYTHON_REDIRECT = "redirect_uri";
@@ -148,26 +146,13 @@ final class ZohoCsv {
     }
     sb.append(layout.lineSeparator());
     for (OAuthToken t : tokens) {
-      appendField(sb, t.id());
-      sb.append(',');
-      appendField(sb, t.userName());
-      sb.append(',');
-      appendField(sb, t.clientId());
-      sb.append(',');
-      appendField(sb, t.clientSecret());
-      sb.append(',');
-      appendField(sb, t.refreshToken());
-      sb.append(',');
-      appendField(sb, t.accessToken());
-      sb.append(',');
-      appendField(sb, t.grantToken());
-      sb.append(',');
-      Instant expiry = t.expiresAt();
-      appendField(sb, expiry == null ? null : Long.toString(expiry.toEpochMilli()));
-      sb.append(',');
-      appendField(sb, t.redirectUrl());
-      sb.append(',');
-      appendField(sb, t.apiDomain());
+      List<@Nullable String> values = ZohoRecord.toValues(t);
+      for (int i = 0; i < values.size(); i++) {
+        if (i > 0) {
+          sb.append(',');
+        }
+        appendField(sb, values.get(i));
+      }
       sb.append(layout.lineSeparator());
     }
     CharsetEncoder encoder = StandardCharsets.UTF_8.newEncoder()
@@ -234,27 +219,11 @@ final class ZohoCsv {
     if (id.isEmpty()) {
       throw corrupt(path, line, "the row has no id");
     }
-    String expiry = r.get(7);
-    Instant expiresAt = null;
-    if (!expiry.isEmpty()) {
-      try {
-        expiresAt = Instant.ofEpochMilli(Long.parseLong(expiry));
-      } catch (NumberFormatException e) {
-        throw corrupt(path, line, "expiry_time is not a whole number of epoch milliseconds");
-      }
+    try {
+      return ZohoRecord.fromValues(java.util.Arrays.asList(r.values()));
+    } catch (IllegalArgumentException e) {
+      throw corrupt(path, line, e.getMessage());
     }
-    return OAuthToken.builder()
-        .id(id)
-        .userName(r.get(1))
-        .clientId(r.get(2))
-        .clientSecret(r.get(3))
-        .refreshToken(r.get(4))
-        .accessToken(r.get(5))
-        .grantToken(r.get(6))
-        .expiresAt(expiresAt)
-        .redirectUrl(r.get(8))
-        .apiDomain(r.size() > 9 ? r.get(9) : null)
-        .build();
   }
 
   /** The separator ending the first line ({@code \n} if the file has a single unterminated line). */

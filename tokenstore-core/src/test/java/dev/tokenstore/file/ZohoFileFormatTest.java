@@ -240,7 +240,7 @@ class ZohoFileFormatTest {
         Arguments.of("no id", JAVA_HEADER + "\n" + row + ",v@example.com,c,s,r,,,,,\n", 3),
         Arguments.of("repeated id", JAVA_HEADER + "\n" + row + "1,v@example.com,c,s,r2,,,,,\n", 3),
         Arguments.of("non-numeric expiry", JAVA_HEADER + "\n" + row + "2,v,c,s,r,,,secret-soon,,\n", 3),
-        Arguments.of("fractional expiry", JAVA_HEADER + "\n" + row + "2,v,c,s,r,,,17356.5,,\n", 3),
+        Arguments.of("two decimal points in expiry", JAVA_HEADER + "\n" + row + "2,v,c,s,r,,,17356..5,,\n", 3),
         Arguments.of("quoted row over two lines, then bad", JAVA_HEADER + "\n2,\"a\nb\",c,s,r,,,x,,\n", 2));
   }
 

@@ -6,16 +6,15 @@ import dev.tokenstore.TokenStore;
 import dev.tokenstore.TokenStoreException;
 import dev.tokenstore.spi.TokenKey;
 import dev.tokenstore.spi.TokenRules;
+import dev.tokenstore.spi.ZohoRecord;
 import java.math.BigDecimal;
 import java.math.BigInteger;
-import java.math.RoundingMode;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -57,9 +56,7 @@ import org.jspecify.annotations.Nullable;
  */
 public final class JdbcTokenStore implements TokenStore {
   /** Zoho's ten columns, in Zoho's order. */
-  public static final List<String> COLUMNS = List.of(
-      "id", "user_name", "client_id", "client_secret", "refresh_token", "access_token", "grant_token",
-      "expiry_time", "redirect_url", "api_domain");
+  public static final List<String> COLUMNS = ZohoRecord.COLUMNS;
 
   /** The table that records the schema version of each token table. */
   public static final String SCHEMA_TABLE = "tokenstore_schema";
@@ -377,16 +374,10 @@ public final class JdbcTokenStore implements TokenStore {
 
   private void write(Connection c, OAuthToken t) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(upsert)) {
-      bind(ps, 1, t.id());
-      bind(ps, 2, t.userName());
-      bind(ps, 3, t.clientId());
-      bind(ps, 4, t.clientSecret());
-      bind(ps, 5, t.refreshToken());
-      bind(ps, 6, t.accessToken());
-      bind(ps, 7, t.grantToken());
-      bind(ps, 8, t.expiresAt() == null ? null : Long.toString(t.expiresAt().toEpochMilli()));
-      bind(ps, 9, t.redirectUrl());
-      bind(ps, 10, t.apiDomain());
+      List<@Nullable String> values = ZohoRecord.toValues(t);
+      for (int i = 0; i < values.size(); i++) {
+        bind(ps, i + 1, values.get(i));
+      }
       ps.executeUpdate();
     }
   }
@@ -401,33 +392,16 @@ public final class JdbcTokenStore implements TokenStore {
 
   /** A row in Zoho's layout; empty strings are nulls (the builder's rule), expiry is epoch milliseconds. */
   private OAuthToken read(ResultSet rs) throws SQLException {
-    String id = rs.getString(1);
-    return OAuthToken.builder()
-        .id(id)
-        .userName(rs.getString(2))
-        .clientId(rs.getString(3))
-        .clientSecret(rs.getString(4))
-        .refreshToken(rs.getString(5))
-        .accessToken(rs.getString(6))
-        .grantToken(rs.getString(7))
-        .expiresAt(expiry(rs.getString(8), id))
-        .redirectUrl(rs.getString(9))
-        .apiDomain(rs.getString(10))
-        .build();
-  }
-
-  private @Nullable Instant expiry(@Nullable String value, @Nullable String id) {
-    if (value == null || value.isBlank()) {
-      return null;
+    List<@Nullable String> values = ZohoRecord.emptyValues();
+    for (int i = 0; i < values.size(); i++) {
+      values.set(i, rs.getString(i + 1));
     }
     try {
-      // Zoho writes whole milliseconds; a decimal form ("1712345678901.0") is read too.
-      long ms = new BigDecimal(value.strip()).setScale(0, RoundingMode.DOWN).longValueExact();
-      return Instant.ofEpochMilli(ms);
-    } catch (NumberFormatException | ArithmeticException | java.time.DateTimeException e) {
-      throw new TokenStoreException(ErrorCode.CORRUPT_STORE, "The expiry_time of token id " + id + " in the "
-          + description + " is not a time in epoch milliseconds. Correct that row's expiry_time (or set it "
-          + "empty), or delete the row.");
+      return ZohoRecord.fromValues(values);
+    } catch (IllegalArgumentException e) {
+      throw new TokenStoreException(ErrorCode.CORRUPT_STORE, "The expiry_time of token id " + values.get(0)
+          + " in the " + description + " is not a time in epoch milliseconds. Correct that row's expiry_time "
+          + "(or set it empty), or delete the row.");
     }
   }
 
