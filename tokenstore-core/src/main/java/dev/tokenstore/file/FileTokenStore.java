@@ -47,7 +47,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <h2>Malformed files</h2>
  * A file that is not in this format (an unterminated quote, a wrong header, a row with the wrong number of
- * fields, a row without id, a repeated id, an {@code expiry_time} that is not a whole number, invalid UTF-8)
+ * fields, a row without id, a repeated id, an {@code expiry_time} that is not a number of milliseconds,
+ * invalid UTF-8)
  * fails every operation with {@link ErrorCode#CORRUPT_STORE}, naming the file and line (never a value). Such a
  * file is never written: nothing in it is lost. Fix or move it and retry.
  *
