@@ -18,6 +18,10 @@ import org.jspecify.annotations.Nullable;
  *   <li>{@link #throttle}: Zoho's {@code Access Denied} throttling reply (HTTP 400), whatever the limits say.</li>
  * </ul>
  *
+ * <p>A client that retries idempotent requests on a dropped connection (the JDK's {@code HttpClient} may retry a
+ * {@code GET}) sends a second request, which takes the next fault or is served. Closing the emulator interrupts
+ * delays in progress; their connections are dropped.
+ *
  * <p>Thread-safe: faults may be queued while calls are being served; each queued fault is taken by exactly one
  * call.
  */
