@@ -1,0 +1,627 @@
+package dev.tokenstore.emulator;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.tokenstore.emulator.AccountsState.Client;
+import dev.tokenstore.emulator.AccountsState.Reply;
+import dev.tokenstore.emulator.Faults.Fault;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A local emulator of Zoho's accounts server, listening on 127.0.0.1.
+ *
+ * <p>It serves Zoho's paths on one port, so the accounts server and the API domain are the same URL:
+ *
+ * <ul>
+ *   <li>{@code GET /oauth/v2/auth} ({@link #authorizationUrl()}): consents at once on behalf of the configured user
+ *       (or the user named by the emulator-only parameter {@code login_hint}) and redirects with 302 to
+ *       {@code redirect_uri?state=..&code=..&location=us&accounts-server=<baseUrl>}. A missing or unknown client or
+ *       an unregistered redirect URI gives an HTML error page with HTTP 400 (the emulator never redirects to an
+ *       unregistered URI); an unsupported {@code response_type} redirects with {@code error=}. PKCE
+ *       ({@code code_challenge}, methods {@code S256} and {@code plain}) is supported. The reply to the exchange
+ *       has a refresh token only if {@code access_type=offline} was asked.</li>
+ *   <li>{@code POST /oauth/v2/token} ({@link #tokenUrl()}), form-encoded (parameters in the query string are
+ *       accepted too, as Zoho does): {@code grant_type=authorization_code} and {@code grant_type=refresh_token}.
+ *       Grant codes are single-use (the first attempt by the right client consumes the code, even if it then
+ *       fails) and expire after {@link Builder#grantCodeTtl}. Errors are Zoho's ({@code invalid_code},
+ *       {@code invalid_client}, {@code invalid_client_secret}, {@code invalid_redirect_uri}) with HTTP 200, or with
+ *       {@link Builder#errorsWithHttp200 errorsWithHttp200(false)} RFC 6749's ({@code invalid_grant},
+ *       {@code invalid_client}, {@code invalid_request}, {@code unsupported_grant_type}) with HTTP 400 and an
+ *       {@code error_description}. Throttling ({@code Access Denied}) is always HTTP 400.</li>
+ *   <li>{@code POST /oauth/v2/token/revoke?token=...} ({@link #revokeUrl()}; a form body works too): revokes a refresh
+ *       token (and every access token made from it) or a single access token, {@code {"status":"success"}}; an
+ *       unknown or missing token gives HTTP 400.</li>
+ *   <li>{@code GET /crm/v8/users?type=CurrentUser} (any {@code /crm/vN/users}) with
+ *       {@code Authorization: Zoho-oauthtoken <access>} or {@code Bearer <access>}: the user who consented; an
+ *       expired, revoked, unknown or missing token gives HTTP 401 {@code INVALID_TOKEN}.</li>
+ * </ul>
+ *
+ * <p><b>Clients.</b> If no client is registered ({@link Builder#registerClient}), the emulator is permissive: any
+ * client id and any secret (even none) are accepted, and any redirect URI; a code or refresh token is still bound
+ * to the client id it was issued to, and a code to its redirect URI. Once at least one client is registered, only
+ * registered clients are accepted, with their secret and (if any were given) their redirect URIs.
+ *
+ * <p><b>Limits.</b> At most {@link Builder#accessTokensPerRefreshWindow} access tokens per refresh token in a
+ * sliding window (counted over refreshes; the exchange's first access token does not count; in rotation mode the
+ * chain of rotated refresh tokens shares one budget); at most {@link Builder#maxRefreshTokensPerUser} refresh
+ * tokens per user (a new one deletes the oldest, with its access tokens).
+ *
+ * <p><b>Counters</b> count requests received, including those that failed or suffered an injected fault. <b>Faults</b>
+ * are queued with {@link #faults()} (token endpoint) or {@link #faults(Endpoint)}.
+ *
+ * <p>Thread-safe: every method may be called from any thread while requests are being served. Start one with
+ * {@link #builder()}; {@link #close()} stops it. The emulator never logs tokens or secrets.
+ */
+public final class AccountsEmulator implements AutoCloseable {
+  /** The default auto-consent user. */
+  public static final String DEFAULT_USER = "user@example.com";
+
+  private static final System.Logger LOG = System.getLogger(AccountsEmulator.class.getName());
+  private static final Pattern USERS_PATH = Pattern.compile("/crm/v[0-9]+/users/?");
+  private static final int MAX_BODY = 64 * 1024;
+  private static final AtomicInteger INSTANCES = new AtomicInteger();
+
+  private final AccountsState state;
+  private final String defaultUser;
+  private final HttpServer server;
+  private final ExecutorService executor;
+  private final String baseUrl;
+  private final ObjectMapper json = new ObjectMapper();
+  private final Map<Endpoint, Faults> faults = new EnumMap<>(Endpoint.class);
+
+  private final AtomicLong authorizationCalls = new AtomicLong();
+  private final AtomicLong tokenCalls = new AtomicLong();
+  private final AtomicLong exchangeCalls = new AtomicLong();
+  private final AtomicLong refreshCalls = new AtomicLong();
+  private final AtomicLong revokeCalls = new AtomicLong();
+  private final AtomicLong userInfoCalls = new AtomicLong();
+  private final ConcurrentHashMap<String, AtomicLong> refreshCallsByToken = new ConcurrentHashMap<>();
+
+  private AccountsEmulator(Builder b) {
+    this.defaultUser = b.user;
+    this.state =
+        new AccountsState(
+            new AccountsState.Settings(
+                b.user,
+                b.accessTokenTtl,
+                b.grantCodeTtl,
+                b.maxPerWindow,
+                b.window,
+                b.maxRefreshTokensPerUser,
+                b.rotate,
+                b.legacyMillis,
+                b.errorsWithHttp200,
+                Map.copyOf(b.clients),
+                b.clock));
+    for (Endpoint e : Endpoint.values()) {
+      faults.put(e, new Faults());
+    }
+    int instance = INSTANCES.incrementAndGet();
+    AtomicInteger threads = new AtomicInteger();
+    ThreadFactory factory =
+        r -> {
+          Thread t = new Thread(r, "accounts-emulator-" + instance + "-" + threads.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        };
+    this.executor = Executors.newCachedThreadPool(factory);
+    try {
+      this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), b.port), 256);
+    } catch (IOException e) {
+      executor.shutdownNow();
+      throw new UncheckedIOException(
+          "The accounts emulator could not listen on 127.0.0.1:" + b.port + " (" + e.getMessage()
+              + "); choose another port, or port 0 for a free one",
+          e);
+    }
+    server.setExecutor(executor);
+    server.createContext("/", this::handle);
+    server.start();
+    this.baseUrl = "http://127.0.0.1:" + server.getAddress().getPort();
+    state.baseUrl(baseUrl);
+    LOG.log(System.Logger.Level.DEBUG, "accounts emulator listening on {0}", baseUrl);
+  }
+
+  /** A builder with Zoho's defaults; see its methods. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Runs the emulator in the foreground until the process is stopped; see {@code --help}. */
+  public static void main(String[] args) throws InterruptedException {
+    Cli.main(args);
+  }
+
+  // ------------------------------------------------------------------------------------------ URLs
+
+  /** The accounts server, e.g. {@code http://127.0.0.1:54321} (no trailing slash). */
+  public String baseUrl() {
+    return baseUrl;
+  }
+
+  /** The port the emulator listens on. */
+  public int port() {
+    return server.getAddress().getPort();
+  }
+
+  /** {@code <baseUrl>/oauth/v2/auth}. */
+  public String authorizationUrl() {
+    return baseUrl + "/oauth/v2/auth";
+  }
+
+  /** {@code <baseUrl>/oauth/v2/token}. */
+  public String tokenUrl() {
+    return baseUrl + "/oauth/v2/token";
+  }
+
+  /** {@code <baseUrl>/oauth/v2/token/revoke}. */
+  public String revokeUrl() {
+    return baseUrl + "/oauth/v2/token/revoke";
+  }
+
+  /** The API domain given in token replies: the same server as {@link #baseUrl()}. */
+  public String apiDomain() {
+    return baseUrl;
+  }
+
+  /** {@code <apiDomain>/crm/v8/users?type=CurrentUser}. */
+  public String currentUserUrl() {
+    return baseUrl + "/crm/v8/users?type=CurrentUser";
+  }
+
+  /** The default auto-consent user's e-mail. */
+  public String user() {
+    return defaultUser;
+  }
+
+  // ------------------------------------------------------------------------------------------ counters
+
+  /** Calls to the authorization endpoint. */
+  public long authorizationCalls() {
+    return authorizationCalls.get();
+  }
+
+  /** Calls to the token endpoint, whatever their grant type or outcome. */
+  public long tokenCalls() {
+    return tokenCalls.get();
+  }
+
+  /** Token-endpoint calls with {@code grant_type=authorization_code}. */
+  public long exchangeCalls() {
+    return exchangeCalls.get();
+  }
+
+  /** Token-endpoint calls with {@code grant_type=refresh_token}. */
+  public long refreshCalls() {
+    return refreshCalls.get();
+  }
+
+  /** Token-endpoint calls with {@code grant_type=refresh_token} that named this refresh token. */
+  public long refreshCalls(String refreshToken) {
+    AtomicLong n = refreshCallsByToken.get(refreshToken);
+    return n == null ? 0 : n.get();
+  }
+
+  /** Calls to the revoke endpoint. */
+  public long revokeCalls() {
+    return revokeCalls.get();
+  }
+
+  /** Calls to {@code /crm/vN/users}. */
+  public long userInfoCalls() {
+    return userInfoCalls.get();
+  }
+
+  /** Sets every counter to zero (tokens and limits are not affected). */
+  public void resetCounters() {
+    authorizationCalls.set(0);
+    tokenCalls.set(0);
+    exchangeCalls.set(0);
+    refreshCalls.set(0);
+    revokeCalls.set(0);
+    userInfoCalls.set(0);
+    refreshCallsByToken.clear();
+  }
+
+  // ------------------------------------------------------------------------------------------ test helpers
+
+  /**
+   * Issues a grant code as if the default user had consented, without HTTP, with offline access (its exchange
+   * gives a refresh token) and without PKCE. It must be exchanged by {@code clientId} with {@code redirectUri}.
+   */
+  public String issueGrantCode(String clientId, String redirectUri, String scope) {
+    return issueGrantCode(clientId, redirectUri, scope, defaultUser);
+  }
+
+  /** As {@link #issueGrantCode(String, String, String)}, consented by {@code userEmail}. */
+  public String issueGrantCode(String clientId, String redirectUri, String scope, String userEmail) {
+    Objects.requireNonNull(clientId, "clientId");
+    Objects.requireNonNull(redirectUri, "redirectUri");
+    Objects.requireNonNull(scope, "scope");
+    Objects.requireNonNull(userEmail, "userEmail");
+    return state.issueGrantCode(clientId, redirectUri, scope, userEmail, true);
+  }
+
+  /** Whether this access token was issued here, is not revoked and has not expired by the emulator's clock. */
+  public boolean isAccessTokenValid(String accessToken) {
+    return state.isAccessTokenValid(accessToken);
+  }
+
+  /** Whether this refresh token was issued here and is neither revoked, evicted nor rotated away. */
+  public boolean isRefreshTokenValid(String refreshToken) {
+    return state.isRefreshTokenValid(refreshToken);
+  }
+
+  /** How many valid refresh tokens the user holds. */
+  public int refreshTokenCount(String userEmail) {
+    return state.refreshTokenCount(userEmail);
+  }
+
+  /** The fault queue of the token endpoint. */
+  public Faults faults() {
+    return faults(Endpoint.TOKEN);
+  }
+
+  /** The fault queue of an endpoint. */
+  public Faults faults(Endpoint endpoint) {
+    return Objects.requireNonNull(faults.get(Objects.requireNonNull(endpoint, "endpoint")));
+  }
+
+  /** Stops listening at once, dropping calls in progress (delays included). Idempotent. */
+  @Override
+  public void close() {
+    server.stop(0);
+    executor.shutdownNow();
+  }
+
+  @Override
+  public String toString() {
+    return "AccountsEmulator[" + baseUrl + "]";
+  }
+
+  // ------------------------------------------------------------------------------------------ HTTP
+
+  private void handle(HttpExchange ex) throws IOException {
+    try (ex) {
+      String path = ex.getRequestURI().getPath();
+      String method = ex.getRequestMethod();
+      Endpoint endpoint;
+      String allowed;
+      if (path.equals("/oauth/v2/auth")) {
+        endpoint = Endpoint.AUTHORIZATION;
+        allowed = "GET";
+      } else if (path.equals("/oauth/v2/token")) {
+        endpoint = Endpoint.TOKEN;
+        allowed = "POST";
+      } else if (path.equals("/oauth/v2/token/revoke")) {
+        endpoint = Endpoint.REVOKE;
+        allowed = "POST";
+      } else if (USERS_PATH.matcher(path).matches()) {
+        endpoint = Endpoint.USER_INFO;
+        allowed = "GET";
+      } else {
+        send(ex, Reply.json(404, Map.of("error", "not_found", "status", "failure")));
+        return;
+      }
+      if (!method.equals(allowed)) {
+        ex.getResponseHeaders().set("Allow", allowed);
+        send(ex, Reply.json(405, Map.of("error", "method_not_allowed", "status", "failure")));
+        return;
+      }
+      Map<String, String> params = parseForm(ex.getRequestURI().getRawQuery());
+      if (endpoint == Endpoint.TOKEN || endpoint == Endpoint.REVOKE) {
+        byte[] body = readBody(ex.getRequestBody());
+        params.putAll(parseForm(new String(body, StandardCharsets.UTF_8)));
+      }
+      count(endpoint, params);
+      Fault fault = faults(endpoint).next();
+      if (fault != null && !applyFault(ex, fault)) {
+        LOG.log(System.Logger.Level.DEBUG, "{0} {1}: injected fault {2}", method, path, fault.kind());
+        return;
+      }
+      Reply reply =
+          switch (endpoint) {
+            case AUTHORIZATION -> state.authorize(params);
+            case TOKEN -> state.token(params);
+            case REVOKE -> state.revoke(params.get("token"));
+            case USER_INFO -> state.currentUser(
+                ex.getRequestHeaders().getFirst("Authorization"), params.get("type"));
+          };
+      LOG.log(System.Logger.Level.DEBUG, "{0} {1}: {2}", method, path, reply.outcome());
+      send(ex, reply);
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.WARNING, "accounts emulator failed to serve a request", e);
+      throw e;
+    }
+  }
+
+  private void count(Endpoint endpoint, Map<String, String> params) {
+    switch (endpoint) {
+      case AUTHORIZATION -> authorizationCalls.incrementAndGet();
+      case REVOKE -> revokeCalls.incrementAndGet();
+      case USER_INFO -> userInfoCalls.incrementAndGet();
+      case TOKEN -> {
+        tokenCalls.incrementAndGet();
+        String grantType = params.get("grant_type");
+        if ("authorization_code".equals(grantType)) {
+          exchangeCalls.incrementAndGet();
+        } else if ("refresh_token".equals(grantType)) {
+          refreshCalls.incrementAndGet();
+          String rt = params.get("refresh_token");
+          if (rt != null) {
+            refreshCallsByToken.computeIfAbsent(rt, k -> new AtomicLong()).incrementAndGet();
+          }
+        }
+      }
+    }
+  }
+
+  /** Applies a fault; true if the call should then be served normally. */
+  private boolean applyFault(HttpExchange ex, Fault fault) throws IOException {
+    switch (fault.kind()) {
+      case DELAY -> {
+        try {
+          Thread.sleep(fault.delay().toMillis());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return false; // closing: the connection is dropped
+        }
+        return true;
+      }
+      case STATUS, MALFORMED -> {
+        byte[] body = fault.body().getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().set("Content-Type", fault.contentType());
+        ex.sendResponseHeaders(fault.status(), body.length == 0 ? -1 : body.length);
+        try (OutputStream out = ex.getResponseBody()) {
+          out.write(body);
+        }
+        return false;
+      }
+      case DROP -> {
+        // Closing an exchange whose headers were never sent closes the connection without a reply.
+        return false;
+      }
+      case THROTTLE -> {
+        send(ex, AccountsState.throttled());
+        return false;
+      }
+    }
+    throw new AssertionError(fault.kind());
+  }
+
+  private void send(HttpExchange ex, Reply reply) throws IOException {
+    byte[] body;
+    if (reply.location() != null) {
+      ex.getResponseHeaders().set("Location", reply.location());
+      body = new byte[0];
+    } else if (reply.html() != null) {
+      ex.getResponseHeaders().set("Content-Type", "text/html; charset=UTF-8");
+      body =
+          ("<!DOCTYPE html><html><head><title>Accounts emulator</title></head><body><p>"
+                  + escapeHtml(reply.html())
+                  + "</p></body></html>")
+              .getBytes(StandardCharsets.UTF_8);
+    } else {
+      ex.getResponseHeaders().set("Content-Type", "application/json;charset=UTF-8");
+      ex.getResponseHeaders().set("Cache-Control", "no-store");
+      try {
+        body = json.writeValueAsBytes(reply.json());
+      } catch (JsonProcessingException e) {
+        throw new IllegalStateException("could not write a JSON reply", e);
+      }
+    }
+    ex.sendResponseHeaders(reply.status(), body.length == 0 ? -1 : body.length);
+    if (body.length > 0) {
+      try (OutputStream out = ex.getResponseBody()) {
+        out.write(body);
+      }
+    }
+  }
+
+  private static byte[] readBody(InputStream in) throws IOException {
+    byte[] body = in.readNBytes(MAX_BODY + 1);
+    if (body.length > MAX_BODY) {
+      throw new IOException("request body larger than " + MAX_BODY + " bytes");
+    }
+    return body;
+  }
+
+  /** Parses {@code application/x-www-form-urlencoded} text; the first value of a repeated name wins. */
+  static Map<String, String> parseForm(@Nullable String raw) {
+    Map<String, String> out = new LinkedHashMap<>();
+    if (raw == null || raw.isEmpty()) {
+      return out;
+    }
+    for (String pair : raw.split("&")) {
+      if (pair.isEmpty()) {
+        continue;
+      }
+      int eq = pair.indexOf('=');
+      String name = eq < 0 ? pair : pair.substring(0, eq);
+      String value = eq < 0 ? "" : pair.substring(eq + 1);
+      try {
+        out.putIfAbsent(
+            URLDecoder.decode(name, StandardCharsets.UTF_8), URLDecoder.decode(value, StandardCharsets.UTF_8));
+      } catch (IllegalArgumentException malformedEscape) {
+        // Skip a parameter with a broken %-escape, as lenient servers do.
+      }
+    }
+    return out;
+  }
+
+  private static String escapeHtml(String s) {
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+  }
+
+  // ------------------------------------------------------------------------------------------ builder
+
+  /**
+   * Configures and starts an {@link AccountsEmulator}. Defaults are Zoho's: access tokens live 1 hour, grant codes 2
+   * minutes, 10 access tokens per refresh token per 10 minutes, 20 refresh tokens per user, no rotation, errors with
+   * HTTP 200, {@code expires_in} in seconds, the system clock, a free port. Not thread-safe; use it from one
+   * thread, then {@link #start()}.
+   */
+  public static final class Builder {
+    private String user = DEFAULT_USER;
+    private Duration accessTokenTtl = Duration.ofHours(1);
+    private Duration grantCodeTtl = Duration.ofMinutes(2);
+    private int maxPerWindow = 10;
+    private Duration window = Duration.ofMinutes(10);
+    private int maxRefreshTokensPerUser = 20;
+    private boolean rotate;
+    private boolean legacyMillis;
+    private boolean errorsWithHttp200 = true;
+    private final Map<String, Client> clients = new LinkedHashMap<>();
+    private Clock clock = Clock.systemUTC();
+    private int port;
+
+    private Builder() {}
+
+    /** The user who consents at the authorization endpoint (default {@value AccountsEmulator#DEFAULT_USER}). */
+    public Builder user(String email) {
+      Objects.requireNonNull(email, "email");
+      if (email.isBlank()) {
+        throw new IllegalArgumentException("the user's e-mail must not be blank");
+      }
+      this.user = email;
+      return this;
+    }
+
+    /** How long access tokens live (default 1 hour; at least 1 second, as {@code expires_in} is in seconds). */
+    public Builder accessTokenTtl(Duration ttl) {
+      this.accessTokenTtl = positive(ttl, "accessTokenTtl");
+      if (ttl.toSeconds() < 1) {
+        throw new IllegalArgumentException("accessTokenTtl must be at least 1 second: " + ttl);
+      }
+      return this;
+    }
+
+    /** How long grant codes can be exchanged (default 2 minutes). */
+    public Builder grantCodeTtl(Duration ttl) {
+      this.grantCodeTtl = positive(ttl, "grantCodeTtl");
+      return this;
+    }
+
+    /** At most {@code max} access tokens per refresh token in any sliding {@code window} (default 10 per 10 min). */
+    public Builder accessTokensPerRefreshWindow(int max, Duration window) {
+      if (max < 1) {
+        throw new IllegalArgumentException("max must be at least 1: " + max);
+      }
+      this.maxPerWindow = max;
+      this.window = positive(window, "window");
+      return this;
+    }
+
+    /** At most this many refresh tokens per user; a new one deletes the oldest (default 20). */
+    public Builder maxRefreshTokensPerUser(int max) {
+      if (max < 1) {
+        throw new IllegalArgumentException("maxRefreshTokensPerUser must be at least 1: " + max);
+      }
+      this.maxRefreshTokensPerUser = max;
+      return this;
+    }
+
+    /**
+     * RFC 6749 rotation: every refresh returns a new refresh token and invalidates the one used (default false,
+     * as Zoho, whose refresh replies carry no refresh token).
+     */
+    public Builder rotateRefreshTokens(boolean rotate) {
+      this.rotate = rotate;
+      return this;
+    }
+
+    /** Old Zoho replies: {@code expires_in} in milliseconds plus {@code expires_in_sec} (default false). */
+    public Builder legacyExpiresInMillis(boolean legacy) {
+      this.legacyMillis = legacy;
+      return this;
+    }
+
+    /**
+     * True (default): Zoho's token errors ({@code invalid_code}, {@code invalid_client_secret}, ...) with HTTP 200.
+     * False: RFC 6749 errors ({@code invalid_grant}, {@code invalid_client}, ...) with HTTP 400 and a description.
+     */
+    public Builder errorsWithHttp200(boolean errorsWithHttp200) {
+      this.errorsWithHttp200 = errorsWithHttp200;
+      return this;
+    }
+
+    /** Shorthand for a plain RFC 6749 server: rotating refresh tokens and HTTP 400 errors with RFC names. */
+    public Builder rfc6749() {
+      return rotateRefreshTokens(true).errorsWithHttp200(false);
+    }
+
+    /**
+     * Registers a client. Once any client is registered, only registered clients are accepted. With no redirect
+     * URIs, the client may use any redirect URI.
+     */
+    public Builder registerClient(String clientId, String clientSecret, String... redirectUris) {
+      Objects.requireNonNull(clientId, "clientId");
+      Objects.requireNonNull(clientSecret, "clientSecret");
+      for (String uri : redirectUris) {
+        Objects.requireNonNull(uri, "redirectUris");
+      }
+      clients.put(clientId, new Client(clientId, clientSecret, AccountsState.copyOf(redirectUris)));
+      return this;
+    }
+
+    /** The clock for expiry and limits (default the system clock); see {@link ManualClock}. */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /** The port on 127.0.0.1 (default 0: a free port, read it back with {@link AccountsEmulator#port()}). */
+    public Builder port(int port) {
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("port must be 0..65535: " + port);
+      }
+      this.port = port;
+      return this;
+    }
+
+    /**
+     * Starts the emulator.
+     *
+     * @throws UncheckedIOException if the port cannot be bound
+     */
+    public AccountsEmulator start() {
+      return new AccountsEmulator(this);
+    }
+
+    /** The same as {@link #start()}: the emulator returned is already listening. */
+    public AccountsEmulator build() {
+      return start();
+    }
+
+    private static Duration positive(Duration d, String name) {
+      Objects.requireNonNull(d, name);
+      if (d.isNegative() || d.isZero()) {
+        throw new IllegalArgumentException(name + " must be positive: " + d);
+      }
+      return d;
+    }
+  }
+}

@@ -1,0 +1,130 @@
+package dev.tokenstore.emulator;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A queue of faults for one endpoint of an {@link AccountsEmulator}: each call to the endpoint takes the first
+ * queued fault, if any, and suffers it. Methods that take {@code times} queue the same fault for that many calls.
+ * Faulted calls still count in the emulator's counters (counters count requests received).
+ *
+ * <ul>
+ *   <li>{@link #delay}: the call waits, then is served normally (for client timeouts);</li>
+ *   <li>{@link #status}: the call gets that HTTP status and body instead of being served (e.g. 500, 503);</li>
+ *   <li>{@link #malformedBody}: HTTP 200 with {@code Content-Type: application/json} and a body that is not JSON;</li>
+ *   <li>{@link #dropConnection}: the request is read and the connection closed without any reply;</li>
+ *   <li>{@link #throttle}: Zoho's {@code Access Denied} throttling reply (HTTP 400), whatever the limits say.</li>
+ * </ul>
+ *
+ * <p>A client that retries idempotent requests on a dropped connection (the JDK's {@code HttpClient} may retry a
+ * {@code GET}) sends a second request, which takes the next fault or is served. Closing the emulator interrupts
+ * delays in progress; their connections are dropped.
+ *
+ * <p>Thread-safe: faults may be queued while calls are being served; each queued fault is taken by exactly one
+ * call.
+ */
+public final class Faults {
+  /** The body of {@link #malformedBody()}: an HTML error page, as proxies send. */
+  public static final String DEFAULT_MALFORMED_BODY =
+      "<html><head><title>502 Bad Gateway</title></head><body>Bad Gateway</body></html>";
+
+  enum Kind {
+    DELAY,
+    STATUS,
+    MALFORMED,
+    DROP,
+    THROTTLE
+  }
+
+  record Fault(Kind kind, Duration delay, int status, String body, String contentType) {}
+
+  private final ConcurrentLinkedQueue<Fault> queue = new ConcurrentLinkedQueue<>();
+
+  Faults() {}
+
+  /** The next call waits {@code delay} before it is served normally. */
+  public Faults delay(Duration delay) {
+    return delay(delay, 1);
+  }
+
+  /** The next {@code times} calls each wait {@code delay} before they are served normally. */
+  public Faults delay(Duration delay, int times) {
+    Objects.requireNonNull(delay, "delay");
+    if (delay.isNegative()) {
+      throw new IllegalArgumentException("delay must not be negative: " + delay);
+    }
+    return add(new Fault(Kind.DELAY, delay, 0, "", ""), times);
+  }
+
+  /** The next call gets HTTP {@code status} with {@code body} (sent as {@code text/plain}) instead of a reply. */
+  public Faults status(int status, String body) {
+    return status(status, body, 1);
+  }
+
+  /** The next {@code times} calls get HTTP {@code status} with {@code body} (sent as {@code text/plain}). */
+  public Faults status(int status, String body, int times) {
+    Objects.requireNonNull(body, "body");
+    if (status < 200 || status > 599) {
+      throw new IllegalArgumentException("status must be 200..599: " + status);
+    }
+    return add(new Fault(Kind.STATUS, Duration.ZERO, status, body, "text/plain; charset=UTF-8"), times);
+  }
+
+  /** The next call gets HTTP 200 with a JSON content type and {@link #DEFAULT_MALFORMED_BODY}. */
+  public Faults malformedBody() {
+    return malformedBody(DEFAULT_MALFORMED_BODY, 1);
+  }
+
+  /** The next {@code times} calls get HTTP 200 with a JSON content type and {@code body}, which should not be JSON. */
+  public Faults malformedBody(String body, int times) {
+    Objects.requireNonNull(body, "body");
+    return add(new Fault(Kind.MALFORMED, Duration.ZERO, 200, body, "application/json;charset=UTF-8"), times);
+  }
+
+  /** The next call's connection is closed without a reply. */
+  public Faults dropConnection() {
+    return dropConnection(1);
+  }
+
+  /** The next {@code times} calls' connections are closed without a reply. */
+  public Faults dropConnection(int times) {
+    return add(new Fault(Kind.DROP, Duration.ZERO, 0, "", ""), times);
+  }
+
+  /** The next call gets Zoho's {@code Access Denied} throttling reply. */
+  public Faults throttle() {
+    return throttle(1);
+  }
+
+  /** The next {@code times} calls get Zoho's {@code Access Denied} throttling reply. */
+  public Faults throttle(int times) {
+    return add(new Fault(Kind.THROTTLE, Duration.ZERO, 400, "", ""), times);
+  }
+
+  /** How many faults are still queued. */
+  public int pending() {
+    return queue.size();
+  }
+
+  /** Removes every queued fault. */
+  public void clear() {
+    queue.clear();
+  }
+
+  @Nullable
+  Fault next() {
+    return queue.poll();
+  }
+
+  private Faults add(Fault fault, int times) {
+    if (times < 1) {
+      throw new IllegalArgumentException("times must be at least 1: " + times);
+    }
+    for (int i = 0; i < times; i++) {
+      queue.add(fault);
+    }
+    return this;
+  }
+}
