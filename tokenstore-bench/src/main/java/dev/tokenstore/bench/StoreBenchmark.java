@@ -29,7 +29,7 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * findToken by user, by id and by refresh token, and saveToken (an update of an existing user's access
- * token), for every built-in store at 1,000 and 100,000 stored tokens.
+ * token), for every built-in store at 1,000, 10,000 and 100,000 stored tokens.
  *
  * <p>Run: {@code ./mvnw -q -pl tokenstore-bench -am package -DskipTests && java -jar
  * tokenstore-bench/target/benchmarks.jar StoreBenchmark}. Add {@code -bm sample} for p50/p99 latencies.
@@ -46,7 +46,7 @@ public class StoreBenchmark {
   @Param({"memory", "file", "sqlite"})
   public String store;
 
-  @Param({"1000", "100000"})
+  @Param({"1000", "10000", "100000"})
   public int tokens;
 
   private Path dir;
