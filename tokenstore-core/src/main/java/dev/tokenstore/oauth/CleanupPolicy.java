@@ -18,8 +18,8 @@ import org.jspecify.annotations.Nullable;
  * codes live a few minutes, so such a record can never become useful after {@link #grantLifetime()}. The
  * records have no creation time, so cleanup works in two passes: the first pass that sees such a record
  * without an expiry time stamps its {@code expiry_time} with {@code now + grantLifetime}; a later pass deletes
- * it once that time has passed. A grant record that already has an expiry time is deleted once it is
- * {@code grantLifetime} past it.
+ * it once that time has passed. A grant record that already has an expiry time is deleted once that time
+ * has passed.
  *
  * @param idleAfter how long after its expiry a token counts as idle; null to keep idle tokens
  * @param revokeIdle whether idle tokens are revoked at the server before their records are deleted
