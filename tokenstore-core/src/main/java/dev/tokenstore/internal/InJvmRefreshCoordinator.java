@@ -13,6 +13,9 @@ public final class InJvmRefreshCoordinator implements RefreshCoordinator {
   /** The instance {@link RefreshCoordinator#inJvm()} returns. */
   public static final InJvmRefreshCoordinator SHARED = new InJvmRefreshCoordinator();
 
+  /** A coordinator of its own (tests); managers share {@link #SHARED}. */
+  public InJvmRefreshCoordinator() {}
+
   private final ConcurrentHashMap<RefreshIdentity, Lease> leases = new ConcurrentHashMap<>();
   private final AtomicLong fences = new AtomicLong();
 

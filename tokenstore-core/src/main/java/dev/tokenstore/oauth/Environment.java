@@ -3,6 +3,7 @@ package dev.tokenstore.oauth;
 import dev.tokenstore.ErrorCode;
 import dev.tokenstore.TokenStoreException;
 import dev.tokenstore.internal.Redaction;
+import dev.tokenstore.spi.StoreUris;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Locale;
@@ -186,7 +187,7 @@ public final class Environment {
     try {
       u = new URI(accountsServer.trim());
     } catch (URISyntaxException e) {
-      throw invalid("The accounts-server value '" + Redaction.shorten(accountsServer) + "' is not a URL. "
+      throw invalid("The accounts-server value '" + show(accountsServer) + "' is not a URL. "
           + "Pass the accounts-server parameter of the authorization redirect unchanged.");
     }
     String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
@@ -194,18 +195,18 @@ public final class Environment {
     boolean loopback = host != null && isLoopback(host);
     if (host == null || u.getRawUserInfo() != null || u.getRawQuery() != null || u.getRawFragment() != null
         || !(u.getRawPath() == null || u.getRawPath().isEmpty() || u.getRawPath().equals("/"))) {
-      throw invalid("The accounts-server value '" + Redaction.shorten(accountsServer) + "' is not a plain "
+      throw invalid("The accounts-server value '" + show(accountsServer) + "' is not a plain "
           + "server URL (scheme://host[:port], no path, user info, query or fragment). Check the redirect.");
     }
     if (!scheme.equals("https") && !(scheme.equals("http") && loopback)) {
-      throw invalid("The accounts-server value '" + Redaction.shorten(accountsServer) + "' must use https "
+      throw invalid("The accounts-server value '" + show(accountsServer) + "' must use https "
           + "(plain http is allowed only to a loopback address). Check the redirect.");
     }
     String base = scheme + "://" + u.getRawAuthority();
     if (dataCenter != null) {
       Optional<DataCenter> dc = DataCenter.ofAccountsHost(host);
       if (dc.isEmpty() || !scheme.equals("https") || (u.getPort() != -1 && u.getPort() != 443)) {
-        throw invalid("The accounts-server value '" + Redaction.shorten(accountsServer) + "' is not one of "
+        throw invalid("The accounts-server value '" + show(accountsServer) + "' is not one of "
             + "Zoho's accounts servers, so the code is not exchanged there. For a server not listed in "
             + "DataCenter, use Environment.zohoAccounts(url, apiDomain).");
       }
@@ -295,6 +296,11 @@ public final class Environment {
     return h.equals("localhost") || h.equals("::1") || h.equals("0:0:0:0:0:0:0:1") || h.matches("127(\\.\\d{1,3}){3}");
   }
 
+  /** A URL for a message: passwords in user info or query masked, at most 64 characters. */
+  private static String show(String url) {
+    return Redaction.shorten(StoreUris.mask(url));
+  }
+
   private static TokenStoreException invalid(String message) {
     return new TokenStoreException(ErrorCode.INVALID_ARGUMENT, message);
   }
@@ -311,11 +317,11 @@ public final class Environment {
     try {
       u = new URI(value);
     } catch (URISyntaxException e) {
-      throw invalid("The " + what + " '" + Redaction.shorten(value) + "' is not a URL.");
+      throw invalid("The " + what + " '" + show(value) + "' is not a URL.");
     }
     String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
     if (!(scheme.equals("https") || scheme.equals("http")) || u.getHost() == null || u.getRawUserInfo() != null) {
-      throw invalid("The " + what + " '" + Redaction.shorten(value)
+      throw invalid("The " + what + " '" + show(value)
           + "' must be an http(s) URL with a host and no user info.");
     }
     return u;
