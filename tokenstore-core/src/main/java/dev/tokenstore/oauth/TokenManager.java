@@ -222,7 +222,11 @@ public final class TokenManager {
     TokenKey key = TokenKey.of(partial);
     Entry e = aliases.get(key);
     Snapshot s = e == null ? null : e.snap;
-    String seen = s == null ? partial.accessToken() : s.token.accessToken();
+    String seen = s != null ? s.token.accessToken() : null;
+    if (seen == null && !(key instanceof TokenKey.None)) {
+      storeReads.increment();
+      seen = store.findToken(partial).map(OAuthToken::accessToken).orElse(partial.accessToken());
+    }
     return slowGet(partial, key, e, seen, true);
   }
 

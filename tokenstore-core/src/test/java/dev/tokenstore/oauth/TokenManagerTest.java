@@ -232,6 +232,18 @@ class TokenManagerTest {
   }
 
   @Test
+  void explicitRefreshCallsTheServerEvenForAValidToken() {
+    OAuthToken seeded = seed("ada@example.com", T0.plus(Duration.ofHours(1)));
+    TokenManager fresh = manager();
+    OAuthToken t = fresh.refresh(user("ada@example.com"));
+    assertThat(t.accessToken()).isNotEqualTo(seeded.accessToken());
+    assertThat(fake.refreshCalls.get()).isEqualTo(1);
+    OAuthToken again = fresh.refresh(OAuthToken.builder().id(seeded.id()).build());
+    assertThat(again.accessToken()).isNotEqualTo(t.accessToken());
+    assertThat(fake.refreshCalls.get()).isEqualTo(2);
+  }
+
+  @Test
   void rotatedRefreshTokenReplacesTheOldOne() {
     fake.rotate = true;
     OAuthToken seeded = seed("ada@example.com", T0.minusSeconds(1));
