@@ -36,6 +36,8 @@ public record TokenEvent(
     REFRESH_JOINED,
     /** Before calling the server the store already had a fresh token (a sibling refreshed it): it was used. */
     SIBLING_TOKEN_USED,
+    /** Another manager holds the refresh lease of this token (see RefreshCoordinator): this one waits for it. */
+    LEASE_WAIT,
     /** A grant token was exchanged and the tokens saved. */
     EXCHANGED,
     /** A grant token exchange failed. */

@@ -108,6 +108,7 @@ public final class TokenManager {
   private final LongAdder throttledCount = new LongAdder();
   private final LongAdder revokes = new LongAdder();
   private final LongAdder storeReads = new LongAdder();
+  private final LongAdder leaseWaits = new LongAdder();
 
   /** What memory knows of one stored record. */
   private static final class Entry {
@@ -369,6 +370,7 @@ public final class TokenManager {
     long deadline = System.nanoTime() + leaseTime.toNanos() + requestTimeout.toNanos();
     RefreshLease lease;
     OAuthToken current;
+    boolean waited = false;
     while (true) {
       lease = coordinator.tryAcquire(identity, leaseTime).orElse(null);
       current = readById(entry.id);
@@ -389,6 +391,11 @@ public final class TokenManager {
       }
       if (lease != null) {
         break;
+      }
+      if (!waited) {
+        waited = true;
+        leaseWaits.increment();
+        emit(TokenEvent.Type.LEASE_WAIT, current, 0, null, null);
       }
       if (System.nanoTime() - deadline > 0) {
         throw new OAuthException(ErrorCode.SERVER_ERROR,
@@ -798,7 +805,8 @@ public final class TokenManager {
   /** The counters so far. */
   public TokenManagerMetrics metrics() {
     return new TokenManagerMetrics(endpointCalls.sum(), refreshes.sum(), refreshFailures.sum(), joins.sum(),
-        siblingTokens.sum(), exchanges.sum(), retries.sum(), throttledCount.sum(), revokes.sum(), storeReads.sum());
+        siblingTokens.sum(), exchanges.sum(), retries.sum(), throttledCount.sum(), revokes.sum(), storeReads.sum(),
+        leaseWaits.sum());
   }
 
   @Override

@@ -14,6 +14,7 @@ package dev.tokenstore.oauth;
  * @param throttled calls the server throttled
  * @param revokes tokens revoked
  * @param storeReads reads of the store by the manager (hand-outs from memory do not read the store)
+ * @param leaseWaits refreshes that waited because another manager held the token's refresh lease
  */
 public record TokenManagerMetrics(
     long tokenEndpointCalls,
@@ -25,4 +26,5 @@ public record TokenManagerMetrics(
     long retries,
     long throttled,
     long revokes,
-    long storeReads) {}
+    long storeReads,
+    long leaseWaits) {}

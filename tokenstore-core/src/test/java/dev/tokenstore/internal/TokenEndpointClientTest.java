@@ -40,6 +40,12 @@ class TokenEndpointClientTest {
   }
 
   @Test
+  void tokenReplyDescriptionHidesTokens() {
+    String d = new TokenEndpointClient.TokenReply("at-SECRET", "rt-SECRET", Duration.ofHours(1), "https://a").toString();
+    assertThat(d).doesNotContain("SECRET").contains("https://a");
+  }
+
+  @Test
   void inJvmLeasesAreExclusiveUntilClosedOrExpired() throws InterruptedException {
     InJvmRefreshCoordinator c = new InJvmRefreshCoordinator();
     RefreshIdentity id = new RefreshIdentity("env", "1");

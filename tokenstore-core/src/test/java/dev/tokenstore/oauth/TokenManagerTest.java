@@ -337,6 +337,34 @@ class TokenManagerTest {
     assertThat(fake.refreshCalls.get()).isEqualTo(1);
   }
 
+  @Test
+  void whileAnotherManagerHoldsTheLeaseTheTokenItSavesIsUsed() throws Exception {
+    OAuthToken seeded = seed("ada@example.com", T0.minusSeconds(1));
+    dev.tokenstore.internal.InJvmRefreshCoordinator coordinator = new dev.tokenstore.internal.InJvmRefreshCoordinator();
+    // "another process" holds the lease of this token
+    dev.tokenstore.spi.RefreshCoordinator.RefreshLease held = coordinator.tryAcquire(
+        new dev.tokenstore.spi.RefreshCoordinator.RefreshIdentity(fake.environment().name(), seeded.id()),
+        Duration.ofMinutes(1)).orElseThrow();
+
+    CountDownLatch waitingForLease = new CountDownLatch(1);
+    TokenManager m2 = manager(b -> b.refreshCoordinator(coordinator).listener(e -> {
+      events.add(e);
+      if (e.type() == TokenEvent.Type.LEASE_WAIT) {
+        waitingForLease.countDown();
+      }
+    }));
+    Future<OAuthToken> waiting = pool.submit(() -> m2.getToken(user("ada@example.com")));
+    assertThat(waitingForLease.await(10, TimeUnit.SECONDS)).isTrue();
+    // the holder refreshes and saves, then releases
+    OAuthToken byHolder = store.saveToken(OAuthToken.builder().id(seeded.id()).accessToken("1000.at-holder-SECRET")
+        .expiresAt(T0.plusSeconds(3600)).build());
+    held.close();
+
+    assertThat(waiting.get(10, TimeUnit.SECONDS)).isEqualTo(byHolder);
+    assertThat(fake.tokenCalls.get()).isZero();
+    assertThat(m2.metrics().leaseWaits()).isEqualTo(1);
+  }
+
   // ------------------------------------------------------------------------------------------ failures
 
   @Test
