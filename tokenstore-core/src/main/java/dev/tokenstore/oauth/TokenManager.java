@@ -118,6 +118,8 @@ public final class TokenManager {
     volatile long quietUntil;
     /** Until then (epoch ms) the server is not called because it throttled us. */
     volatile long throttledUntil;
+    /** A refresh result the store failed to save; saved again before the store is next relied on. */
+    volatile @Nullable OAuthToken unsaved;
 
     Entry(String id) {
       this.id = id;
@@ -240,6 +242,7 @@ public final class TokenManager {
     }
     OAuthToken stored = null;
     if (e != null) {
+      savePending(e);
       stored = readById(e.id);
       if (stored == null) {
         forget(e);
@@ -373,7 +376,12 @@ public final class TokenManager {
     boolean waited = false;
     while (true) {
       lease = coordinator.tryAcquire(identity, leaseTime).orElse(null);
+      savePending(entry);
       current = readById(entry.id);
+      OAuthToken pending = entry.unsaved;
+      if (current != null && pending != null) {
+        current = TokenRules.merge(current, pending); // the store is behind: the newest tokens are in memory
+      }
       if (current == null) {
         if (lease != null) {
           lease.close();
@@ -453,12 +461,41 @@ public final class TokenManager {
         .expiresAt(Instant.ofEpochMilli(started).plus(r.expiresIn()))
         .apiDomain(r.apiDomain())
         .build();
-    OAuthToken saved = store.saveToken(update);
+    OAuthToken saved;
+    try {
+      saved = store.saveToken(update);
+      entry.unsaved = null;
+    } catch (TokenStoreException ex) {
+      // The server has issued (and may have rotated) tokens: keep them in memory rather than lose them.
+      saved = TokenRules.merge(base, update);
+      entry.unsaved = update;
+      OAuthToken kept = saved;
+      LOG.log(System.Logger.Level.ERROR, () -> "Could not save " + TokenRules.describe(kept) + " after refreshing it"
+          + "; it is kept in memory, handed out, and saved again on the next call: " + ex.getMessage());
+    }
     publish(entry, saved);
     entry.quietUntil = 0;
     refreshes.increment();
     emit(TokenEvent.Type.REFRESH_SUCCEEDED, saved, 0, null, null);
     return saved;
+  }
+
+  /** Saves a refresh result that a failed save left in memory; leaves it pending if the store still fails. */
+  private void savePending(Entry e) {
+    OAuthToken pending = e.unsaved;
+    if (pending == null) {
+      return;
+    }
+    try {
+      OAuthToken saved = store.saveToken(pending);
+      if (e.unsaved == pending) {
+        e.unsaved = null;
+      }
+      publish(e, saved);
+    } catch (TokenStoreException ex) {
+      LOG.log(System.Logger.Level.WARNING, () -> "The store still cannot save the refreshed token id " + e.id
+          + "; it stays in memory: " + ex.getMessage());
+    }
   }
 
   private void failed(OAuthToken token, OAuthException ex) {

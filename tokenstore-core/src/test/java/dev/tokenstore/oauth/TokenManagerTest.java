@@ -512,6 +512,33 @@ class TokenManagerTest {
   }
 
   @Test
+  void refreshedTokensSurviveAStoreThatCannotSaveThem() {
+    fake.rotate = true;
+    FlakyStore flaky = new FlakyStore();
+    String oldRt = fake.refreshToken();
+    OAuthToken seeded = flaky.saveToken(OAuthToken.builder().userName("ada@example.com")
+        .clientId(ZohoFake.CLIENT_ID).clientSecret(ZohoFake.CLIENT_SECRET).refreshToken(oldRt)
+        .accessToken("1000.at-old-SECRET").expiresAt(T0.minusSeconds(1)).build());
+    TokenManager m = manager(b -> b.store(flaky));
+    flaky.failSaves = true;
+
+    OAuthToken refreshed = m.getToken(user("ada@example.com"));
+
+    assertThat(refreshed.refreshToken()).isNotEqualTo(oldRt); // rotated: the old one is dead at the server
+    assertThat(flaky.findTokenById(seeded.id())).contains(seeded); // nothing written, nothing lost
+    assertThat(m.getToken(user("ada@example.com"))).isEqualTo(refreshed);
+
+    flaky.failSaves = false;
+    clock.advance(Duration.ofMinutes(56)); // inside the window: the pending result is saved, then refreshed
+    OAuthToken next = m.getToken(user("ada@example.com"));
+
+    assertThat(next.accessToken()).isNotEqualTo(refreshed.accessToken());
+    assertThat(flaky.findTokenById(seeded.id())).contains(next);
+    assertThat(m.metrics().refreshFailures()).isZero();
+    assertThat(fake.refreshCalls.get()).isEqualTo(2);
+  }
+
+  @Test
   void noSecretInMessagesOrDescriptions() {
     OAuthToken seeded = seed("ada@example.com", T0.minusSeconds(1));
     TokenManager m = manager(b -> b.retryPolicy(RetryPolicy.NONE));
