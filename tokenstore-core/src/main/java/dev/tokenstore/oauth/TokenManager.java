@@ -247,6 +247,8 @@ public final class TokenManager {
       if (stored == null) {
         forget(e);
         e = null;
+      } else if (e.unsaved != null) {
+        stored = TokenRules.merge(stored, Objects.requireNonNull(e.unsaved)); // the store is behind memory
       }
     }
     if (stored == null) {
