@@ -139,6 +139,23 @@ class TokenManagerTest {
   }
 
   @Test
+  void codeIsExchangedAtTheAccountsServerTheRedirectNames() throws Exception {
+    try (ZohoFake otherDc = new ZohoFake()) {
+      TokenManager home = manager();
+      String code = otherDc.grant(); // issued by the other data centre
+      TokenManager there = home.withEnvironment(home.environment().forAccountsServer(otherDc.base));
+
+      OAuthToken t = there.getToken(OAuthToken.builder().clientId(ZohoFake.CLIENT_ID)
+          .clientSecret(ZohoFake.CLIENT_SECRET).grantToken(code).build());
+
+      assertThat(otherDc.exchangeCalls.get()).isEqualTo(1);
+      assertThat(fake.tokenCalls.get()).isZero();
+      assertThat(t.apiDomain()).isEqualTo(otherDc.base);
+      assertThat(there.environment().tokenUrl()).hasToString(otherDc.base + "/oauth/v2/token");
+    }
+  }
+
+  @Test
   void usedGrantTokenIsReauthorizationRequiredAndNothingIsSaved() {
     TokenManager m = manager();
     OAuthToken partial = OAuthToken.builder().clientId(ZohoFake.CLIENT_ID).clientSecret(ZohoFake.CLIENT_SECRET)
