@@ -18,5 +18,20 @@ public enum ErrorCode {
   /** The store cannot be reached or written: I/O error, database down, permissions. Retry when fixed. */
   STORE_UNAVAILABLE,
   /** The store has been closed. Open a new one. */
-  STORE_CLOSED
+  STORE_CLOSED,
+  /** No stored token matches a query that can only name a stored token (an id or a user name alone). */
+  TOKEN_NOT_FOUND,
+  /**
+   * The authorization server no longer accepts the grant or refresh token ({@code invalid_grant},
+   * {@code invalid_code}): the user must authorize the application again. The stored record is left as it was.
+   */
+  REAUTHORIZATION_REQUIRED,
+  /** The server rejected the client's credentials or redirect URL: fix the client id, secret or redirect URL. */
+  INVALID_CLIENT,
+  /** The server throttles this client ({@code Access Denied}, HTTP 429): wait for the retry hint, then retry. */
+  THROTTLED,
+  /** The server failed or could not be reached (5xx, timeout, reset) after every allowed attempt. Retry later. */
+  SERVER_ERROR,
+  /** The server's reply does not follow the protocol (malformed body, unexpected status or error). */
+  PROTOCOL_ERROR
 }

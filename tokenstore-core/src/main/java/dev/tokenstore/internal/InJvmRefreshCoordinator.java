@@ -1,0 +1,64 @@
+package dev.tokenstore.internal;
+
+import dev.tokenstore.spi.RefreshCoordinator;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * {@link RefreshCoordinator} for one JVM: leases in a map, expiring by {@link System#nanoTime()}. Thread-safe.
+ */
+public final class InJvmRefreshCoordinator implements RefreshCoordinator {
+  /** The instance {@link RefreshCoordinator#inJvm()} returns. */
+  public static final InJvmRefreshCoordinator SHARED = new InJvmRefreshCoordinator();
+
+  /** A coordinator of its own (tests); managers share {@link #SHARED}. */
+  public InJvmRefreshCoordinator() {}
+
+  private final ConcurrentHashMap<RefreshIdentity, Lease> leases = new ConcurrentHashMap<>();
+  private final AtomicLong fences = new AtomicLong();
+
+  @Override
+  public Optional<RefreshLease> tryAcquire(RefreshIdentity identity, Duration lease) {
+    long until = System.nanoTime() + Math.max(1, lease.toNanos());
+    Lease[] granted = new Lease[1];
+    leases.compute(identity, (k, old) -> {
+      if (old != null && old.isValid()) {
+        return old;
+      }
+      granted[0] = new Lease(k, until, fences.incrementAndGet());
+      return granted[0];
+    });
+    return Optional.ofNullable(granted[0]);
+  }
+
+  private final class Lease implements RefreshLease {
+    private final RefreshIdentity identity;
+    private final long until;
+    private final long fence;
+    private volatile boolean closed;
+
+    Lease(RefreshIdentity identity, long until, long fence) {
+      this.identity = identity;
+      this.until = until;
+      this.fence = fence;
+    }
+
+    @Override
+    public long fence() {
+      return fence;
+    }
+
+    @Override
+    public boolean isValid() {
+      return !closed && System.nanoTime() - until < 0;
+    }
+
+    @Override
+    public void close() {
+      closed = true;
+      leases.remove(identity, this);
+    }
+  }
+}

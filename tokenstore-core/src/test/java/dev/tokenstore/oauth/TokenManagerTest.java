@@ -1,0 +1,721 @@
+package dev.tokenstore.oauth;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import dev.tokenstore.ErrorCode;
+import dev.tokenstore.OAuthToken;
+import dev.tokenstore.TokenStoreException;
+import dev.tokenstore.memory.MemoryTokenStore;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class TokenManagerTest {
+  private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+
+  private ZohoFake fake;
+  private MemoryTokenStore store;
+  private MutableClock clock;
+  private final List<TokenEvent> events = new CopyOnWriteArrayList<>();
+  private final List<Throwable> seenErrors = new CopyOnWriteArrayList<>();
+  private ExecutorService pool;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    fake = new ZohoFake();
+    store = MemoryTokenStore.create();
+    clock = new MutableClock(T0);
+    pool = Executors.newCachedThreadPool();
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    fake.close();
+    pool.shutdownNow();
+    assertThat(pool.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
+    // No secret in any error or event seen by any test.
+    for (Throwable t : seenErrors) {
+      assertNoSecret(t);
+    }
+    for (TokenEvent e : events) {
+      assertThat(e.toString()).doesNotContain("SECRET");
+      if (e.error() != null) {
+        assertNoSecret(e.error());
+      }
+    }
+  }
+
+  private TokenManager manager() {
+    return manager(b -> {});
+  }
+
+  private TokenManager manager(Consumer<TokenManager.Builder> custom) {
+    TokenManager.Builder b = TokenManager.builder()
+        .store(store)
+        .environment(fake.environment())
+        .clock(clock)
+        .requestTimeout(Duration.ofSeconds(10))
+        .retryPolicy(new RetryPolicy(3, Duration.ofMillis(1), Duration.ofMillis(5), 0.5))
+        .listener(events::add);
+    custom.accept(b);
+    return b.build();
+  }
+
+  /** A stored record with a refresh token the fake accepts and an access token expiring at {@code expiry}. */
+  private OAuthToken seed(String user, Instant expiry) {
+    String at = "1000.at-seed-" + user + "-SECRET";
+    fake.accessTokens.add(at);
+    return store.saveToken(OAuthToken.builder()
+        .userName(user)
+        .clientId(ZohoFake.CLIENT_ID)
+        .clientSecret(ZohoFake.CLIENT_SECRET)
+        .refreshToken(fake.refreshToken())
+        .accessToken(at)
+        .expiresAt(expiry)
+        .apiDomain(fake.base)
+        .build());
+  }
+
+  private <T extends Throwable> T seen(T t) {
+    seenErrors.add(t);
+    return t;
+  }
+
+  private static void assertNoSecret(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      assertThat(String.valueOf(c.getMessage())).doesNotContain("SECRET");
+      assertThat(c.toString()).doesNotContain("SECRET");
+    }
+  }
+
+  private static OAuthToken user(String name) {
+    return OAuthToken.builder().userName(name).build();
+  }
+
+  // --------------------------------------------------------------------------------------------- flows
+
+  @Test
+  void grantTokenIsExchangedSavedAndFoundAgainWithoutAnotherCall() {
+    TokenManager m = manager();
+    String code = fake.grant();
+    OAuthToken partial = OAuthToken.builder().clientId(ZohoFake.CLIENT_ID).clientSecret(ZohoFake.CLIENT_SECRET)
+        .grantToken(code).redirectUrl("https://app.example.com/cb").build();
+
+    OAuthToken t = m.getToken(partial);
+
+    assertThat(t.id()).isNotNull();
+    assertThat(t.accessToken()).startsWith("1000.at-");
+    assertThat(t.refreshToken()).startsWith("1000.rt-");
+    assertThat(t.apiDomain()).isEqualTo(fake.base);
+    assertThat(t.expiresAt()).isEqualTo(T0.plusSeconds(3600));
+    assertThat(store.findTokenById(t.id())).contains(t);
+    assertThat(m.getToken(partial)).isEqualTo(t);
+    assertThat(m.getToken(OAuthToken.builder().id(t.id()).build())).isEqualTo(t);
+    assertThat(fake.exchangeCalls.get()).isEqualTo(1);
+    assertThat(m.metrics().exchanges()).isEqualTo(1);
+    assertThat(events).extracting(TokenEvent::type).contains(TokenEvent.Type.EXCHANGED);
+  }
+
+  @Test
+  void codeIsExchangedAtTheAccountsServerTheRedirectNames() throws Exception {
+    try (ZohoFake otherDc = new ZohoFake()) {
+      TokenManager home = manager();
+      String code = otherDc.grant(); // issued by the other data centre
+      TokenManager there = home.withEnvironment(home.environment().forAccountsServer(otherDc.base));
+
+      OAuthToken t = there.getToken(OAuthToken.builder().clientId(ZohoFake.CLIENT_ID)
+          .clientSecret(ZohoFake.CLIENT_SECRET).grantToken(code).build());
+
+      assertThat(otherDc.exchangeCalls.get()).isEqualTo(1);
+      assertThat(fake.tokenCalls.get()).isZero();
+      assertThat(t.apiDomain()).isEqualTo(otherDc.base);
+      assertThat(there.environment().tokenUrl()).hasToString(otherDc.base + "/oauth/v2/token");
+    }
+  }
+
+  @Test
+  void usedGrantTokenIsReauthorizationRequiredAndNothingIsSaved() {
+    TokenManager m = manager();
+    OAuthToken partial = OAuthToken.builder().clientId(ZohoFake.CLIENT_ID).clientSecret(ZohoFake.CLIENT_SECRET)
+        .grantToken("1000.never-issued-SECRET").build();
+
+    OAuthException e = seen(catchThrowableOfType(OAuthException.class, () -> m.getToken(partial)));
+
+    assertThat(e.code()).isEqualTo(ErrorCode.REAUTHORIZATION_REQUIRED);
+    assertThat(e.serverError()).contains("invalid_code");
+    assertThat(store.getTokens()).isEmpty();
+  }
+
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
+  void expiresInInSecondsAndInTheOldMillisecondForm(boolean oldForm) {
+    fake.oldExpiresForm = oldForm;
+    fake.lifetimeSeconds = 1800;
+    OAuthToken t = manager().getToken(OAuthToken.builder().clientId(ZohoFake.CLIENT_ID)
+        .clientSecret(ZohoFake.CLIENT_SECRET).refreshToken(fake.refreshToken()).build());
+    assertThat(t.expiresAt()).isEqualTo(T0.plusSeconds(1800));
+  }
+
+  @Test
+  void refreshTokenFlowWithoutRecordRefreshesAndStoresANewRecord() {
+    TokenManager m = manager();
+    String rt = fake.refreshToken();
+    OAuthToken partial = OAuthToken.builder().clientId(ZohoFake.CLIENT_ID).clientSecret(ZohoFake.CLIENT_SECRET)
+        .refreshToken(rt).build();
+
+    OAuthToken t = m.getToken(partial);
+
+    assertThat(t.refreshToken()).isEqualTo(rt); // absent in the reply: kept
+    assertThat(t.apiDomain()).isEqualTo(fake.base);
+    assertThat(store.getTokens()).containsExactly(t);
+    assertThat(m.getToken(partial)).isEqualTo(t);
+    assertThat(fake.refreshCalls.get()).isEqualTo(1);
+  }
+
+  @Test
+  void accessTokenOnlyIsHandedBackAsItIs() {
+    OAuthToken partial = OAuthToken.builder().accessToken("1000.foreign-SECRET").build();
+    assertThat(manager().getToken(partial)).isEqualTo(partial);
+    assertThat(fake.tokenCalls.get()).isZero();
+  }
+
+  @Test
+  void idOrUserWithoutRecordIsTokenNotFound() {
+    TokenManager m = manager();
+    assertThatThrownBy(() -> m.getToken(OAuthToken.builder().id("7").build()))
+        .isInstanceOf(TokenStoreException.class)
+        .satisfies(e -> assertThat(((TokenStoreException) e).code()).isEqualTo(ErrorCode.TOKEN_NOT_FOUND));
+    assertThatThrownBy(() -> m.getToken(user("nobody@example.com")))
+        .satisfies(e -> assertThat(((TokenStoreException) e).code()).isEqualTo(ErrorCode.TOKEN_NOT_FOUND));
+    assertThatThrownBy(() -> m.getToken(OAuthToken.builder().clientId("x").build()))
+        .satisfies(e -> assertThat(((TokenStoreException) e).code()).isEqualTo(ErrorCode.INVALID_ARGUMENT));
+  }
+
+  @Test
+  void validTokenComesFromMemoryWithoutReadingTheStore() {
+    seed("ada@example.com", T0.plus(Duration.ofHours(1)));
+    TokenManager m = manager();
+    OAuthToken first = m.getToken(user("ada@example.com"));
+    long reads = m.metrics().storeReads();
+
+    for (int i = 0; i < 1000; i++) {
+      assertThat(m.getToken(user("ada@example.com"))).isSameAs(first);
+    }
+
+    assertThat(m.metrics().storeReads()).isEqualTo(reads);
+    assertThat(fake.tokenCalls.get()).isZero();
+  }
+
+  @Test
+  void refreshesInsideTheWindowAndNotBefore() {
+    OAuthToken seeded = seed("ada@example.com", T0.plus(Duration.ofMinutes(10)));
+    TokenManager m = manager(b -> b.refreshWindow(Duration.ofMinutes(5)));
+
+    assertThat(m.getToken(user("ada@example.com"))).isEqualTo(seeded);
+    clock.advance(Duration.ofMinutes(4));
+    assertThat(m.getToken(user("ada@example.com"))).isEqualTo(seeded);
+    assertThat(fake.refreshCalls.get()).isZero();
+
+    clock.advance(Duration.ofMinutes(2)); // 4 minutes left: inside the window
+    OAuthToken refreshed = m.getToken(user("ada@example.com"));
+
+    assertThat(fake.refreshCalls.get()).isEqualTo(1);
+    assertThat(refreshed.accessToken()).isNotEqualTo(seeded.accessToken());
+    assertThat(refreshed.refreshToken()).isEqualTo(seeded.refreshToken());
+    assertThat(refreshed.expiresAt()).isEqualTo(clock.instant().plusSeconds(3600));
+    assertThat(store.findTokenById(seeded.id())).contains(refreshed);
+  }
+
+  @Test
+  void explicitRefreshCallsTheServerEvenForAValidToken() {
+    OAuthToken seeded = seed("ada@example.com", T0.plus(Duration.ofHours(1)));
+    TokenManager fresh = manager();
+    OAuthToken t = fresh.refresh(user("ada@example.com"));
+    assertThat(t.accessToken()).isNotEqualTo(seeded.accessToken());
+    assertThat(fake.refreshCalls.get()).isEqualTo(1);
+    OAuthToken again = fresh.refresh(OAuthToken.builder().id(seeded.id()).build());
+    assertThat(again.accessToken()).isNotEqualTo(t.accessToken());
+    assertThat(fake.refreshCalls.get()).isEqualTo(2);
+  }
+
+  @Test
+  void rotatedRefreshTokenReplacesTheOldOne() {
+    fake.rotate = true;
+    OAuthToken seeded = seed("ada@example.com", T0.minusSeconds(1));
+    OAuthToken t = manager().getToken(user("ada@example.com"));
+    assertThat(t.refreshToken()).isNotEqualTo(seeded.refreshToken()).startsWith("1000.rt-");
+    assertThat(store.findTokenById(seeded.id()).orElseThrow().refreshToken()).isEqualTo(t.refreshToken());
+  }
+
+  // ------------------------------------------------------------------------------------ single flight
+
+  @Test
+  void sixtyFourThreadsAtExpiryMakeExactlyOneTokenEndpointCall() throws Exception {
+    OAuthToken seeded = seed("ada@example.com", T0.minusSeconds(1));
+    AtomicInteger joins = new AtomicInteger();
+    TokenManager m = manager(b -> b.listener(e -> {
+      events.add(e);
+      if (e.type() == TokenEvent.Type.REFRESH_JOINED) {
+        joins.incrementAndGet();
+      }
+    }));
+    CountDownLatch gate = new CountDownLatch(1);
+    fake.gate = gate;
+    int threads = 64;
+    CountDownLatch start = new CountDownLatch(1);
+    List<Future<OAuthToken>> results = new ArrayList<>();
+    for (int i = 0; i < threads; i++) {
+      // different partial tokens for the same record: by user, by id, by refresh token
+      OAuthToken partial = switch (i % 3) {
+        case 0 -> user("ada@example.com");
+        case 1 -> OAuthToken.builder().id(seeded.id()).build();
+        default -> OAuthToken.builder().clientId(ZohoFake.CLIENT_ID).clientSecret(ZohoFake.CLIENT_SECRET)
+            .refreshToken(seeded.refreshToken()).build();
+      };
+      results.add(pool.submit(() -> {
+        start.await();
+        return m.getToken(partial);
+      }));
+    }
+    start.countDown();
+    // The leader is held in the server; wait (bounded) until every other caller has joined its flight.
+    for (int i = 0; i < 1000 && joins.get() < threads - 1; i++) {
+      Thread.sleep(10);
+    }
+    assertThat(joins.get()).isEqualTo(threads - 1);
+    gate.countDown();
+
+    Set<String> accessTokens = ConcurrentHashMap.newKeySet();
+    for (Future<OAuthToken> f : results) {
+      accessTokens.add(f.get(20, TimeUnit.SECONDS).accessToken());
+    }
+    assertThat(fake.tokenCalls.get()).isEqualTo(1);
+    assertThat(accessTokens).hasSize(1).doesNotContain(seeded.accessToken());
+    assertThat(m.metrics().joins()).isEqualTo(threads - 1);
+  }
+
+  @Test
+  void callersWithAValidTokenDoNotWaitForASlowRefresh() throws Exception {
+    OAuthToken seeded = seed("ada@example.com", T0.plus(Duration.ofMinutes(3))); // inside the 5-minute window
+    OAuthToken other = seed("bob@example.com", T0.plus(Duration.ofHours(1)));
+    TokenManager m = manager();
+    assertThat(m.getToken(user("bob@example.com"))).isEqualTo(other);
+    CountDownLatch gate = new CountDownLatch(1);
+    CountDownLatch entered = new CountDownLatch(1);
+    fake.gate = gate;
+    fake.entered = entered;
+
+    Future<OAuthToken> leader = pool.submit(() -> m.getToken(user("ada@example.com")));
+    assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue(); // the refresh is now held inside the server
+
+    // While the gate is closed the refresh cannot finish, so these calls return only because they do not wait.
+    Future<OAuthToken> sameToken = pool.submit(() -> m.getToken(user("ada@example.com")));
+    Future<OAuthToken> otherToken = pool.submit(() -> m.getToken(user("bob@example.com")));
+    assertThat(sameToken.get(10, TimeUnit.SECONDS)).isEqualTo(seeded);
+    assertThat(otherToken.get(10, TimeUnit.SECONDS)).isEqualTo(other);
+    assertThat(leader.isDone()).isFalse();
+    assertThat(gate.getCount()).isEqualTo(1);
+
+    gate.countDown();
+    assertThat(leader.get(10, TimeUnit.SECONDS).accessToken()).isNotEqualTo(seeded.accessToken());
+    assertThat(fake.refreshCalls.get()).isEqualTo(1);
+  }
+
+  @Test
+  void siblingManagerUsesTheTokenAnotherAlreadyRefreshed() {
+    seed("ada@example.com", T0.minusSeconds(1));
+    TokenManager first = manager();
+    TokenManager second = manager();
+    OAuthToken a = first.getToken(user("ada@example.com"));
+    OAuthToken b = second.getToken(user("ada@example.com"));
+    assertThat(b).isEqualTo(a);
+    assertThat(fake.refreshCalls.get()).isEqualTo(1);
+  }
+
+  @Test
+  void whileAnotherManagerHoldsTheLeaseTheTokenItSavesIsUsed() throws Exception {
+    OAuthToken seeded = seed("ada@example.com", T0.minusSeconds(1));
+    dev.tokenstore.internal.InJvmRefreshCoordinator coordinator = new dev.tokenstore.internal.InJvmRefreshCoordinator();
+    // "another process" holds the lease of this token
+    dev.tokenstore.spi.RefreshCoordinator.RefreshLease held = coordinator.tryAcquire(
+        new dev.tokenstore.spi.RefreshCoordinator.RefreshIdentity(fake.environment().name(), seeded.id()),
+        Duration.ofMinutes(1)).orElseThrow();
+
+    CountDownLatch waitingForLease = new CountDownLatch(1);
+    TokenManager m2 = manager(b -> b.refreshCoordinator(coordinator).listener(e -> {
+      events.add(e);
+      if (e.type() == TokenEvent.Type.LEASE_WAIT) {
+        waitingForLease.countDown();
+      }
+    }));
+    Future<OAuthToken> waiting = pool.submit(() -> m2.getToken(user("ada@example.com")));
+    assertThat(waitingForLease.await(10, TimeUnit.SECONDS)).isTrue();
+    // the holder refreshes and saves, then releases
+    OAuthToken byHolder = store.saveToken(OAuthToken.builder().id(seeded.id()).accessToken("1000.at-holder-SECRET")
+        .expiresAt(T0.plusSeconds(3600)).build());
+    held.close();
+
+    assertThat(waiting.get(10, TimeUnit.SECONDS)).isEqualTo(byHolder);
+    assertThat(fake.tokenCalls.get()).isZero();
+    assertThat(m2.metrics().leaseWaits()).isEqualTo(1);
+  }
+
+  // ------------------------------------------------------------------------------------------ failures
+
+  @Test
+  void failedRefreshLeavesTheStoredRecordUnchanged() {
+    fake.rotate = true;
+    OAuthToken seeded = seed("ada@example.com", T0.minusSeconds(1));
+    List<OAuthToken> before = store.getTokens();
+    List<ZohoFake.Fault> faults = List.of(
+        ZohoFake.Fault.reply(500, "<html>oops</html>"),
+        ZohoFake.Fault.reply(200, "{\"access_token\": \"1000.half-SECRET"),
+        ZohoFake.Fault.reply(200, "not json at all"),
+        ZohoFake.Fault.dropConnection(),
+        ZohoFake.Fault.reply(200, "{\"error\":\"Access Denied\",\"error_description\":\"You have made too many "
+            + "requests continuously. Please try again after some time.\",\"status\":\"failure\"}"),
+        ZohoFake.Fault.reply(200, "{\"error\":\"invalid_client\"}"),
+        ZohoFake.Fault.reply(400, "{\"error\":\"invalid_code\"}"),
+        ZohoFake.Fault.reply(200, "{\"expires_in\":3600}"));
+    for (ZohoFake.Fault f : faults) {
+      TokenManager m = manager(b -> b.retryPolicy(RetryPolicy.NONE));
+      fake.script.add(f);
+      TokenStoreException e = seen(catchThrowableOfType(TokenStoreException.class,
+          () -> m.getToken(user("ada@example.com"))));
+      assertThat(e).as("fault %s", f).isNotNull();
+      assertThat(store.getTokens()).as("after fault %s", f).isEqualTo(before);
+      assertThat(store.getTokens().get(0).toString()).isEqualTo(before.get(0).toString());
+    }
+    assertThat(fake.script).isEmpty();
+    assertThat(store.findTokenById(seeded.id())).contains(seeded);
+  }
+
+  @Test
+  void transientFailuresAreRetriedABoundedNumberOfTimes() {
+    seed("ada@example.com", T0.minusSeconds(1));
+    for (int i = 0; i < 10; i++) {
+      fake.script.add(ZohoFake.Fault.reply(503, "busy"));
+    }
+    TokenManager m = manager(b -> b.retryPolicy(new RetryPolicy(4, Duration.ofMillis(1), Duration.ofMillis(4), 1)));
+
+    OAuthException e = seen(catchThrowableOfType(OAuthException.class, () -> m.getToken(user("ada@example.com"))));
+
+    assertThat(e.code()).isEqualTo(ErrorCode.SERVER_ERROR);
+    assertThat(e.getMessage()).contains("4 attempts");
+    assertThat(fake.tokenCalls.get()).isEqualTo(4);
+    assertThat(m.metrics().retries()).isEqualTo(3);
+    assertThat(events).filteredOn(ev -> ev.type() == TokenEvent.Type.RETRY).hasSize(3);
+  }
+
+  @Test
+  void transientFailuresThenSuccess() {
+    seed("ada@example.com", T0.minusSeconds(1));
+    fake.script.add(ZohoFake.Fault.reply(502, "bad gateway"));
+    fake.script.add(ZohoFake.Fault.dropConnection());
+    OAuthToken t = manager().getToken(user("ada@example.com"));
+    assertThat(t.expiresAt()).isEqualTo(T0.plusSeconds(3600));
+    assertThat(fake.tokenCalls.get()).isEqualTo(3);
+  }
+
+  @Test
+  void slowServerTimesOutAndIsRetried() {
+    seed("ada@example.com", T0.minusSeconds(1));
+    fake.script.add(new ZohoFake.Fault(0, "", false, 3000, null));
+    TokenManager m = manager(b -> b.requestTimeout(Duration.ofMillis(300)));
+    OAuthToken t = m.getToken(user("ada@example.com"));
+    assertThat(t.expiresAt()).isEqualTo(T0.plusSeconds(3600));
+    assertThat(m.metrics().retries()).isEqualTo(1);
+  }
+
+  @Test
+  void throttlingIsTypedWithARetryHintAndNotRepeatedBeforeIt() {
+    seed("ada@example.com", T0.minusSeconds(1));
+    fake.script.add(ZohoFake.Fault.throttled429("7"));
+    TokenManager m = manager();
+
+    OAuthException e = seen(catchThrowableOfType(OAuthException.class, () -> m.getToken(user("ada@example.com"))));
+    assertThat(e.code()).isEqualTo(ErrorCode.THROTTLED);
+    assertThat(e.retryAfter()).contains(Duration.ofSeconds(7));
+    assertThat(fake.tokenCalls.get()).isEqualTo(1);
+
+    OAuthException again = seen(catchThrowableOfType(OAuthException.class,
+        () -> m.getToken(user("ada@example.com"))));
+    assertThat(again.code()).isEqualTo(ErrorCode.THROTTLED);
+    assertThat(fake.tokenCalls.get()).isEqualTo(1);
+
+    clock.advance(Duration.ofSeconds(8));
+    assertThat(m.getToken(user("ada@example.com")).accessToken()).isNotNull();
+    assertThat(fake.tokenCalls.get()).isEqualTo(2);
+  }
+
+  @Test
+  void zohoAccessDeniedIsThrottled() {
+    seed("ada@example.com", T0.minusSeconds(1));
+    fake.script.add(ZohoFake.Fault.reply(200, "{\"error\":\"Access Denied\",\"error_description\":\"You have made "
+        + "too many requests continuously. Please try again after some time.\",\"status\":\"failure\"}"));
+    OAuthException e = seen(catchThrowableOfType(OAuthException.class,
+        () -> manager().getToken(user("ada@example.com"))));
+    assertThat(e.code()).isEqualTo(ErrorCode.THROTTLED);
+    assertThat(e.retryAfter()).isPresent();
+    assertThat(e.getMessage()).contains("too many requests");
+  }
+
+  @Test
+  void invalidGrantAfterASiblingRotatedUsesTheSiblingsToken() {
+    OAuthToken seeded = seed("ada@example.com", T0.minusSeconds(1));
+    String siblingAccess = "1000.at-sibling-SECRET";
+    fake.onRefresh = () -> {
+      // a worker elsewhere refreshed with rotation, saved, and the server now rejects the old refresh token
+      store.saveToken(OAuthToken.builder().id(seeded.id()).accessToken(siblingAccess)
+          .refreshToken("1000.rt-sibling-SECRET").expiresAt(T0.plusSeconds(3600)).build());
+      fake.refreshTokens.remove(seeded.refreshToken());
+      fake.onRefresh = () -> {};
+    };
+    TokenManager m = manager();
+
+    OAuthToken t = m.getToken(user("ada@example.com"));
+
+    assertThat(t.accessToken()).isEqualTo(siblingAccess);
+    assertThat(fake.refreshCalls.get()).isEqualTo(1);
+    assertThat(m.metrics().siblingTokensUsed()).isEqualTo(1);
+    assertThat(m.metrics().refreshFailures()).isZero();
+  }
+
+  @Test
+  void invalidGrantWithoutSiblingIsReauthorizationRequiredAndKeepsTheRecord() {
+    OAuthToken seeded = seed("ada@example.com", T0.minusSeconds(1));
+    fake.refreshTokens.remove(seeded.refreshToken());
+    TokenManager m = manager();
+
+    OAuthException e = seen(catchThrowableOfType(OAuthException.class, () -> m.getToken(user("ada@example.com"))));
+
+    assertThat(e.code()).isEqualTo(ErrorCode.REAUTHORIZATION_REQUIRED);
+    assertThat(e.getMessage()).contains("authorize the application again");
+    assertThat(store.getTokens()).containsExactly(seeded);
+    assertThat(events).extracting(TokenEvent::type).contains(TokenEvent.Type.REFRESH_FAILED);
+  }
+
+  @Test
+  void failedEarlyRefreshStillHandsOutTheValidToken() {
+    OAuthToken seeded = seed("ada@example.com", T0.plus(Duration.ofMinutes(2)));
+    fake.script.add(ZohoFake.Fault.reply(500, "down"));
+    TokenManager m = manager(b -> b.retryPolicy(RetryPolicy.NONE));
+    assertThat(m.getToken(user("ada@example.com"))).isEqualTo(seeded);
+    assertThat(m.getToken(user("ada@example.com"))).isEqualTo(seeded); // quiet period: no second call
+    assertThat(fake.tokenCalls.get()).isEqualTo(1);
+    assertThat(events).extracting(TokenEvent::type).contains(TokenEvent.Type.REFRESH_FAILED);
+  }
+
+  @Test
+  void refreshedTokensSurviveAStoreThatCannotSaveThem() {
+    fake.rotate = true;
+    FlakyStore flaky = new FlakyStore();
+    String oldRt = fake.refreshToken();
+    OAuthToken seeded = flaky.saveToken(OAuthToken.builder().userName("ada@example.com")
+        .clientId(ZohoFake.CLIENT_ID).clientSecret(ZohoFake.CLIENT_SECRET).refreshToken(oldRt)
+        .accessToken("1000.at-old-SECRET").expiresAt(T0.minusSeconds(1)).build());
+    TokenManager m = manager(b -> b.store(flaky));
+    flaky.failSaves = true;
+
+    OAuthToken refreshed = m.getToken(user("ada@example.com"));
+
+    assertThat(refreshed.refreshToken()).isNotEqualTo(oldRt); // rotated: the old one is dead at the server
+    assertThat(flaky.findTokenById(seeded.id())).contains(seeded); // nothing written, nothing lost
+    assertThat(m.getToken(user("ada@example.com"))).isEqualTo(refreshed);
+
+    flaky.failSaves = false;
+    clock.advance(Duration.ofMinutes(56)); // inside the window: the pending result is saved, then refreshed
+    OAuthToken next = m.getToken(user("ada@example.com"));
+
+    assertThat(next.accessToken()).isNotEqualTo(refreshed.accessToken());
+    assertThat(flaky.findTokenById(seeded.id())).contains(next);
+    assertThat(m.metrics().refreshFailures()).isZero();
+    assertThat(fake.refreshCalls.get()).isEqualTo(2);
+  }
+
+  @Test
+  void noSecretInMessagesOrDescriptions() {
+    OAuthToken seeded = seed("ada@example.com", T0.minusSeconds(1));
+    TokenManager m = manager(b -> b.retryPolicy(RetryPolicy.NONE));
+    fake.script.add(ZohoFake.Fault.reply(400, "{\"error\":\"invalid_request\",\"error_description\":\"bad "
+        + seeded.refreshToken() + " and " + ZohoFake.CLIENT_SECRET + "\"}"));
+    seen(catchThrowableOfType(TokenStoreException.class, () -> m.getToken(user("ada@example.com"))));
+    fake.script.add(ZohoFake.Fault.reply(200, "{\"error\":\"Access Denied\",\"error_description\":\"token "
+        + seeded.refreshToken() + "\"}"));
+    seen(catchThrowableOfType(TokenStoreException.class, () -> m.getToken(user("ada@example.com"))));
+    // unreachable server for the Zoho revoke URL, which carries the token in its query
+    TokenManager dead = TokenManager.builder().store(store).clock(clock).retryPolicy(RetryPolicy.NONE)
+        .environment(Environment.zohoAccounts("http://127.0.0.1:1", "http://127.0.0.1:1")).build();
+    seen(catchThrowableOfType(TokenStoreException.class, () -> dead.revoke(user("ada@example.com"))));
+    seen(catchThrowableOfType(TokenStoreException.class, () -> dead.getToken(user("ada@example.com"))));
+    assertThat(seenErrors).hasSize(4);
+    assertThat(m.toString()).doesNotContain("SECRET");
+    assertThat(seeded.toString()).doesNotContain("SECRET");
+    assertThat(fake.environment().toString()).doesNotContain("SECRET");
+    assertThat(m.metrics().toString()).doesNotContain("SECRET");
+  }
+
+  // ------------------------------------------------------------------------------------- revoke, cleanup
+
+  @Test
+  void revokeDeletesTheRecordAndIsIdempotent() {
+    OAuthToken seeded = seed("ada@example.com", T0.plus(Duration.ofHours(1)));
+    TokenManager m = manager();
+    m.getToken(user("ada@example.com"));
+
+    assertThat(m.revoke(user("ada@example.com"))).isTrue();
+    assertThat(fake.revokeCalls.get()).isEqualTo(1);
+    assertThat(fake.refreshTokens).doesNotContain(seeded.refreshToken());
+    assertThat(store.getTokens()).isEmpty();
+
+    assertThat(m.revoke(OAuthToken.builder().id(seeded.id()).build())).isFalse();
+    assertThat(m.revoke(user("ada@example.com"))).isFalse();
+    // a refresh token the server no longer knows (400 from Zoho) is fine too
+    assertThat(m.revoke(OAuthToken.builder().clientId(ZohoFake.CLIENT_ID).refreshToken(seeded.refreshToken())
+        .build())).isTrue();
+    assertThat(fake.revokeCalls.get()).isEqualTo(2);
+    assertThatThrownBy(() -> m.getToken(user("ada@example.com")))
+        .satisfies(e -> assertThat(((TokenStoreException) e).code()).isEqualTo(ErrorCode.TOKEN_NOT_FOUND));
+  }
+
+  @Test
+  void revokeThatCannotReachTheServerKeepsTheRecord() {
+    OAuthToken seeded = seed("ada@example.com", T0.plus(Duration.ofHours(1)));
+    fake.script.clear();
+    TokenManager dead = TokenManager.builder().store(store).clock(clock).retryPolicy(RetryPolicy.NONE)
+        .environment(Environment.zohoAccounts("http://127.0.0.1:1", fake.base)).build();
+    OAuthException e = seen(catchThrowableOfType(OAuthException.class, () -> dead.revoke(user("ada@example.com"))));
+    assertThat(e.code()).isEqualTo(ErrorCode.SERVER_ERROR);
+    assertThat(store.getTokens()).containsExactly(seeded);
+  }
+
+  @Test
+  void cleanupRevokesIdleTokensAndDeletesGrantsNeverExchanged() {
+    OAuthToken idle = seed("idle@example.com", T0.minus(Duration.ofDays(40)));
+    OAuthToken active = seed("active@example.com", T0.minus(Duration.ofDays(1)));
+    OAuthToken grant = store.saveToken(OAuthToken.builder().clientId(ZohoFake.CLIENT_ID)
+        .grantToken("1000.unused-grant-SECRET").build());
+    TokenManager m = manager();
+    CleanupPolicy policy = new CleanupPolicy(Duration.ofDays(30), true, Duration.ofMinutes(10));
+
+    CleanupReport first = m.cleanup(policy);
+
+    assertThat(first.revoked()).containsExactly(idle.id());
+    assertThat(first.deleted()).containsExactly(idle.id());
+    assertThat(first.stamped()).containsExactly(grant.id());
+    assertThat(fake.refreshTokens).doesNotContain(idle.refreshToken()).contains(active.refreshToken());
+    assertThat(store.findTokenById(grant.id()).orElseThrow().expiresAt()).isEqualTo(T0.plus(Duration.ofMinutes(10)));
+
+    clock.advance(Duration.ofMinutes(5));
+    assertThat(m.cleanup(policy).deleted()).isEmpty();
+    clock.advance(Duration.ofMinutes(6));
+    CleanupReport third = m.cleanup(policy);
+    assertThat(third.deleted()).containsExactly(grant.id());
+    assertThat(store.getTokens()).extracting(OAuthToken::id).containsExactly(active.id());
+  }
+
+  // -------------------------------------------------------------------------------- send, user name
+
+  @Test
+  void sendAddsTheZohoHeaderAndRefreshesOnceOn401() throws Exception {
+    OAuthToken seeded = seed("ada@example.com", T0.plus(Duration.ofHours(1)));
+    TokenManager m = manager();
+    HttpRequest.Builder req = HttpRequest.newBuilder(URI.create(fake.base + "/crm/v8/Leads")).GET();
+
+    HttpResponse<String> ok = m.send(user("ada@example.com"), req, HttpResponse.BodyHandlers.ofString());
+    assertThat(ok.statusCode()).isEqualTo(200);
+    assertThat(fake.refreshCalls.get()).isZero();
+
+    fake.accessTokens.remove(seeded.accessToken()); // revoked at the server, still "valid" by its expiry
+    HttpResponse<String> retried = m.send(user("ada@example.com"), req, HttpResponse.BodyHandlers.ofString());
+    assertThat(retried.statusCode()).isEqualTo(200);
+    assertThat(fake.refreshCalls.get()).isEqualTo(1);
+    assertThat(fake.apiCalls.get()).isEqualTo(3);
+    assertThat(store.findTokenById(seeded.id()).orElseThrow().accessToken()).isNotEqualTo(seeded.accessToken());
+  }
+
+  @Test
+  void sendRetriesOnlyOnceAndReturnsTheSecond401() throws Exception {
+    seed("ada@example.com", T0.plus(Duration.ofHours(1)));
+    fake.rejectAllApiCalls = true;
+    TokenManager m = manager();
+    HttpResponse<String> r = m.send(user("ada@example.com"),
+        HttpRequest.newBuilder(URI.create(fake.base + "/crm/v8/Leads")), HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).isEqualTo(401);
+    assertThat(r.body()).contains("INVALID_TOKEN");
+    assertThat(fake.apiCalls.get()).isEqualTo(2);
+    assertThat(fake.refreshCalls.get()).isEqualTo(1);
+  }
+
+  @Test
+  void other401IsReturnedWithItsBodyAndNoRefresh() throws Exception {
+    seed("ada@example.com", T0.plus(Duration.ofHours(1)));
+    TokenManager m = manager();
+    HttpResponse<String> r = m.send(user("ada@example.com"),
+        HttpRequest.newBuilder(URI.create(fake.base + "/crm/v8/users?type=CurrentUser")).header("X", "1"),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.body()).contains("ada@example.com");
+  }
+
+  @Test
+  void userNameIsFilledAfterExchange() {
+    fake.userEmail = "grace@example.com";
+    TokenManager m = manager(b -> b.fillUserName(true));
+    OAuthToken t = m.getToken(OAuthToken.builder().clientId(ZohoFake.CLIENT_ID).clientSecret(ZohoFake.CLIENT_SECRET)
+        .grantToken(fake.grant()).build());
+    assertThat(t.userName()).isEqualTo("grace@example.com");
+    assertThat(fake.userCalls.get()).isEqualTo(1);
+    assertThat(m.getToken(user("grace@example.com"))).isEqualTo(t);
+
+    // authorizing again: the new tokens go into grace's record instead of a duplicate
+    OAuthToken again = m.getToken(OAuthToken.builder().clientId(ZohoFake.CLIENT_ID)
+        .clientSecret(ZohoFake.CLIENT_SECRET).grantToken(fake.grant()).build());
+    assertThat(again.id()).isEqualTo(t.id());
+    assertThat(again.accessToken()).isNotEqualTo(t.accessToken());
+    assertThat(store.getTokens()).hasSize(1);
+  }
+
+  @Test
+  void failedUserLookupKeepsTheToken() {
+    TokenManager m = TokenManager.builder().store(store).clock(clock).fillUserName(true)
+        .environment(Environment.zohoAccounts(fake.base, "http://127.0.0.1:1")).build();
+    fake.script.add(ZohoFake.Fault.reply(200, "{\"access_token\":\"1000.at-x-SECRET\",\"refresh_token\":"
+        + "\"1000.rt-x-SECRET\",\"expires_in\":3600}"));
+    OAuthToken t = m.getToken(OAuthToken.builder().clientId(ZohoFake.CLIENT_ID).clientSecret(ZohoFake.CLIENT_SECRET)
+        .grantToken(fake.grant()).build());
+    assertThat(t.userName()).isNull();
+    assertThat(t.apiDomain()).isEqualTo("http://127.0.0.1:1");
+    assertThat(store.getTokens()).containsExactly(t);
+  }
+
+  @Test
+  void defaultHttpClientIsUsedWhenNoneIsGiven() {
+    seed("ada@example.com", T0.minusSeconds(1));
+    TokenManager m = TokenManager.builder().store(store).environment(fake.environment()).clock(clock)
+        .httpClient(HttpClient.newHttpClient()).build();
+    assertThat(m.getToken(user("ada@example.com")).expiresAt()).isEqualTo(T0.plusSeconds(3600));
+  }
+}
