@@ -32,8 +32,9 @@ import org.jspecify.annotations.Nullable;
  *
  * <pre>{@code
  * try (TokenStore store = JdbcTokenStore.sqlite(Path.of("zohooauth.db"))) { ... }
- * TokenStore shared = JdbcTokenStore.builder().dataSource(myDataSource).dialect(SqlDialect.sqlite())
+ * TokenStore shared = JdbcTokenStore.builder().dataSource(myDataSource).dialect(SqlDialect.postgres())
  *     .table("oauthtoken").createSchema(true).build();
+ * TokenStore mysql = JdbcTokenStore.mysql().host("db").database("zohooauth").user("app").password(pw).build();
  * }</pre>
  *
  * <p><b>Schema.</b> With {@code createSchema(true)} (the default) the table, its lookup indexes and a unique
@@ -51,7 +52,8 @@ import org.jspecify.annotations.Nullable;
  * from any thread or process ({@link SqlDialect#beginWrite}); new ids ({@code MAX} of the numeric ids plus one)
  * are taken inside that transaction, so they are unique across processes.
  *
- * <p><b>Resources.</b> A store made by {@link #sqlite(Path)}, {@link #sqliteInMemory()} or
+ * <p><b>Resources.</b> A store made by {@link #sqlite(Path)}, {@link #sqliteInMemory()}, {@link #mysql()},
+ * {@link #postgres()} or
  * {@code TokenStores.open} owns its connection pool and closes it in {@link #close()}; a {@code DataSource}
  * passed to the builder belongs to the caller and is left open.
  */
@@ -115,6 +117,19 @@ public final class JdbcTokenStore implements TokenStore {
     return builder().sqliteFile(file).build();
   }
 
+  /**
+   * A builder for a store on a MySQL or MariaDB server (Zoho's DBStore parameters: host, port, database, table,
+   * user, password), with a connection pool the store owns. See {@link ServerStoreBuilder}.
+   */
+  public static ServerStoreBuilder mysql() {
+    return new ServerStoreBuilder(ServerStoreBuilder.Engine.MYSQL);
+  }
+
+  /** A builder for a store on a PostgreSQL server, with a connection pool the store owns. See {@link ServerStoreBuilder}. */
+  public static ServerStoreBuilder postgres() {
+    return new ServerStoreBuilder(ServerStoreBuilder.Engine.POSTGRESQL);
+  }
+
   /** A new SQLite database in memory (one connection, shared by all threads); gone when closed. */
   public static JdbcTokenStore sqliteInMemory() {
     return builder().sqliteInMemory().build();
@@ -161,7 +176,7 @@ public final class JdbcTokenStore implements TokenStore {
             checkUnique(c, p);
           }
           write(c, p);
-          dialect.commit(c);
+          dialect.commit(c, table);
           done = true;
           return p;
         } finally {
@@ -491,7 +506,7 @@ public final class JdbcTokenStore implements TokenStore {
    */
   private void rollbackQuietly(Connection c) {
     try {
-      dialect.rollback(c);
+      dialect.rollback(c, table);
     } catch (SQLException | RuntimeException e) {
       LOG.log(System.Logger.Level.DEBUG, "Rollback in the " + description + " failed ("
           + e.getClass().getName() + "); closing that connection.");
@@ -523,6 +538,9 @@ public final class JdbcTokenStore implements TokenStore {
           try {
             SqlDialect.execute(c, sql);
           } catch (SQLException e) {
+            if (dialect.alreadyExists(e)) {
+              continue;
+            }
             LOG.log(System.Logger.Level.WARNING, "The " + description + " opened without a schema step that "
                 + "failed (" + e.getClass().getSimpleName() + " code " + e.getErrorCode() + "): most likely the "
                 + "table already holds several records of one user, client id and API domain. The store still "
@@ -570,7 +588,13 @@ public final class JdbcTokenStore implements TokenStore {
           continue;
         }
         for (String sql : step.statements()) {
-          SqlDialect.execute(c, sql);
+          try {
+            SqlDialect.execute(c, sql);
+          } catch (SQLException e) {
+            if (!dialect.alreadyExists(e)) {
+              throw e;
+            }
+          }
         }
         try (PreparedStatement ps = c.prepareStatement(dialect.upsertSchemaVersionSql())) {
           ps.setString(1, table);
@@ -580,7 +604,7 @@ public final class JdbcTokenStore implements TokenStore {
         LOG.log(System.Logger.Level.DEBUG, "Schema of the " + description + " now at version " + step.version()
             + ": " + step.description());
       }
-      dialect.commit(c);
+      dialect.commit(c, table);
       done = true;
     } finally {
       if (!done) {
@@ -591,19 +615,13 @@ public final class JdbcTokenStore implements TokenStore {
 
   /** Checks that the table has Zoho's ten columns; when it does not exist, fails only if {@code required}. */
   private void verifyLayout(Connection c, boolean required) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("SELECT * FROM " + dialect.quote(table) + " WHERE 1 = 0");
-        ResultSet rs = ps.executeQuery()) {
-      rs.next();
-    } catch (SQLException e) {
-      if (dialect.classify(e) == SqlDialect.Failure.CORRUPT) {
-        throw e;
-      }
+    if (!dialect.tableExists(c, table)) {
       if (!required) {
         return; // no table yet: the migrations create it
       }
       throw new TokenStoreException(ErrorCode.STORE_UNAVAILABLE, "The table of the " + description
           + " does not exist (or cannot be read) and creating it is turned off. Create it with Zoho's DDL or "
-          + "open the store with createSchema(true).", e);
+          + "open the store with createSchema(true).");
     }
     try (PreparedStatement ps = c.prepareStatement(selectAll + " WHERE 1 = 0"); ResultSet rs = ps.executeQuery()) {
       rs.next();
@@ -636,6 +654,7 @@ public final class JdbcTokenStore implements TokenStore {
    */
   public static final class Builder {
     private @Nullable DataSource dataSource;
+    private com.zaxxer.hikari.@Nullable HikariDataSource ownedPool;
     private @Nullable SqlDialect dialect;
     private @Nullable Path sqliteFile;
     private boolean sqliteMemory;
@@ -648,6 +667,12 @@ public final class JdbcTokenStore implements TokenStore {
     /** The caller's data source; the store does not close it. Needs a {@link #dialect}. */
     public Builder dataSource(DataSource dataSource) {
       this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+      return this;
+    }
+
+    /** A pool this module opened for the store; the store closes it (also when {@link #build} fails). */
+    Builder ownedPool(com.zaxxer.hikari.HikariDataSource pool) {
+      this.ownedPool = Objects.requireNonNull(pool, "pool");
       return this;
     }
 
@@ -706,8 +731,12 @@ public final class JdbcTokenStore implements TokenStore {
      *     {@link ErrorCode#STORE_UNAVAILABLE} when the database cannot be reached or created
      */
     public JdbcTokenStore build() {
-      int sources = (dataSource != null ? 1 : 0) + (sqliteFile != null ? 1 : 0) + (sqliteMemory ? 1 : 0);
+      int sources = (dataSource != null ? 1 : 0) + (sqliteFile != null ? 1 : 0) + (sqliteMemory ? 1 : 0)
+          + (ownedPool != null ? 1 : 0);
       if (sources != 1) {
+        if (ownedPool != null) {
+          ownedPool.close();
+        }
         throw new TokenStoreException(ErrorCode.INVALID_ARGUMENT, "Set exactly one of dataSource(...), "
             + "sqliteFile(...) and sqliteInMemory() on the JdbcTokenStore builder (" + sources + " set).");
       }
@@ -731,6 +760,9 @@ public final class JdbcTokenStore implements TokenStore {
         com.zaxxer.hikari.HikariDataSource pool = SqlitePools.memory(description);
         ds = pool;
         owned = pool;
+      } else if (ownedPool != null) {
+        ds = ownedPool;
+        owned = ownedPool;
       } else {
         ds = Objects.requireNonNull(dataSource);
       }
