@@ -86,7 +86,7 @@ public final class JdbcTokenStore implements TokenStore {
   private final String deleteAll;
   private final String selectByUser;
   private final String upsert;
-  private final String nextId;
+  private volatile String nextId;
 
   private JdbcTokenStore(Builder b, DataSource dataSource, @Nullable AutoCloseable ownedResource) {
     this.dataSource = dataSource;
@@ -549,8 +549,23 @@ public final class JdbcTokenStore implements TokenStore {
         }
       }
       verifyLayout(c, true);
+      nextId = dialect.nextIdSql(table, schemaVersion(c));
     } catch (SQLException e) {
       throw asOpenFailure(e);
+    }
+  }
+
+  /** The schema version recorded for the table; 0 when none is (a table made by Zoho's DDL, createSchema off). */
+  private int schemaVersion(Connection c) throws SQLException {
+    if (!dialect.tableExists(c, SCHEMA_TABLE)) {
+      return 0;
+    }
+    try (PreparedStatement ps = c.prepareStatement(
+        "SELECT version FROM " + dialect.quote(SCHEMA_TABLE) + " WHERE table_name = ?")) {
+      ps.setString(1, table);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? rs.getInt(1) : 0;
+      }
     }
   }
 

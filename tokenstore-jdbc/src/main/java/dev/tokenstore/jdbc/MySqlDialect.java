@@ -56,6 +56,8 @@ public final class MySqlDialect implements SqlDialect {
       "api_domain");
   private static final String LOCK_NAME = "CONCAT('tokenstore:', SHA1(CONCAT(IFNULL(DATABASE(), ''), '.', ?)))";
 
+  private static final String ID_NUM = "(CASE WHEN id REGEXP '^[0-9]{1,18}$' THEN CAST(id AS UNSIGNED) END)";
+
   private MySqlDialect() {}
 
   @Override
@@ -75,8 +77,7 @@ public final class MySqlDialect implements SqlDialect {
     for (String c : WIDENED) {
       alter.add("MODIFY " + c + " TEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL");
     }
-    alter.add("ADD COLUMN ts_id_num BIGINT AS (CASE WHEN id REGEXP '^[0-9]{1,18}$' THEN CAST(id AS UNSIGNED) END) "
-        + "STORED");
+    alter.add("ADD COLUMN ts_id_num BIGINT AS " + ID_NUM + " STORED");
     // Lengths prefix each part, so that no two different triples hash alike by shifting text between parts.
     alter.add("ADD COLUMN ts_user_key BINARY(32) AS (CASE WHEN user_name IS NULL OR CHAR_LENGTH(user_name) = 0 "
         + "THEN NULL ELSE UNHEX(SHA2(CONCAT(CHAR_LENGTH(user_name), ':', user_name, ':', "
@@ -132,6 +133,12 @@ public final class MySqlDialect implements SqlDialect {
   @Override
   public String nextIdSql(String table) {
     return "SELECT MAX(ts_id_num) FROM " + quote(table);
+  }
+
+  /** Below version 2 there is no {@code ts_id_num} column: the same number, computed over every row. */
+  @Override
+  public String nextIdSql(String table, int schemaVersion) {
+    return schemaVersion >= 2 ? nextIdSql(table) : "SELECT MAX(" + ID_NUM + ") FROM " + quote(table);
   }
 
   @Override

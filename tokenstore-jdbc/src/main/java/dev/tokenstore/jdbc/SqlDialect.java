@@ -84,6 +84,15 @@ public interface SqlDialect {
    */
   String nextIdSql(String table);
 
+  /**
+   * {@link #nextIdSql(String)} for a table at schema version {@code schemaVersion} (0 for a table no migration
+   * has touched, e.g. Zoho's own table opened with {@code createSchema(false)}). The default ignores the version;
+   * a dialect whose fast query needs a column that a migration adds overrides it.
+   */
+  default String nextIdSql(String table, int schemaVersion) {
+    return nextIdSql(table);
+  }
+
   /** What kind of failure {@code e} is. */
   Failure classify(SQLException e);
 
