@@ -56,7 +56,13 @@ public final class MySqlDialect implements SqlDialect {
       "api_domain");
   private static final String LOCK_NAME = "CONCAT('tokenstore:', SHA1(CONCAT(IFNULL(DATABASE(), ''), '.', ?)))";
 
-  private static final String ID_NUM = "(CASE WHEN id REGEXP '^[0-9]{1,18}$' THEN CAST(id AS UNSIGNED) END)";
+  /**
+   * The id as a number when it is 1 to 18 digits, else NULL. "Only digits" is tested by deleting the ten digits
+   * with REPLACE rather than with REGEXP, whose use in generated columns differs between MySQL and MariaDB
+   * versions; the CAST only sees digit strings, so it never warns (strict mode would turn a warning into an error).
+   */
+  private static final String ID_NUM = "(CASE WHEN CHAR_LENGTH(id) BETWEEN 1 AND 18 AND " + digitsRemoved()
+      + " = '' THEN CAST(id AS UNSIGNED) END)";
 
   private MySqlDialect() {}
 
@@ -210,6 +216,14 @@ public final class MySqlDialect implements SqlDialect {
   @Override
   public String toString() {
     return "MySqlDialect";
+  }
+
+  private static String digitsRemoved() {
+    String expr = "id";
+    for (char d = '0'; d <= '9'; d++) {
+      expr = "REPLACE(" + expr + ", '" + d + "', '')";
+    }
+    return expr;
   }
 
   private static void releaseLock(Connection c, String table) throws SQLException {

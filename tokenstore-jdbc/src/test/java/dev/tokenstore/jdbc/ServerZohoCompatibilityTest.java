@@ -139,8 +139,10 @@ class ServerZohoCompatibilityTest {
     // Another client, or another letter case, is another user.
     zohoInsert(db, "100", "u@example.com", "1000.OTHER", "", "r3", "", "", "", "", "");
     zohoInsert(db, "101", "U@example.com", "", "", "r4", "", "", "", "", "");
+    zohoInsert(db, "x999", "w@example.com", "", "", "r6", "", "", "", "", ""); // not numeric: not counted
+    zohoInsert(db, "0042", "y@example.com", "", "", "r7", "", "", "", "", "");
     try (var store = TokenStores.open(db.storeUri())) {
-      assertThat(store.getTokens()).hasSize(3);
+      assertThat(store.getTokens()).hasSize(5);
       // Ids the store picks come after every numeric id, whoever wrote it.
       assertThat(store.saveToken(OAuthToken.builder().userName("v@example.com").refreshToken("r5").build()).id()).isEqualTo("102");
     }
