@@ -125,7 +125,10 @@ public final class JdbcTokenStore implements TokenStore {
     return new ServerStoreBuilder(ServerStoreBuilder.Engine.MYSQL);
   }
 
-  /** A builder for a store on a PostgreSQL server, with a connection pool the store owns. See {@link ServerStoreBuilder}. */
+  /**
+   * A builder for a store on a PostgreSQL server, with a connection pool the store owns. See
+   * {@link ServerStoreBuilder}.
+   */
   public static ServerStoreBuilder postgres() {
     return new ServerStoreBuilder(ServerStoreBuilder.Engine.POSTGRESQL);
   }

@@ -89,10 +89,9 @@ public final class MySqlDialect implements SqlDialect {
         + "THEN NULL ELSE UNHEX(SHA2(CONCAT(CHAR_LENGTH(user_name), ':', user_name, ':', "
         + "CHAR_LENGTH(IFNULL(client_id, '')), ':', IFNULL(client_id, ''), ':', IFNULL(api_domain, '')), 256)) END) "
         + "STORED");
-    alter.add("ADD INDEX " + quote(Identifiers.derived(table, "user_name_idx")) + " (user_name(" + PREFIX + "))");
-    alter.add("ADD INDEX " + quote(Identifiers.derived(table, "access_token_idx")) + " (access_token(" + PREFIX + "))");
-    alter.add("ADD INDEX " + quote(Identifiers.derived(table, "grant_token_idx")) + " (grant_token(" + PREFIX + "))");
-    alter.add("ADD INDEX " + quote(Identifiers.derived(table, "refresh_token_idx")) + " (refresh_token(" + PREFIX + "))");
+    for (String c : List.of("user_name", "access_token", "grant_token", "refresh_token")) {
+      alter.add("ADD INDEX " + quote(Identifiers.derived(table, c + "_idx")) + " (" + c + "(" + PREFIX + "))");
+    }
     alter.add("ADD INDEX " + quote(Identifiers.derived(table, "id_num_idx")) + " (ts_id_num)");
     return List.of(
         new SchemaMigration(1, "Zoho's oauthtoken table, created when missing",
@@ -107,7 +106,8 @@ public final class MySqlDialect implements SqlDialect {
 
   @Override
   public List<String> bestEffortStatements(String table) {
-    return List.of("CREATE UNIQUE INDEX " + quote(Identifiers.derived(table, "user_key_uq")) + " ON " + quote(table) + " (ts_user_key)");
+    return List.of("CREATE UNIQUE INDEX " + quote(Identifiers.derived(table, "user_key_uq")) + " ON "
+        + quote(table) + " (ts_user_key)");
   }
 
   @Override
@@ -153,8 +153,9 @@ public final class MySqlDialect implements SqlDialect {
       if (t instanceof SQLException) {
         SQLException s = (SQLException) t;
         String state = s.getSQLState();
-        if (s.getErrorCode() == 1062 || s.getErrorCode() == 1586 || (state != null && state.startsWith("23")
-            && s.getErrorCode() != 1048)) {
+        int code = s.getErrorCode();
+        // 1062 duplicate entry, 1586 duplicate entry for key, 1022 duplicate key; class 23 from other drivers
+        if (code == 1062 || code == 1586 || code == 1022 || (code == 0 && state != null && state.startsWith("23"))) {
           return Failure.UNIQUE_VIOLATION;
         }
       }

@@ -86,8 +86,8 @@ public final class PostgresDialect implements SqlDialect {
 
   @Override
   public List<String> bestEffortStatements(String table) {
-    return List.of("CREATE UNIQUE INDEX IF NOT EXISTS " + quote(Identifiers.derived(table, "user_key_uq")) + " ON " + quote(table)
-        + " (md5(user_name), md5(coalesce(client_id, '')), md5(coalesce(api_domain, ''))) "
+    return List.of("CREATE UNIQUE INDEX IF NOT EXISTS " + quote(Identifiers.derived(table, "user_key_uq")) + " ON "
+        + quote(table)        + " (md5(user_name), md5(coalesce(client_id, '')), md5(coalesce(api_domain, ''))) "
         + "WHERE user_name IS NOT NULL AND user_name <> ''");
   }
 
@@ -171,6 +171,7 @@ public final class PostgresDialect implements SqlDialect {
   }
 
   private String index(String table, String suffix, String definition) {
-    return "CREATE INDEX IF NOT EXISTS " + quote(Identifiers.derived(table, suffix)) + " ON " + quote(table) + " " + definition;
+    return "CREATE INDEX IF NOT EXISTS " + quote(Identifiers.derived(table, suffix)) + " ON " + quote(table) + " "
+        + definition;
   }
 }

@@ -156,7 +156,10 @@ public interface SqlDialect {
     commit(c);
   }
 
-  /** Rolls back what {@link #beginWrite beginWrite(c, table)} started and releases its lock; see {@link #commit(Connection, String)}. */
+  /**
+   * Rolls back what {@link #beginWrite beginWrite(c, table)} started and releases its lock; see
+   * {@link #commit(Connection, String)}.
+   */
   default void rollback(Connection c, String table) throws SQLException {
     rollback(c);
   }

@@ -99,6 +99,20 @@ class ServerStoreProviderTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"mariadb", "postgresql"})
+  void theLongestAllowedTableNameGetsDistinctIndexNamesWithinTheEnginesLimits(String engine) throws Exception {
+    TestDatabase db = engine.equals("mariadb") ? TestServers.mariadb() : TestServers.postgres();
+    String table = "t" + "x".repeat(62) + "1"; // 64 characters, the most Identifiers allows
+    String uri = db.storeUri() + (db.storeUri().contains("?") ? "&" : "?") + "table=" + table;
+    for (int round = 0; round < 2; round++) { // the second open finds everything in place
+      try (TokenStore store = TokenStores.open(uri)) {
+        store.saveToken(OAuthToken.builder().userName("u" + round).refreshToken("r" + round).build());
+        assertThat(store.getTokens()).hasSize(round + 1);
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"mariadb", "postgresql"})
   void aCallersDataSourceIsUsedAndLeftOpen(String engine) throws Exception {
     TestDatabase db = engine.equals("mariadb") ? TestServers.mariadb() : TestServers.postgres();
     HikariConfig hc = new HikariConfig();

@@ -144,7 +144,8 @@ class ServerZohoCompatibilityTest {
     try (var store = TokenStores.open(db.storeUri())) {
       assertThat(store.getTokens()).hasSize(5);
       // Ids the store picks come after every numeric id, whoever wrote it.
-      assertThat(store.saveToken(OAuthToken.builder().userName("v@example.com").refreshToken("r5").build()).id()).isEqualTo("102");
+      OAuthToken v = store.saveToken(OAuthToken.builder().userName("v@example.com").refreshToken("r5").build());
+      assertThat(v.id()).isEqualTo("102");
     }
   }
 
@@ -217,7 +218,8 @@ class ServerZohoCompatibilityTest {
 
   /** Columns 1..10 of a row, by position, as Zoho's SDK reads them ({@code select *}). */
   static List<String> rowByPosition(TestDatabase db, String id) throws SQLException {
-    try (Connection c = db.connect(); PreparedStatement ps = c.prepareStatement("select * from oauthtoken where id = ?")) {
+    try (Connection c = db.connect();
+        PreparedStatement ps = c.prepareStatement("select * from oauthtoken where id = ?")) {
       ps.setString(1, id);
       try (ResultSet rs = ps.executeQuery()) {
         if (!rs.next()) {
