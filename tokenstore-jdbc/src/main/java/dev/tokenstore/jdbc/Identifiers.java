@@ -10,6 +10,20 @@ final class Identifiers {
 
   private Identifiers() {}
 
+  /**
+   * The name of an index or constraint of {@code table}: {@code table + "_" + suffix}, shortened to at most 63
+   * characters (PostgreSQL's limit; MySQL's is 64) with a hash of the table name when it would be longer, so
+   * that names stay distinct per table.
+   */
+  static String derived(String table, String suffix) {
+    String name = table + "_" + suffix;
+    if (name.length() <= 63) {
+      return name;
+    }
+    String hash = String.format("%08x", table.hashCode());
+    return table.substring(0, 63 - suffix.length() - hash.length() - 2) + "_" + hash + "_" + suffix;
+  }
+
   static boolean isValid(String name) {
     return IDENTIFIER.matcher(name).matches();
   }

@@ -31,8 +31,9 @@ import org.jspecify.annotations.Nullable;
  *
  * <pre>{@code
  * try (TokenStore store = JdbcTokenStore.sqlite(Path.of("zohooauth.db"))) { ... }
- * TokenStore shared = JdbcTokenStore.builder().dataSource(myDataSource).dialect(SqlDialect.sqlite())
+ * TokenStore shared = JdbcTokenStore.builder().dataSource(myDataSource).dialect(SqlDialect.postgres())
  *     .table("oauthtoken").createSchema(true).build();
+ * TokenStore mysql = JdbcTokenStore.mysql().host("db").database("zohooauth").user("app").password(pw).build();
  * }</pre>
  *
  * <p><b>Schema.</b> With {@code createSchema(true)} (the default) the table, its lookup indexes and a unique
@@ -50,7 +51,8 @@ import org.jspecify.annotations.Nullable;
  * from any thread or process ({@link SqlDialect#beginWrite}); new ids ({@code MAX} of the numeric ids plus one)
  * are taken inside that transaction, so they are unique across processes.
  *
- * <p><b>Resources.</b> A store made by {@link #sqlite(Path)}, {@link #sqliteInMemory()} or
+ * <p><b>Resources.</b> A store made by {@link #sqlite(Path)}, {@link #sqliteInMemory()}, {@link #mysql()},
+ * {@link #postgres()} or
  * {@code TokenStores.open} owns its connection pool and closes it in {@link #close()}; a {@code DataSource}
  * passed to the builder belongs to the caller and is left open.
  */
@@ -81,7 +83,7 @@ public final class JdbcTokenStore implements TokenStore {
   private final String deleteAll;
   private final String selectByUser;
   private final String upsert;
-  private final String nextId;
+  private volatile String nextId;
 
   private JdbcTokenStore(Builder b, DataSource dataSource, @Nullable AutoCloseable ownedResource) {
     this.dataSource = dataSource;
@@ -110,6 +112,22 @@ public final class JdbcTokenStore implements TokenStore {
   /** The SQLite database {@code file} (created 0600 when missing), table {@code oauthtoken}, schema created. */
   public static JdbcTokenStore sqlite(Path file) {
     return builder().sqliteFile(file).build();
+  }
+
+  /**
+   * A builder for a store on a MySQL or MariaDB server (Zoho's DBStore parameters: host, port, database, table,
+   * user, password), with a connection pool the store owns. See {@link ServerStoreBuilder}.
+   */
+  public static ServerStoreBuilder mysql() {
+    return new ServerStoreBuilder(ServerStoreBuilder.Engine.MYSQL);
+  }
+
+  /**
+   * A builder for a store on a PostgreSQL server, with a connection pool the store owns. See
+   * {@link ServerStoreBuilder}.
+   */
+  public static ServerStoreBuilder postgres() {
+    return new ServerStoreBuilder(ServerStoreBuilder.Engine.POSTGRESQL);
   }
 
   /** A new SQLite database in memory (one connection, shared by all threads); gone when closed. */
@@ -158,7 +176,7 @@ public final class JdbcTokenStore implements TokenStore {
             checkUnique(c, p);
           }
           write(c, p);
-          dialect.commit(c);
+          dialect.commit(c, table);
           done = true;
           return p;
         } finally {
@@ -465,7 +483,7 @@ public final class JdbcTokenStore implements TokenStore {
    */
   private void rollbackQuietly(Connection c) {
     try {
-      dialect.rollback(c);
+      dialect.rollback(c, table);
     } catch (SQLException | RuntimeException e) {
       LOG.log(System.Logger.Level.DEBUG, "Rollback in the " + description + " failed ("
           + e.getClass().getName() + "); closing that connection.");
@@ -497,6 +515,9 @@ public final class JdbcTokenStore implements TokenStore {
           try {
             SqlDialect.execute(c, sql);
           } catch (SQLException e) {
+            if (dialect.alreadyExists(e)) {
+              continue;
+            }
             LOG.log(System.Logger.Level.WARNING, "The " + description + " opened without a schema step that "
                 + "failed (" + e.getClass().getSimpleName() + " code " + e.getErrorCode() + "): most likely the "
                 + "table already holds several records of one user, client id and API domain. The store still "
@@ -505,8 +526,23 @@ public final class JdbcTokenStore implements TokenStore {
         }
       }
       verifyLayout(c, true);
+      nextId = dialect.nextIdSql(table, schemaVersion(c));
     } catch (SQLException e) {
       throw asOpenFailure(e);
+    }
+  }
+
+  /** The schema version recorded for the table; 0 when none is (a table made by Zoho's DDL, createSchema off). */
+  private int schemaVersion(Connection c) throws SQLException {
+    if (!dialect.tableExists(c, SCHEMA_TABLE)) {
+      return 0;
+    }
+    try (PreparedStatement ps = c.prepareStatement(
+        "SELECT version FROM " + dialect.quote(SCHEMA_TABLE) + " WHERE table_name = ?")) {
+      ps.setString(1, table);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? rs.getInt(1) : 0;
+      }
     }
   }
 
@@ -544,7 +580,13 @@ public final class JdbcTokenStore implements TokenStore {
           continue;
         }
         for (String sql : step.statements()) {
-          SqlDialect.execute(c, sql);
+          try {
+            SqlDialect.execute(c, sql);
+          } catch (SQLException e) {
+            if (!dialect.alreadyExists(e)) {
+              throw e;
+            }
+          }
         }
         try (PreparedStatement ps = c.prepareStatement(dialect.upsertSchemaVersionSql())) {
           ps.setString(1, table);
@@ -554,7 +596,7 @@ public final class JdbcTokenStore implements TokenStore {
         LOG.log(System.Logger.Level.DEBUG, "Schema of the " + description + " now at version " + step.version()
             + ": " + step.description());
       }
-      dialect.commit(c);
+      dialect.commit(c, table);
       done = true;
     } finally {
       if (!done) {
@@ -565,19 +607,13 @@ public final class JdbcTokenStore implements TokenStore {
 
   /** Checks that the table has Zoho's ten columns; when it does not exist, fails only if {@code required}. */
   private void verifyLayout(Connection c, boolean required) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("SELECT * FROM " + dialect.quote(table) + " WHERE 1 = 0");
-        ResultSet rs = ps.executeQuery()) {
-      rs.next();
-    } catch (SQLException e) {
-      if (dialect.classify(e) == SqlDialect.Failure.CORRUPT) {
-        throw e;
-      }
+    if (!dialect.tableExists(c, table)) {
       if (!required) {
         return; // no table yet: the migrations create it
       }
       throw new TokenStoreException(ErrorCode.STORE_UNAVAILABLE, "The table of the " + description
           + " does not exist (or cannot be read) and creating it is turned off. Create it with Zoho's DDL or "
-          + "open the store with createSchema(true).", e);
+          + "open the store with createSchema(true).");
     }
     try (PreparedStatement ps = c.prepareStatement(selectAll + " WHERE 1 = 0"); ResultSet rs = ps.executeQuery()) {
       rs.next();
@@ -610,6 +646,7 @@ public final class JdbcTokenStore implements TokenStore {
    */
   public static final class Builder {
     private @Nullable DataSource dataSource;
+    private com.zaxxer.hikari.@Nullable HikariDataSource ownedPool;
     private @Nullable SqlDialect dialect;
     private @Nullable Path sqliteFile;
     private boolean sqliteMemory;
@@ -622,6 +659,12 @@ public final class JdbcTokenStore implements TokenStore {
     /** The caller's data source; the store does not close it. Needs a {@link #dialect}. */
     public Builder dataSource(DataSource dataSource) {
       this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+      return this;
+    }
+
+    /** A pool this module opened for the store; the store closes it (also when {@link #build} fails). */
+    Builder ownedPool(com.zaxxer.hikari.HikariDataSource pool) {
+      this.ownedPool = Objects.requireNonNull(pool, "pool");
       return this;
     }
 
@@ -680,8 +723,12 @@ public final class JdbcTokenStore implements TokenStore {
      *     {@link ErrorCode#STORE_UNAVAILABLE} when the database cannot be reached or created
      */
     public JdbcTokenStore build() {
-      int sources = (dataSource != null ? 1 : 0) + (sqliteFile != null ? 1 : 0) + (sqliteMemory ? 1 : 0);
+      int sources = (dataSource != null ? 1 : 0) + (sqliteFile != null ? 1 : 0) + (sqliteMemory ? 1 : 0)
+          + (ownedPool != null ? 1 : 0);
       if (sources != 1) {
+        if (ownedPool != null) {
+          ownedPool.close();
+        }
         throw new TokenStoreException(ErrorCode.INVALID_ARGUMENT, "Set exactly one of dataSource(...), "
             + "sqliteFile(...) and sqliteInMemory() on the JdbcTokenStore builder (" + sources + " set).");
       }
@@ -705,6 +752,9 @@ public final class JdbcTokenStore implements TokenStore {
         com.zaxxer.hikari.HikariDataSource pool = SqlitePools.memory(description);
         ds = pool;
         owned = pool;
+      } else if (ownedPool != null) {
+        ds = ownedPool;
+        owned = ownedPool;
       } else {
         ds = Objects.requireNonNull(dataSource);
       }

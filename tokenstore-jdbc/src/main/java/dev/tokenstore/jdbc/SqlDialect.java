@@ -10,7 +10,8 @@ import java.util.List;
  * upsert statement, id generation, the write lock, and how driver errors are read. Everything else (the
  * matching rules as {@code WHERE} clauses, merging, duplicate checks, error messages) is shared.
  *
- * <p>Built in: {@link SqliteDialect}. A dialect for another engine (MySQL/MariaDB, PostgreSQL) implements the
+ * <p>Built in: {@link SqliteDialect}, {@link MySqlDialect} (MySQL 8, MariaDB 10.11 and later) and
+ * {@link PostgresDialect}. A dialect for another engine (MySQL/MariaDB, PostgreSQL) implements the
  * abstract methods and overrides the defaults where its engine needs. Every method receives table names that
  * {@link JdbcTokenStore} has already validated as plain identifiers ({@code [A-Za-z_][A-Za-z0-9_]{0,63}}); a
  * dialect must still pass them through {@link #quote(String)} when it builds SQL.
@@ -30,6 +31,16 @@ public interface SqlDialect {
   /** The SQLite dialect. */
   static SqlDialect sqlite() {
     return SqliteDialect.INSTANCE;
+  }
+
+  /** The MySQL / MariaDB dialect. */
+  static SqlDialect mysql() {
+    return MySqlDialect.INSTANCE;
+  }
+
+  /** The PostgreSQL dialect. */
+  static SqlDialect postgres() {
+    return PostgresDialect.INSTANCE;
   }
 
   /** A short name for messages and {@code toString}, e.g. {@code "sqlite"}. */
@@ -73,6 +84,15 @@ public interface SqlDialect {
    */
   String nextIdSql(String table);
 
+  /**
+   * {@link #nextIdSql(String)} for a table at schema version {@code schemaVersion} (0 for a table no migration
+   * has touched, e.g. Zoho's own table opened with {@code createSchema(false)}). The default ignores the version;
+   * a dialect whose fast query needs a column that a migration adds overrides it.
+   */
+  default String nextIdSql(String table, int schemaVersion) {
+    return nextIdSql(table);
+  }
+
   /** What kind of failure {@code e} is. */
   Failure classify(SQLException e);
 
@@ -82,6 +102,34 @@ public interface SqlDialect {
    */
   default void beginWrite(Connection c, String table) throws SQLException {
     c.setAutoCommit(false);
+  }
+
+  /**
+   * Whether {@code table} exists. The default probes it with a query and treats any failure that is not
+   * {@link Failure#CORRUPT} as "missing"; engines whose failed statements abort the surrounding transaction
+   * (PostgreSQL) override it with a catalog query.
+   */
+  default boolean tableExists(Connection c, String table) throws SQLException {
+    try (Statement s = c.createStatement();
+        java.sql.ResultSet rs = s.executeQuery("SELECT * FROM " + quote(table) + " WHERE 1 = 0")) {
+      rs.next();
+      return true;
+    } catch (SQLException e) {
+      if (classify(e) == Failure.CORRUPT) {
+        throw e;
+      }
+      return false;
+    }
+  }
+
+  /**
+   * Whether {@code e}, thrown by a schema statement, only says that what the statement creates already exists
+   * (e.g. MySQL's "duplicate key name", where {@code IF NOT EXISTS} is not available). The store then goes on
+   * as if the statement had succeeded. Only for engines whose failed statements do not abort the transaction.
+   * The default is false.
+   */
+  default boolean alreadyExists(SQLException e) {
+    return false;
   }
 
   /** Commits what {@link #beginWrite} started and returns the connection to auto-commit. */
@@ -97,6 +145,23 @@ public interface SqlDialect {
     } finally {
       c.setAutoCommit(true);
     }
+  }
+
+  /**
+   * Commits what {@link #beginWrite beginWrite(c, table)} started and releases its lock. This is what
+   * {@link JdbcTokenStore} calls; the default is {@link #commit(Connection)}. Dialects whose lock outlives the
+   * transaction (a named lock) override this one.
+   */
+  default void commit(Connection c, String table) throws SQLException {
+    commit(c);
+  }
+
+  /**
+   * Rolls back what {@link #beginWrite beginWrite(c, table)} started and releases its lock; see
+   * {@link #commit(Connection, String)}.
+   */
+  default void rollback(Connection c, String table) throws SQLException {
+    rollback(c);
   }
 
   /** Runs {@code sql} on {@code c}. A helper for dialects. */
