@@ -10,6 +10,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tokenstore.OAuthToken;
 import dev.tokenstore.memory.MemoryTokenStore;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,6 +26,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * One refresh per expiry against the emulator: 64 threads on one expired token make one token-endpoint call,
@@ -47,8 +52,13 @@ class EmulatorConcurrencyTest {
     fx.close();
   }
 
-  @Test
-  void sixtyFourThreadsOnOneExpiredTokenMakeOneRefreshAndAllGetTheSameNewToken() throws Exception {
+  @ParameterizedTest(name = "rotating refresh tokens: {0}")
+  @ValueSource(booleans = {false, true})
+  void sixtyFourThreadsOnOneExpiredTokenMakeOneRefreshAndAllGetTheSameNewToken(boolean rotate) throws Exception {
+    if (rotate) {
+      fx.close();
+      fx = new EmulatorFixture(b -> b.rotateRefreshTokens(true));
+    }
     OAuthToken seeded = fx.exchangeNew(fx.manager(store).build(), USER);
     fx.clock.advance(Duration.ofHours(1).plusSeconds(1)); // expired by the emulator's clock and the manager's
     assertThat(fx.zoho.isAccessTokenValid(seeded.accessToken())).isFalse();
@@ -63,8 +73,9 @@ class EmulatorConcurrencyTest {
     CountDownLatch go = new CountDownLatch(1);
     List<Future<OAuthToken>> results = new ArrayList<>();
     for (int i = 0; i < threads; i++) {
-      // different partial tokens for the same record: by user, by id, by refresh token
-      OAuthToken partial = switch (i % 3) {
+      // different partial tokens for the same record: by user, by id, by refresh token (not with rotation: a
+      // caller that names the old refresh token after the rotation is not this test's subject)
+      OAuthToken partial = switch (i % (rotate ? 2 : 3)) {
         case 0 -> user(USER);
         case 1 -> id(seeded.id());
         default -> OAuthToken.builder().clientId(CLIENT_ID).clientSecret(CLIENT_SECRET)
@@ -95,6 +106,36 @@ class EmulatorConcurrencyTest {
     assertThat(m.metrics().refreshes()).isEqualTo(1);
     assertThat(m.metrics().tokenEndpointCalls()).isEqualTo(1);
     assertThat(fx.count(TokenEvent.Type.REFRESH_STARTED)).isEqualTo(1);
+    OAuthToken stored = store.findTokenById(seeded.id()).orElseThrow();
+    assertThat(fx.zoho.isRefreshTokenValid(stored.refreshToken())).isTrue();
+    assertThat(stored.refreshToken().equals(seeded.refreshToken())).isEqualTo(!rotate);
+  }
+
+  @Test
+  void concurrentRequestsRejectedWithInvalidTokenShareOneRefresh() throws Exception {
+    TokenManager m = fx.manager(store).build();
+    OAuthToken t = fx.exchangeNew(m, USER);
+    fx.revokeElsewhere(t.accessToken()); // every request with it now gets 401 INVALID_TOKEN
+    fx.zoho.resetCounters();
+
+    int threads = 16;
+    CountDownLatch go = new CountDownLatch(1);
+    List<Future<HttpResponse<String>>> results = new ArrayList<>();
+    for (int i = 0; i < threads; i++) {
+      results.add(pool.submit(() -> {
+        assertThat(go.await(20, TimeUnit.SECONDS)).isTrue();
+        return m.send(user(USER), HttpRequest.newBuilder(URI.create(fx.zoho.currentUserUrl()))
+            .timeout(EmulatorFixture.WAIT).GET(), HttpResponse.BodyHandlers.ofString());
+      }));
+    }
+    go.countDown();
+    for (Future<HttpResponse<String>> f : results) {
+      assertThat(f.get(20, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+    }
+
+    assertThat(fx.zoho.refreshCalls()).isEqualTo(1);
+    assertThat(fx.zoho.userInfoCalls()).isEqualTo(2L * threads); // each: one 401, one retry
+    assertThat(fx.zoho.isAccessTokenValid(store.findTokenById(t.id()).orElseThrow().accessToken())).isTrue();
   }
 
   @Test

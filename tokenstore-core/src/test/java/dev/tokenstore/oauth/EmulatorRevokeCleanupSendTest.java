@@ -182,6 +182,30 @@ class EmulatorRevokeCleanupSendTest {
         .contains("Zoho-oauthtoken " + now.accessToken());
   }
 
+  /**
+   * The access token expires at the server while the record says it is valid for a day (e.g. a record imported
+   * from a file with a wrong expiry_time): the 401 leads to one refresh and one retry.
+   */
+  @Test
+  void sendAfterTheServerExpiredTheTokenRefreshesOnceAndRetriesOnce() throws Exception {
+    OAuthToken t = fx.exchangeNew(fx.manager(store).build(), USER);
+    store.saveToken(OAuthToken.builder().id(t.id()).expiresAt(t.expiresAt().plus(Duration.ofDays(1))).build());
+    TokenManager m = fx.manager(store).build();
+    fx.clock.advance(Duration.ofHours(1).plusMinutes(1));
+    assertThat(fx.zoho.isAccessTokenValid(t.accessToken())).isFalse();
+    assertThat(m.getToken(id(t.id())).accessToken()).isEqualTo(t.accessToken()); // the manager believes the record
+    fx.zoho.resetCounters();
+
+    HttpResponse<String> r = m.send(user(USER), currentUser(), HttpResponse.BodyHandlers.ofString());
+
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(fx.zoho.userInfoCalls()).isEqualTo(2);
+    assertThat(fx.zoho.refreshCalls()).isEqualTo(1);
+    OAuthToken now = store.findTokenById(t.id()).orElseThrow();
+    assertThat(now.expiresAt()).isEqualTo(fx.clock.instant().plus(Duration.ofHours(1)));
+    assertThat(r.request().headers().firstValue("Authorization")).contains("Zoho-oauthtoken " + now.accessToken());
+  }
+
   @Test
   void sendWhoseRefreshIsRefusedRefreshesOnlyOnceAndSaysReauthorize() throws Exception {
     TokenManager m = fx.manager(store).build();
