@@ -218,7 +218,8 @@ public final class TokenManager {
 
   /**
    * Refreshes now, whatever the expiry, unless the stored token has changed since it was last handed out (a
-   * sibling refreshed: that token is returned). Shares the call with concurrent callers.
+   * sibling refreshed: that token is returned). Shares the call with concurrent callers. Until the hint of an
+   * earlier throttling reply has passed, fails with {@link ErrorCode#THROTTLED} without calling the server.
    */
   public OAuthToken refresh(OAuthToken partial) {
     Objects.requireNonNull(partial, "partial");
@@ -277,9 +278,11 @@ public final class TokenManager {
     OAuthToken creds = withCredentials(stored, partial);
     if (creds.refreshToken() != null) {
       if (now < entry.throttledUntil) {
-        if (stillValid) {
+        if (stillValid && !force) {
           return stored;
         }
+        // A forced refresh (explicit, or after the API rejected this access token) must not hand back the
+        // token it was asked to replace as if it were new.
         throw throttledLocally(entry, stored, now);
       }
       return refreshShared(entry, creds, stillValid && !force ? stored : null, force ? rejectedAccess : null);
