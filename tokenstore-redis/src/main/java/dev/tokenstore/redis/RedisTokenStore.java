@@ -421,12 +421,21 @@ public final class RedisTokenStore implements TokenStore {
     }
   }
 
+  /** The innermost cause (Jedis attaches the per-address connect failures as suppressed exceptions). */
   private static String rootMessage(Throwable e) {
     Throwable t = e;
-    while (t.getCause() != null && t.getCause() != t) {
-      t = t.getCause();
+    for (int depth = 0; depth < 10; depth++) {
+      if (t.getCause() != null && t.getCause() != t) {
+        t = t.getCause();
+      } else if (t.getSuppressed().length > 0) {
+        t = t.getSuppressed()[0];
+      } else {
+        break;
+      }
     }
-    return t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage());
+    String outer = e.getMessage() == null ? "" : e.getMessage();
+    String inner = t == e ? "" : "; " + t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage());
+    return outer + inner;
   }
 
   private void checkOpen() {

@@ -6,8 +6,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.tokenstore.ErrorCode;
 import dev.tokenstore.OAuthToken;
 import dev.tokenstore.TokenStoreException;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import redis.embedded.RedisServer;
 
 /**
@@ -92,6 +100,38 @@ class RedisOutageTest {
           .satisfies(e -> assertThat(code(e)).isEqualTo(ErrorCode.STORE_UNAVAILABLE))
           .hasMessageContaining("redis://127.0.0.1:" + closedPort + "/0")
           .hasMessageContaining("Check that the server runs");
+    }
+  }
+
+  @Test
+  @Timeout(value = 60, unit = TimeUnit.SECONDS) // a guard against a hang, not a measurement
+  void aServerThatAcceptsButNeverAnswersIsAClearErrorNotAHang() throws Exception {
+    try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      Thread acceptor = new Thread(() -> {
+        List<Socket> held = new ArrayList<>();
+        try {
+          while (true) {
+            held.add(silent.accept()); // accept, read nothing, answer nothing
+          }
+        } catch (IOException e) {
+          for (Socket s : held) {
+            try {
+              s.close();
+            } catch (IOException ignored) {
+              // closing a test socket
+            }
+          }
+        }
+      }, "silent-server");
+      acceptor.setDaemon(true);
+      acceptor.start();
+      String uri = "redis://127.0.0.1:" + silent.getLocalPort() + "/0?timeout=300";
+      try (RedisTokenStore store = RedisTokenStore.open(uri)) {
+        assertThatThrownBy(() -> store.saveToken(OAuthToken.builder().refreshToken("r").build()))
+            .isInstanceOf(TokenStoreException.class)
+            .satisfies(e -> assertThat(code(e)).isEqualTo(ErrorCode.STORE_UNAVAILABLE))
+            .hasMessageContaining("redis://127.0.0.1:" + silent.getLocalPort());
+      }
     }
   }
 
