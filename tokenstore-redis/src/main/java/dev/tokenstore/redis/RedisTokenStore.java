@@ -22,11 +22,12 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
-import javax.net.ssl.SSLParameters;
 import org.jspecify.annotations.Nullable;
 import redis.clients.jedis.ConnectionPoolConfig;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.SslOptions;
+import redis.clients.jedis.SslVerifyMode;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisAccessControlException;
 import redis.clients.jedis.exceptions.JedisConnectionException;
@@ -117,10 +118,9 @@ public final class RedisTokenStore implements TokenStore {
       config.password(s.password);
     }
     if (s.tls) {
-      // Certificate checks come from the JVM's default SSLSocketFactory; host names are checked as HTTPS does.
-      SSLParameters params = new SSLParameters();
-      params.setEndpointIdentificationAlgorithm("HTTPS");
-      config.ssl(true).sslParameters(params);
+      // FULL: the certificate chain against the JVM's trust store (javax.net.ssl.trustStore) and the host name
+      // as HTTPS checks it. There is deliberately no option to turn verification off.
+      config.sslOptions(SslOptions.builder().sslVerifyMode(SslVerifyMode.FULL).build());
     }
     ConnectionPoolConfig pool = new ConnectionPoolConfig();
     pool.setMaxTotal(16);
