@@ -6,6 +6,9 @@ import dev.tokenstore.OAuthToken;
 import dev.tokenstore.TokenStore;
 import dev.tokenstore.testkit.TokenStoreContract;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -30,9 +33,10 @@ class RedisClusterContractTest extends TokenStoreContract {
       throw failure;
     }
     if (client == null) {
-      int p1 = RedisTestServer.freePort();
-      int p2 = RedisTestServer.freePort();
-      int p3 = RedisTestServer.freePort();
+      List<Integer> ports = clusterPorts(3);
+      int p1 = ports.get(0);
+      int p2 = ports.get(1);
+      int p3 = ports.get(2);
       RedisShardedCluster cluster;
       try {
         cluster = RedisShardedCluster.newRedisCluster()
@@ -56,6 +60,42 @@ class RedisClusterContractTest extends TokenStoreContract {
       client = RedisClusterClient.create(Set.of(new HostAndPort("127.0.0.1", p1)));
     }
     return client;
+  }
+
+  /** Distinct free ports whose cluster-bus port (+10000) is free too; all held open while choosing. */
+  private static List<Integer> clusterPorts(int n) {
+    List<ServerSocket> held = new ArrayList<>();
+    List<Integer> out = new ArrayList<>();
+    try {
+      for (int attempt = 0; attempt < 200 && out.size() < n; attempt++) {
+        ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        held.add(s);
+        int port = s.getLocalPort();
+        if (port + 10000 > 65535) {
+          continue;
+        }
+        try {
+          held.add(new ServerSocket(port + 10000, 1, InetAddress.getLoopbackAddress()));
+          out.add(port);
+        } catch (IOException busy) {
+          // the bus port is taken; try another
+        }
+      }
+    } catch (IOException e) {
+      throw new AssertionError("No free local ports for an embedded Redis Cluster: " + e, e);
+    } finally {
+      for (ServerSocket s : held) {
+        try {
+          s.close();
+        } catch (IOException ignored) {
+          // releasing a probe socket
+        }
+      }
+    }
+    if (out.size() < n) {
+      throw new AssertionError("Found only " + out.size() + " of " + n + " free port pairs (p, p+10000) for Redis Cluster");
+    }
+    return out;
   }
 
   @Override

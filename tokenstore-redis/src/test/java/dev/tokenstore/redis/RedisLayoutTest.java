@@ -26,6 +26,7 @@ class RedisLayoutTest {
   void close() {
     store.close();
     redis.close();
+    RedisKeys.drop(prefix);
   }
 
   private static OAuthToken token(String user) {
@@ -135,6 +136,8 @@ class RedisLayoutTest {
       assertThat(other.getTokens()).containsExactly(updated);
       assertThat(other.findToken(OAuthToken.builder().userName("same@example.com").build())).contains(updated);
       assertThat(redis.keys(otherPrefix)).isNotEmpty();
+    } finally {
+      RedisKeys.drop(otherPrefix);
     }
   }
 

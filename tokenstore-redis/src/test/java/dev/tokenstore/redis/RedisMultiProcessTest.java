@@ -101,6 +101,7 @@ class RedisMultiProcessTest {
         p.destroyForcibly();
         p.waitFor(10, TimeUnit.SECONDS);
       }
+      RedisKeys.drop(prefix);
     }
   }
 
