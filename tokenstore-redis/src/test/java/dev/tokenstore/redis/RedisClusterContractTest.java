@@ -11,12 +11,16 @@ import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.Connection;
 import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.Jedis;
 import redis.clients.jedis.RedisClusterClient;
 import redis.clients.jedis.util.JedisClusterCRC16;
+import redis.embedded.RedisServer;
 import redis.embedded.RedisShardedCluster;
+import redis.embedded.core.ExecutableProvider;
 
 /**
  * The key layout works on Redis Cluster: the conformance kit passes on an embedded three-master cluster, with
@@ -39,7 +43,10 @@ class RedisClusterContractTest extends TokenStoreContract {
       int p3 = ports.get(2);
       RedisShardedCluster cluster;
       try {
+        // a folder of its own per run: the nodes write their cluster config and a dump there on shutdown
         cluster = RedisShardedCluster.newRedisCluster()
+            .withServerBuilder(RedisServer.newRedisServer().executableProvider(ExecutableProvider.newJarResourceProvider(
+                RedisTestServer.binaryDir("embedded-redis-cluster-" + ProcessHandle.current().pid()))))
             .serverPorts(List.of(p1, p2, p3)) // before shard(): each shard takes its port when added
             .shard("master1", 0).shard("master2", 0).shard("master3", 0)
             .build();
@@ -57,9 +64,36 @@ class RedisClusterContractTest extends TokenStoreContract {
           // the JVM is ending
         }
       }, "embedded-redis-cluster-stop"));
+      awaitClusterOk(ports);
       client = RedisClusterClient.create(Set.of(new HostAndPort("127.0.0.1", p1)));
     }
     return client;
+  }
+
+  /** Waits (at most 30 s) until every node sees all slots covered; the nodes converge a moment after start. */
+  private static void awaitClusterOk(List<Integer> ports) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    for (int port : ports) {
+      while (true) {
+        String info;
+        try (Jedis node = new Jedis("127.0.0.1", port)) {
+          info = node.clusterInfo();
+        }
+        if (info.contains("cluster_state:ok")) {
+          break;
+        }
+        if (System.nanoTime() > deadline) {
+          throw failure = new AssertionError("The embedded Redis Cluster did not reach cluster_state:ok within 30 s "
+              + "(node " + port + "): " + info);
+        }
+        try {
+          Thread.sleep(50);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new AssertionError("interrupted while waiting for the cluster", e);
+        }
+      }
+    }
   }
 
   /** Distinct free ports whose cluster-bus port (+10000) is free too; all held open while choosing. */

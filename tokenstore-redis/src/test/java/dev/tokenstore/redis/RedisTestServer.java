@@ -1,10 +1,14 @@
 package dev.tokenstore.redis;
 
+import java.io.File;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
 import redis.embedded.RedisServer;
+import redis.embedded.core.ExecutableProvider;
 
 /**
  * The Redis server of a test run: the one in {@code TOKENSTORE_TEST_REDIS_URI} when set (e.g.
@@ -53,6 +57,7 @@ final class RedisTestServer {
   static RedisServer start(int port, String password) {
     try {
       var builder = RedisServer.newRedisServer()
+          .executableProvider(ExecutableProvider.newJarResourceProvider(binaryDir("embedded-redis")))
           .port(port)
           .bind("127.0.0.1")
           .setting("save \"\"")
@@ -70,6 +75,16 @@ final class RedisTestServer {
           + "or install Redis (e.g. apt-get install redis-server), start it and set " + ENV
           + "=redis://127.0.0.1:6379/0 to run the tests against it.", e);
     }
+  }
+
+  /**
+   * Where embedded-redis unpacks redis-server: under the module's {@code target} folder (removed by
+   * {@code mvn clean}) rather than a new folder in the temp directory per server, which it would leave behind.
+   */
+  static File binaryDir(String name) throws IOException {
+    Path dir = Path.of(System.getProperty("user.dir"), "target", name).toAbsolutePath();
+    Files.createDirectories(dir);
+    return dir.toFile();
   }
 
   static void stopQuietly(RedisServer server) {
