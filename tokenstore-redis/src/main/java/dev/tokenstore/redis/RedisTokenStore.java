@@ -71,7 +71,8 @@ import redis.clients.jedis.exceptions.JedisNoScriptException;
  */
 public final class RedisTokenStore implements TokenStore {
   private static final System.Logger LOG = System.getLogger(RedisTokenStore.class.getName());
-  private static final int CLEAR_BATCH = 1000;
+  /** Records per script call in {@link #getTokens()} and {@link #deleteTokens()}. */
+  private static final int PAGE = 1000;
 
   private static final Script FIND = Script.load("find.lua");
   private static final Script SAVE = Script.load("save.lua");
@@ -231,13 +232,28 @@ public final class RedisTokenStore implements TokenStore {
     return reply instanceof Long && (Long) reply == 1L;
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Up to 1,000 records are read in one atomic step; a larger store is read in pages of about 1,000 (each
+   * atomic), so records saved or deleted while it is read may or may not be in the list.
+   */
   @Override
   public List<OAuthToken> getTokens() {
     checkOpen();
-    List<OAuthToken> out = new ArrayList<>();
-    for (Object flat : list(run("read all tokens", ALL, List.of(base)))) {
-      out.add(toToken(list(flat)));
-    }
+    // Pages of about PAGE ids, each read atomically, so that a large store never blocks the server (or runs
+    // into the socket timeout) in one script. SSCAN may return an id twice: the map keeps one record per id.
+    Map<String, OAuthToken> byId = new HashMap<>();
+    String cursor = "0";
+    do {
+      List<?> page = list(run("read all tokens", ALL, List.of(base, cursor, Integer.toString(PAGE))));
+      cursor = string(page.get(0));
+      for (Object flat : page.subList(1, page.size())) {
+        OAuthToken t = toToken(list(flat));
+        byId.put(t.id(), t);
+      }
+    } while (!cursor.equals("0"));
+    List<OAuthToken> out = new ArrayList<>(byId.values());
     out.sort(TokenRules.BY_ID);
     return out;
   }
@@ -246,7 +262,7 @@ public final class RedisTokenStore implements TokenStore {
   public void deleteTokens() {
     checkOpen();
     while (true) {
-      Object removed = run("delete all tokens", CLEAR, List.of(base, Integer.toString(CLEAR_BATCH)));
+      Object removed = run("delete all tokens", CLEAR, List.of(base, Integer.toString(PAGE)));
       if (!(removed instanceof Long) || (Long) removed == 0L) {
         return;
       }

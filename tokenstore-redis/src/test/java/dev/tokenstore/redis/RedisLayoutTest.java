@@ -9,6 +9,7 @@ import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -107,6 +108,21 @@ class RedisLayoutTest {
     store.deleteTokens();
     assertThat(redis.keys(prefix)).as("only the id counter stays, so ids are never reused")
         .containsExactly("{" + prefix + "}:seq");
+  }
+
+  @Test
+  void largeStoresAreReadAndDeletedInPages() {
+    int n = 2_500; // more than two pages of 1,000
+    for (int i = 0; i < n; i++) {
+      store.saveToken(OAuthToken.builder().userName("p" + i + "@example.com").refreshToken("r" + i).build());
+    }
+    List<OAuthToken> all = store.getTokens();
+    assertThat(all).hasSize(n);
+    assertThat(all.stream().map(t -> Long.parseLong(t.id())).collect(Collectors.toList()))
+        .isSorted().doesNotHaveDuplicates();
+    store.deleteTokens();
+    assertThat(store.getTokens()).isEmpty();
+    assertThat(redis.keys(prefix)).containsExactly("{" + prefix + "}:seq");
   }
 
   @Test
