@@ -48,6 +48,13 @@ final class RedisSettings {
   }
 
   /** The URI with its password (also a user-info part without a colon) replaced by {@code ***}. */
+  static final String PREFIX_RULE = "the prefix must be 1 to 100 characters out of letters, digits and ._:/@+=- "
+      + "(it becomes the key names' {hash tag}).";
+
+  static boolean validPrefix(String prefix) {
+    return PREFIX.matcher(prefix).matches();
+  }
+
   static String mask(String uri) {
     return StoreUris.mask(USERINFO_WITHOUT_COLON.matcher(uri).replaceAll("$1***@"));
   }
@@ -109,9 +116,8 @@ final class RedisSettings {
       }
     }
     String prefix = params.getOrDefault("prefix", DEFAULT_PREFIX);
-    if (!PREFIX.matcher(prefix).matches()) {
-      throw invalid(masked, "the prefix must be 1 to 100 characters out of letters, digits and ._:/@+=- "
-          + "(it becomes the key names' {hash tag}).");
+    if (!validPrefix(prefix)) {
+      throw invalid(masked, PREFIX_RULE);
     }
     int timeout = DEFAULT_TIMEOUT_MILLIS;
     String t = params.get("timeout");

@@ -143,15 +143,20 @@ public final class RedisTokenStore implements TokenStore {
   /**
    * A store on a Jedis client the caller already has (a {@code RedisClient}, or a {@code RedisClusterClient}:
    * every script touches one slot). The caller keeps ownership: {@link #close()} does not close the client.
+   * Timeouts and pool limits are the client's: configure connect and socket timeouts and a pool
+   * {@code maxWait}, or a dead server can make calls wait long.
    *
    * @param prefix the store's key prefix, as in the URI's {@code prefix} parameter
    */
   public static RedisTokenStore using(UnifiedJedis client, String prefix) {
     Objects.requireNonNull(client, "client");
-    RedisSettings s = RedisSettings.parse("redis://localhost/0?prefix="
-        + java.net.URLEncoder.encode(Objects.requireNonNull(prefix, "prefix"), StandardCharsets.UTF_8));
-    return new RedisTokenStore(client, false, s.prefix, "a " + client.getClass().getSimpleName() + " (prefix "
-        + s.prefix + ")");
+    Objects.requireNonNull(prefix, "prefix");
+    if (!RedisSettings.validPrefix(prefix)) {
+      throw new TokenStoreException(ErrorCode.INVALID_ARGUMENT, "Redis store prefix '" + prefix + "': "
+          + RedisSettings.PREFIX_RULE);
+    }
+    return new RedisTokenStore(client, false, prefix, "a " + client.getClass().getSimpleName() + " (prefix "
+        + prefix + ")");
   }
 
   /** The key prefix; every key of this store starts with <code>{prefix}:</code>. */

@@ -33,6 +33,12 @@
  * {@code EVAL}), so it is atomic against every other client and process: a save finds the record the
  * matching rules name, merges, checks the uniqueness of (user, client id, API domain), assigns an id and
  * writes the hash with its index entries in one step. An index never points at a missing or wrong record.
+ * The scripts build the names of index keys from values they read, which Redis Cluster allows because every
+ * such key is in the slot of the declared keys ({@code {prefix}:seq}, {@code {prefix}:ids}).
+ *
+ * <h2>Servers</h2>
+ * Needs Redis 4.0 or later (multi-field {@code HSET}); tested with Redis 6.2 (embedded, standalone and a
+ * three-master cluster) and Debian's Redis 7.0.
  */
 @NullMarked
 package dev.tokenstore.redis;

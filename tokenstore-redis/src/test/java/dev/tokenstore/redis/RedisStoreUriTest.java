@@ -68,6 +68,16 @@ class RedisStoreUriTest {
   }
 
   @Test
+  void usingRejectsAPrefixThatWouldBreakTheHashTag() {
+    try (redis.clients.jedis.RedisClient client = redis.clients.jedis.RedisClient.create("127.0.0.1", 1)) {
+      assertThatThrownBy(() -> RedisTokenStore.using(client, "a}b"))
+          .isInstanceOf(TokenStoreException.class)
+          .satisfies(e -> assertThat(((TokenStoreException) e).code()).isEqualTo(ErrorCode.INVALID_ARGUMENT))
+          .hasMessageContaining("hash tag");
+    }
+  }
+
+  @Test
   void bothSchemesOpenARedisStoreThroughTheServiceLoader() {
     try (TokenStore plain = TokenStores.open("redis://127.0.0.1:1/0?prefix=a");
         TokenStore tls = TokenStores.open("rediss://127.0.0.1:1/0?prefix=b")) {
