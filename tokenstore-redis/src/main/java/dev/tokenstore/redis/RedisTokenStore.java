@@ -67,7 +67,9 @@ import redis.clients.jedis.exceptions.JedisNoScriptException;
  * <p>A server that cannot be reached gives {@link ErrorCode#STORE_UNAVAILABLE} within the timeout, never a
  * hang; the store works again once the server is back (pooled connections are checked before use).
  *
- * <p>Thread-safe: the Jedis client pools connections, every operation is one atomic server-side step.
+ * <p>Thread-safe: the Jedis client pools connections, and every operation is one atomic server-side step,
+ * except that {@link #getTokens()} and {@link #deleteTokens()} on more than 1,000 records work in atomic pages
+ * of 1,000 so that a large store never blocks the server for long.
  */
 public final class RedisTokenStore implements TokenStore {
   private static final System.Logger LOG = System.getLogger(RedisTokenStore.class.getName());
@@ -255,7 +257,7 @@ public final class RedisTokenStore implements TokenStore {
       cursor = string(page.get(0));
       for (Object flat : page.subList(1, page.size())) {
         OAuthToken t = toToken(list(flat));
-        byId.put(t.id(), t);
+        byId.put(Objects.requireNonNull(t.id(), "a stored token has an id"), t);
       }
     } while (!cursor.equals("0"));
     List<OAuthToken> out = new ArrayList<>(byId.values());
