@@ -68,7 +68,8 @@ public sealed interface TokenKey {
 
     @Override
     public String toString() {
-      return "ByUser[userName=" + userName + ", clientId=" + clientId + ", apiDomain=" + apiDomain + "]";
+      return "ByUser[userName=" + shorten(userName) + ", clientId=" + shorten(clientId) + ", apiDomain="
+          + shorten(apiDomain) + "]";
     }
   }
 
@@ -123,6 +124,10 @@ public sealed interface TokenKey {
       return "ByRefreshToken[" + dev.tokenstore.internal.Redaction.redact(refreshToken) + ", clientId="
           + clientId + "]";
     }
+  }
+
+  private static @Nullable String shorten(@Nullable String value) {
+    return value == null ? null : dev.tokenstore.internal.Redaction.shorten(value);
   }
 
   /** Rule 6: the query means no record. */

@@ -67,4 +67,10 @@ class TokenKeyTest {
     assertThat(new TokenKey.ByGrantToken("secret-grant").toString()).doesNotContain("secret-grant");
     assertThat(new TokenKey.ByRefreshToken("secret-refresh", "c").toString()).doesNotContain("secret-refresh");
   }
+
+  @Test
+  void longUserNamesAreShortenedInMessages() {
+    String key = new TokenKey.ByUser("x".repeat(10_000), "c", null).toString();
+    assertThat(key).hasSizeLessThan(200).contains("...");
+  }
 }
