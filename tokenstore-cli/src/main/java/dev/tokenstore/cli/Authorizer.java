@@ -69,8 +69,10 @@ final class Authorizer {
       q.put("scope", scope);
     }
     q.put("state", state);
-    q.put("access_type", "offline"); // Zoho: issue a refresh token
-    q.put("prompt", "consent");
+    if (env.protocol() == Environment.Protocol.ZOHO) {
+      q.put("access_type", "offline"); // Zoho issues a refresh token only with these two
+      q.put("prompt", "consent");
+    }
     q.put("code_challenge", challenge);
     q.put("code_challenge_method", "S256");
     StringBuilder sb = new StringBuilder(base).append(base.contains("?") ? '&' : '?');

@@ -47,7 +47,8 @@ import picocli.CommandLine.ParentCommand;
     sortOptions = false,
     footer = ExitCodes.FOOTER,
     description = {
-      "Shows the whole token lifecycle in a few seconds, offline: starts a local Zoho accounts emulator,",
+      "Shows the whole token lifecycle offline, in a few seconds.",
+      "Starts a local Zoho accounts emulator,",
       "authorizes with a loopback redirect (state, PKCE), exchanges and stores the tokens in SQLite, calls",
       "the API, lets the access token expire (simulated clock) and refreshes it automatically, has many",
       "concurrent callers share one refresh, and revokes. Uses a temporary SQLite store unless --store is given."

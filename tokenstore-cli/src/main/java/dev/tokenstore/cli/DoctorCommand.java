@@ -36,7 +36,8 @@ import picocli.CommandLine.ParentCommand;
     sortOptions = false,
     footer = ExitCodes.FOOTER,
     description = {
-      "Checks the store (opens, reads its tokens, file permissions 0600 for file: and sqlite: paths),",
+      "Checks the store, the clock and the accounts server, and says what to fix.",
+      "The store: opens, reads its tokens, file permissions 0600 for file: and sqlite: paths;",
       "the tokens' status, the accounts server (reachable) and the clock (against the server's Date header),",
       "and says what to fix. Exits with 1 if a check fails (warnings do not fail)."
     })

@@ -17,8 +17,9 @@ import picocli.CommandLine.ParentCommand;
     showDefaultValues = true,
     footer = ExitCodes.FOOTER,
     description = {
-      "Runs a local Zoho accounts emulator on 127.0.0.1 in the foreground until Ctrl+C, for offline",
-      "development: authorization (auto-consent, PKCE), token, revoke and current-user endpoints.",
+      "Runs a local Zoho accounts emulator in the foreground until Ctrl+C.",
+      "For offline development, on 127.0.0.1: authorization (auto-consent, PKCE), token, revoke and",
+      "current-user endpoints.",
       "Any client id and secret are accepted."
     })
 final class EmulatorCommand implements Callable<Integer> {

@@ -14,9 +14,10 @@ final class ExitCodes {
   static final String FOOTER =
       "%nExit codes:%n"
           + "  0  success%n"
-          + "  1  failure (store, server or input problem; the message on stderr says what to fix)%n"
+          + "  1  failure (store, server or input); the message on stderr says what to fix%n"
           + "  2  usage error (unknown option or command, missing or malformed argument)%n"
-          + "  3  re-authorization required: the server no longer accepts the token; run 'tokenstore login'%n";
+          + "  3  re-authorization required: the server no longer accepts the token%n"
+          + "     (run 'tokenstore login' again)%n";
 
   private ExitCodes() {}
 }

@@ -21,7 +21,7 @@ import picocli.CommandLine.ParentCommand;
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description = {
-      "Authorizes a user with the authorization code flow and stores the tokens.",
+      "Authorizes a user (authorization code flow) and stores the tokens.",
       "Prints (and opens, where a browser is available) the authorization URL, receives the redirect on",
       "http://127.0.0.1:PORT/callback, checks state, uses PKCE (S256), follows Zoho's accounts-server (the",
       "user's data centre), exchanges the code and stores the tokens. Register that redirect URI for your",

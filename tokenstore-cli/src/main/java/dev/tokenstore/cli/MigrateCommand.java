@@ -19,7 +19,8 @@ import picocli.CommandLine.ParentCommand;
     sortOptions = false,
     footer = ExitCodes.FOOTER,
     description = {
-      "Copies every token from one store to another, e.g. Zoho's sdk_tokens.txt to SQLite or PostgreSQL:",
+      "Copies every token from one store to another, idempotently.",
+      "For example Zoho's sdk_tokens.txt to SQLite or PostgreSQL:",
       "  tokenstore migrate --from file:sdk_tokens.txt --to sqlite:tokens.db",
       "Idempotent: a token already in the target (same id, or same user/client/API domain, or same refresh",
       "token) is updated if it differs and skipped if equal. Ids are kept where the target has them free.",

@@ -77,7 +77,7 @@ final class TokenCommands {
 
   @Command(name = "exchange", mixinStandardHelpOptions = true, sortOptions = false, footer = ExitCodes.FOOTER,
       description = {
-        "Exchanges a grant token (e.g. from Zoho's API console self-client) and stores the tokens.",
+        "Exchanges a grant token (e.g. Zoho's self-client) and stores the tokens.",
         "Without --user, Zoho's current-user API names the token."
       })
   static final class Exchange implements Callable<Integer> {
@@ -110,7 +110,8 @@ final class TokenCommands {
 
   @Command(name = "import", mixinStandardHelpOptions = true, sortOptions = false, footer = ExitCodes.FOOTER,
       description = {
-        "Stores a refresh token the user already has. It is checked by refreshing it once at the server."
+        "Stores a refresh token the user already has.",
+        "It is checked by refreshing it once at the server."
       })
   static final class Import implements Callable<Integer> {
     @ParentCommand TokenstoreCommand root;
@@ -138,8 +139,9 @@ final class TokenCommands {
 
   @Command(name = "list", mixinStandardHelpOptions = true, sortOptions = false, footer = ExitCodes.FOOTER,
       description = {
-        "Lists the stored tokens: id, user, client, API domain, status (valid, expiring, expired,",
-        "not exchanged, needs re-authorization) and expiry. Secrets are not shown unless --reveal."
+        "Lists the stored tokens (secrets are not shown unless --reveal).",
+        "Columns: id, user, client, API domain, status (valid, expiring, expired, not exchanged,",
+        "needs re-authorization) and expiry."
       })
   static final class ListTokens implements Callable<Integer> {
     @ParentCommand TokenstoreCommand root;
@@ -179,7 +181,8 @@ final class TokenCommands {
 
   @Command(name = "access-token", mixinStandardHelpOptions = true, sortOptions = false, footer = ExitCodes.FOOTER,
       description = {
-        "Prints only a valid access token (refreshed first if it expires within 5 minutes), for scripts:",
+        "Prints only a valid access token, for scripts.",
+        "The token is refreshed first if it expires within 5 minutes. Example:",
         "  curl -H \"Authorization: Zoho-oauthtoken $(tokenstore access-token --user me@example.com)\" ...",
         "Exits with 3 when the server no longer accepts the refresh token."
       })
@@ -260,8 +263,9 @@ final class TokenCommands {
 
   @Command(name = "delete", mixinStandardHelpOptions = true, sortOptions = false, footer = ExitCodes.FOOTER,
       description = {
-        "Deletes one token (by id) or every token from the store, without revoking it at the server",
-        "(use 'revoke' for that). Asks first unless --yes; refuses without --yes when not on a terminal."
+        "Deletes one token or all tokens from the store (not revoked at the server).",
+        "Use 'revoke' to revoke at the server too. Asks first unless --yes; refuses without --yes",
+        "when not on a terminal."
       })
   static final class Delete implements Callable<Integer> {
     @ParentCommand TokenstoreCommand root;

@@ -33,8 +33,8 @@ import picocli.CommandLine.Spec;
     versionProvider = Version.class,
     sortOptions = false,
     description = {
-      "Keeps OAuth 2.0 tokens (Zoho's or any server's) for many users: log in, list, hand out, refresh, revoke",
-      "and move them between stores. Start with 'tokenstore demo'.",
+      "Keeps OAuth 2.0 tokens (Zoho's or any server's) for many users.",
+      "Log in, list, hand out, refresh, revoke and move tokens between stores. Start with 'tokenstore demo'.",
       ""
     },
     subcommands = {
@@ -54,9 +54,11 @@ import picocli.CommandLine.Spec;
       CommandLine.HelpCommand.class
     },
     footer = ExitCodes.FOOTER
-        + "%nEnvironment variables: TOKENSTORE_STORE, TOKENSTORE_DC, TOKENSTORE_ENV, TOKENSTORE_ACCOUNTS_URL,%n"
-        + "TOKENSTORE_AUTH_URL, TOKENSTORE_TOKEN_URL, TOKENSTORE_REVOKE_URL, TOKENSTORE_API_URL,%n"
-        + "TOKENSTORE_CLIENT_ID, TOKENSTORE_CLIENT_SECRET, TOKENSTORE_VERBOSE (true).%n")
+        + "%nEnvironment variables (instead of the options):%n"
+        + "  TOKENSTORE_STORE, TOKENSTORE_DC, TOKENSTORE_ENV, TOKENSTORE_ACCOUNTS_URL,%n"
+        + "  TOKENSTORE_AUTH_URL, TOKENSTORE_TOKEN_URL, TOKENSTORE_REVOKE_URL,%n"
+        + "  TOKENSTORE_API_URL, TOKENSTORE_CLIENT_ID, TOKENSTORE_CLIENT_SECRET,%n"
+        + "  TOKENSTORE_VERBOSE=true%n")
 public final class TokenstoreCommand implements Runnable {
   static final String DEFAULT_STORE_DESCRIPTION = "sqlite:~/.tokenstore/tokens.db";
 
