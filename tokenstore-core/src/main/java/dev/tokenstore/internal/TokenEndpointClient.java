@@ -67,13 +67,24 @@ public final class TokenEndpointClient {
   /** Exchanges a grant token (authorization code). */
   public TokenReply exchange(
       Environment env, String clientId, @Nullable String clientSecret, @Nullable String redirectUrl, String code) {
+    return exchange(env, clientId, clientSecret, redirectUrl, code, null);
+  }
+
+  /** Exchanges a grant token (authorization code) with its PKCE {@code code_verifier} (RFC 7636), if any. */
+  public TokenReply exchange(
+      Environment env, String clientId, @Nullable String clientSecret, @Nullable String redirectUrl, String code,
+      @Nullable String codeVerifier) {
     Map<String, String> form = new java.util.LinkedHashMap<>();
     form.put("grant_type", "authorization_code");
     form.put("code", code);
     if (redirectUrl != null) {
       form.put("redirect_uri", redirectUrl);
     }
-    return tokenCall(env, form, clientId, clientSecret, "exchange the grant token", List.of(code));
+    if (codeVerifier != null) {
+      form.put("code_verifier", codeVerifier);
+    }
+    return tokenCall(env, form, clientId, clientSecret, "exchange the grant token",
+        codeVerifier == null ? List.of(code) : List.of(code, codeVerifier));
   }
 
   /** Refreshes with a refresh token. */

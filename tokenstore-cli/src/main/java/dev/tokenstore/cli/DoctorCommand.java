@@ -1,0 +1,235 @@
+package dev.tokenstore.cli;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tokenstore.OAuthToken;
+import dev.tokenstore.TokenStore;
+import dev.tokenstore.TokenStoreException;
+import dev.tokenstore.oauth.Environment;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code tokenstore doctor}: checks the store, the clock and the accounts server. Not thread-safe (one per run). */
+@Command(
+    name = "doctor",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    footer = ExitCodes.FOOTER,
+    description = {
+      "Checks the store, the clock and the accounts server, and says what to fix.",
+      "The store: opens, reads its tokens, file permissions 0600 for file: and sqlite: paths;",
+      "the tokens' status, the accounts server (reachable) and the clock (against the server's Date header),",
+      "and says what to fix. Exits with 1 if a check fails (warnings do not fail)."
+    })
+final class DoctorCommand implements Callable<Integer> {
+  static final Duration CLOCK_WARN = Duration.ofSeconds(30);
+  static final Duration CLOCK_FAIL = Duration.ofMinutes(5);
+
+  @ParentCommand TokenstoreCommand root;
+
+  @Option(names = "--offline", description = "Skip the accounts-server and clock checks.")
+  boolean offline;
+
+  enum Level { OK, WARN, FAIL, SKIP }
+
+  record Check(Level level, String name, String message) {}
+
+  private final List<Check> checks = new ArrayList<>();
+
+  @Override
+  public Integer call() {
+    checkStore();
+    if (offline) {
+      checks.add(new Check(Level.SKIP, "server", "skipped (--offline)"));
+    } else {
+      checkServer();
+    }
+    boolean failed = checks.stream().anyMatch(c -> c.level == Level.FAIL);
+    if (root.json) {
+      ArrayNode a = StoreSupport.JSON.createArrayNode();
+      for (Check c : checks) {
+        ObjectNode n = a.addObject();
+        n.put("level", c.level.name().toLowerCase(java.util.Locale.ROOT));
+        n.put("check", c.name);
+        n.put("message", c.message);
+      }
+      ObjectNode top = StoreSupport.JSON.createObjectNode();
+      top.put("ok", !failed);
+      top.set("checks", a);
+      StoreSupport.printJson(root.out(), top);
+    } else {
+      for (Check c : checks) {
+        root.out().printf("%-5s %-11s %s%n", c.level, c.name, c.message);
+      }
+      root.out().println(failed ? "Some checks failed: fix the FAIL lines above." : "All checks passed.");
+      root.out().flush();
+    }
+    return failed ? ExitCodes.FAILURE : ExitCodes.OK;
+  }
+
+  private void checkStore() {
+    String uri = root.storeUri();
+    String shown = StoreSupport.show(uri);
+    Path path = localPath(uri);
+    TokenStore store;
+    try {
+      store = StoreSupport.open(uri);
+    } catch (TokenStoreException e) {
+      checks.add(new Check(Level.FAIL, "store", "cannot open " + shown + ": " + e.getMessage()));
+      return;
+    }
+    try (store) {
+      List<OAuthToken> tokens = store.getTokens();
+      checks.add(new Check(Level.OK, "store", "opened " + shown + " and read " + tokens.size() + " tokens"));
+      Instant now = Instant.now();
+      List<String> reauth = new ArrayList<>();
+      for (OAuthToken t : tokens) {
+        if (StoreSupport.status(t, now).equals("needs re-authorization")) {
+          reauth.add(t.id() + (t.userName() == null ? "" : " (" + t.userName() + ")"));
+        }
+      }
+      if (!reauth.isEmpty()) {
+        checks.add(new Check(Level.WARN, "tokens", reauth.size() + " tokens need re-authorization: "
+            + String.join(", ", reauth) + ". Run 'tokenstore login' for those users, or 'tokenstore delete ID'."));
+      }
+    } catch (TokenStoreException e) {
+      checks.add(new Check(Level.FAIL, "store", "opened " + shown + " but cannot read its tokens: " + e.getMessage()));
+    }
+    if (path != null && Files.exists(path)) {
+      checkPermissions(path, "rw-------", "chmod 600 " + path);
+      Path dir = path.toAbsolutePath().getParent();
+      if (dir != null) {
+        checkPermissions(dir, "rwx------", "chmod 700 " + dir);
+      }
+    }
+  }
+
+  private void checkPermissions(Path p, String wanted, String fix) {
+    try {
+      Set<PosixFilePermission> perms = Files.getPosixFilePermissions(p);
+      Set<PosixFilePermission> others = EnumSet.copyOf(perms);
+      others.retainAll(EnumSet.of(PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE,
+          PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE,
+          PosixFilePermission.OTHERS_EXECUTE));
+      String actual = PosixFilePermissions.toString(perms);
+      if (others.isEmpty()) {
+        checks.add(new Check(Level.OK, "permissions", p + " is " + actual));
+      } else {
+        checks.add(new Check(Level.WARN, "permissions", p + " is " + actual + ": other users can read tokens. "
+            + "Fix: " + fix + " (wanted " + wanted + ")"));
+      }
+    } catch (UnsupportedOperationException | IOException e) {
+      checks.add(new Check(Level.SKIP, "permissions", "cannot read the permissions of " + p));
+    }
+  }
+
+  /** The file behind a file: or sqlite: URI, or null (memory, server stores). */
+  static @Nullable Path localPath(String uri) {
+    String u = uri.strip();
+    String rest;
+    if (u.regionMatches(true, 0, "sqlite:", 0, 7)) {
+      rest = u.substring(7);
+    } else if (u.regionMatches(true, 0, "jdbc:sqlite:", 0, 12)) {
+      rest = u.substring(12);
+    } else if (u.regionMatches(true, 0, "file:", 0, 5)) {
+      rest = u.substring(5);
+      if (rest.startsWith("//")) {
+        try {
+          return Path.of(URI.create(u));
+        } catch (RuntimeException e) {
+          return null;
+        }
+      }
+    } else {
+      return null;
+    }
+    int q = rest.indexOf('?');
+    if (q >= 0) {
+      rest = rest.substring(0, q);
+    }
+    if (rest.isEmpty() || rest.startsWith(":memory:")) {
+      return null;
+    }
+    try {
+      return Path.of(rest);
+    } catch (RuntimeException e) {
+      return null;
+    }
+  }
+
+  private void checkServer() {
+    Environment env;
+    try {
+      env = root.environment();
+    } catch (TokenStoreException e) {
+      checks.add(new Check(Level.FAIL, "server", e.getMessage()));
+      return;
+    }
+    URI token = env.tokenUrl();
+    URI origin = URI.create(token.getScheme() + "://" + token.getRawAuthority() + "/");
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
+        .followRedirects(HttpClient.Redirect.NEVER).build();
+    HttpResponse<Void> resp;
+    Instant before = Instant.now();
+    try {
+      resp = http.send(HttpRequest.newBuilder(origin).timeout(Duration.ofSeconds(10)).GET().build(),
+          HttpResponse.BodyHandlers.discarding());
+    } catch (IOException e) {
+      checks.add(new Check(Level.FAIL, "server", "cannot reach the accounts server " + origin + " of " + env.name()
+          + " (" + e.getClass().getSimpleName() + "). Check the network, a proxy, or the --dc / --accounts-url / "
+          + "--token-url option."));
+      checks.add(new Check(Level.SKIP, "clock", "not checked: the server cannot be reached"));
+      return;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CliException("Interrupted.");
+    }
+    Instant after = Instant.now();
+    checks.add(new Check(Level.OK, "server", origin + " (" + env.name() + ") answered HTTP " + resp.statusCode()));
+    String date = resp.headers().firstValue("Date").orElse(null);
+    if (date == null) {
+      checks.add(new Check(Level.SKIP, "clock", "the server sent no Date header"));
+      return;
+    }
+    Instant server;
+    try {
+      server = ZonedDateTime.parse(date, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+    } catch (RuntimeException e) {
+      checks.add(new Check(Level.SKIP, "clock", "the server's Date header is malformed"));
+      return;
+    }
+    Instant mid = before.plus(Duration.between(before, after).dividedBy(2));
+    Duration skew = Duration.between(server, mid); // Date has one-second resolution
+    Duration abs = skew.abs();
+    String text = "this machine's clock is " + (abs.getSeconds() < 2 ? "in step with the server"
+        : StoreSupport.human(abs) + (skew.isNegative() ? " behind" : " ahead of") + " the server");
+    if (abs.compareTo(CLOCK_FAIL) > 0) {
+      checks.add(new Check(Level.FAIL, "clock", text + ": tokens would be refreshed too late or too early. "
+          + "Fix: synchronise the clock (NTP)."));
+    } else if (abs.compareTo(CLOCK_WARN) > 0) {
+      checks.add(new Check(Level.WARN, "clock", text + ". Consider synchronising the clock (NTP)."));
+    } else {
+      checks.add(new Check(Level.OK, "clock", text));
+    }
+  }
+}

@@ -1,0 +1,94 @@
+package dev.tokenstore.cli;
+
+import dev.tokenstore.ErrorCode;
+import dev.tokenstore.TokenStoreException;
+import java.io.PrintWriter;
+import java.util.Arrays;
+import java.util.logging.ConsoleHandler;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import java.util.logging.SimpleFormatter;
+import picocli.CommandLine;
+
+/** Entry point of the runnable jar: {@code java -jar tokenstore.jar [options] COMMAND}. Stateless. */
+public final class Main {
+  /** Held so that java.util.logging does not forget its level. */
+  private static final Logger LIBRARY_LOGGER = Logger.getLogger("dev.tokenstore");
+
+  private Main() {}
+
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  /** Runs the command line and returns its exit code (see {@link ExitCodes}). */
+  static int run(String[] args) {
+    boolean verbose = Arrays.asList(args).contains("--verbose") || "true".equalsIgnoreCase(System.getenv("TOKENSTORE_VERBOSE"));
+    configureLogging(verbose);
+    CommandLine cl = commandLine();
+    cl.setExecutionExceptionHandler(
+        (ex, commandLine, parseResult) -> report(ex, commandLine.getErr(), verbose));
+    return cl.execute(args);
+  }
+
+  static CommandLine commandLine() {
+    CommandLine cl = new CommandLine(new TokenstoreCommand());
+    cl.setCaseInsensitiveEnumValuesAllowed(true);
+    cl.setUsageHelpAutoWidth(true);
+    return cl;
+  }
+
+  /** Prints a failure as one message on stderr (a stack trace only with {@code --verbose}) and maps it to an exit code. */
+  static int report(Exception ex, PrintWriter err, boolean verbose) {
+    int code;
+    if (ex instanceof TokenStoreException tse) {
+      err.println("error: " + tse.getMessage());
+      code = tse.code() == ErrorCode.REAUTHORIZATION_REQUIRED ? ExitCodes.REAUTHORIZE : ExitCodes.FAILURE;
+      if (code == ExitCodes.REAUTHORIZE) {
+        err.println("Run 'tokenstore login' (or 'tokenstore exchange' with a new grant token) to authorize again.");
+      }
+    } else if (ex instanceof CliException ce) {
+      err.println("error: " + ce.getMessage());
+      code = ce.exitCode();
+    } else if (ex instanceof CommandLine.ParameterException pe) {
+      err.println("error: " + pe.getMessage());
+      code = ExitCodes.USAGE;
+    } else {
+      String msg = ex.getMessage();
+      err.println("error: " + ex.getClass().getSimpleName() + (msg == null ? "" : ": " + msg));
+      if (!verbose) {
+        err.println("Run again with --verbose for details.");
+      }
+      code = ExitCodes.FAILURE;
+    }
+    if (verbose) {
+      ex.printStackTrace(err);
+    }
+    err.flush();
+    return code;
+  }
+
+  /**
+   * The library logs through {@code System.Logger}, which goes to java.util.logging here: off by default (the
+   * commands print their own messages), to stderr with {@code --verbose}. SLF4J output (HikariCP) is dropped by
+   * slf4j-nop.
+   */
+  static void configureLogging(boolean verbose) {
+    Logger root = Logger.getLogger("");
+    for (Handler h : root.getHandlers()) {
+      root.removeHandler(h);
+    }
+    if (!verbose) {
+      root.setLevel(Level.OFF);
+      return;
+    }
+    System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tT %4$s %3$s: %5$s%6$s%n");
+    ConsoleHandler h = new ConsoleHandler(); // System.err
+    h.setLevel(Level.ALL);
+    h.setFormatter(new SimpleFormatter());
+    root.addHandler(h);
+    root.setLevel(Level.INFO);
+    LIBRARY_LOGGER.setLevel(Level.FINE);
+  }
+}

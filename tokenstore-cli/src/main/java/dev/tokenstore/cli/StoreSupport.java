@@ -1,0 +1,188 @@
+package dev.tokenstore.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tokenstore.OAuthToken;
+import dev.tokenstore.TokenStore;
+import dev.tokenstore.TokenStores;
+import dev.tokenstore.internal.Redaction;
+import dev.tokenstore.spi.StoreUris;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+
+/** Opening stores and showing tokens (status, masked secrets, tables, JSON). Stateless and thread-safe. */
+final class StoreSupport {
+  /** A token whose access token expires within this is "expiring" (the library refreshes it on next use). */
+  static final Duration EXPIRING = Duration.ofMinutes(5);
+
+  static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final DateTimeFormatter LOCAL =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneId.systemDefault());
+
+  private StoreSupport() {}
+
+  static TokenStore open(String uri) {
+    return TokenStores.open(uri);
+  }
+
+  /** The URI for messages, with any password masked. */
+  static String show(String uri) {
+    return StoreUris.mask(uri);
+  }
+
+  /** valid / expiring / expired / not exchanged / needs re-authorization. */
+  static String status(OAuthToken t, Instant now) {
+    Instant exp = t.expiresAt();
+    if (t.accessToken() != null && (exp == null || exp.isAfter(now.plus(EXPIRING)))) {
+      return "valid";
+    }
+    if (t.accessToken() != null && exp.isAfter(now)) {
+      return "expiring";
+    }
+    if (t.refreshToken() != null) {
+      return "expired";
+    }
+    if (t.grantToken() != null) {
+      return "not exchanged";
+    }
+    return "needs re-authorization";
+  }
+
+  static @Nullable String secret(@Nullable String value, boolean reveal) {
+    if (value == null) {
+      return null;
+    }
+    return reveal ? value : Redaction.redact(value);
+  }
+
+  static String expiry(OAuthToken t, Instant now) {
+    Instant exp = t.expiresAt();
+    if (exp == null) {
+      return "-";
+    }
+    Duration d = Duration.between(now, exp);
+    String rel = d.isNegative() ? human(d.negated()) + " ago" : "in " + human(d);
+    return LOCAL.format(exp) + " (" + rel + ")";
+  }
+
+  static String human(Duration d) {
+    long s = d.getSeconds();
+    if (s < 120) {
+      return s + " s";
+    }
+    if (s < 7200) {
+      return s / 60 + " min";
+    }
+    if (s < 172_800) {
+      return s / 3600 + " h";
+    }
+    return s / 86_400 + " days";
+  }
+
+  static ObjectNode json(OAuthToken t, Instant now, boolean reveal) {
+    ObjectNode n = JSON.createObjectNode();
+    n.put("id", t.id());
+    n.put("user", t.userName());
+    n.put("clientId", t.clientId());
+    n.put("apiDomain", t.apiDomain());
+    n.put("status", status(t, now));
+    n.put("expiresAt", t.expiresAt() == null ? null : t.expiresAt().toString());
+    n.put("redirectUrl", t.redirectUrl());
+    n.put("accessToken", secret(t.accessToken(), reveal));
+    n.put("refreshToken", secret(t.refreshToken(), reveal));
+    n.put("grantToken", secret(t.grantToken(), reveal));
+    n.put("clientSecret", secret(t.clientSecret(), reveal));
+    return n;
+  }
+
+  static void printJson(PrintWriter out, Object node) {
+    try {
+      out.println(JSON.writeValueAsString(node));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException("could not write JSON", e);
+    }
+    out.flush();
+  }
+
+  static void printList(PrintWriter out, List<OAuthToken> tokens, Instant now, boolean json, boolean reveal) {
+    if (json) {
+      ArrayNode a = JSON.createArrayNode();
+      tokens.forEach(t -> a.add(json(t, now, reveal)));
+      printJson(out, a);
+      return;
+    }
+    if (tokens.isEmpty()) {
+      out.println("No tokens stored. Add one with 'tokenstore login', 'exchange' or 'import'.");
+      out.flush();
+      return;
+    }
+    List<String[]> rows = new ArrayList<>();
+    rows.add(reveal ? new String[] {"ID", "USER", "CLIENT", "API DOMAIN", "STATUS", "EXPIRES", "ACCESS TOKEN",
+        "REFRESH TOKEN"} : new String[] {"ID", "USER", "CLIENT", "API DOMAIN", "STATUS", "EXPIRES"});
+    for (OAuthToken t : tokens) {
+      String[] base = {
+        nz(t.id()), nz(t.userName()), nz(t.clientId()), nz(t.apiDomain()), status(t, now), expiry(t, now)
+      };
+      if (reveal) {
+        String[] r = java.util.Arrays.copyOf(base, 8);
+        r[6] = nz(t.accessToken());
+        r[7] = nz(t.refreshToken());
+        rows.add(r);
+      } else {
+        rows.add(base);
+      }
+    }
+    int[] w = new int[rows.get(0).length];
+    for (String[] r : rows) {
+      for (int i = 0; i < r.length; i++) {
+        w[i] = Math.max(w[i], r[i].length());
+      }
+    }
+    for (String[] r : rows) {
+      StringBuilder sb = new StringBuilder();
+      for (int i = 0; i < r.length; i++) {
+        sb.append(i == r.length - 1 ? r[i] : String.format("%-" + w[i] + "s  ", r[i]));
+      }
+      out.println(sb.toString().stripTrailing());
+    }
+    out.flush();
+  }
+
+  static void printToken(PrintWriter out, OAuthToken t, Instant now, boolean json, boolean reveal) {
+    if (json) {
+      printJson(out, json(t, now, reveal));
+      return;
+    }
+    line(out, "id", t.id());
+    line(out, "user", t.userName());
+    line(out, "client id", t.clientId());
+    line(out, "api domain", t.apiDomain());
+    line(out, "status", status(t, now));
+    line(out, "expires", expiry(t, now));
+    line(out, "redirect url", t.redirectUrl());
+    line(out, "access token", secret(t.accessToken(), reveal));
+    line(out, "refresh token", secret(t.refreshToken(), reveal));
+    line(out, "grant token", secret(t.grantToken(), reveal));
+    line(out, "client secret", secret(t.clientSecret(), reveal));
+    if (!reveal) {
+      out.println("(secrets are shown as fingerprints; add --reveal to print them)");
+    }
+    out.flush();
+  }
+
+  private static void line(PrintWriter out, String name, @Nullable String value) {
+    out.printf("%-14s %s%n", name + ":", value == null ? "-" : value);
+  }
+
+  private static String nz(@Nullable String s) {
+    return s == null ? "-" : s;
+  }
+}
