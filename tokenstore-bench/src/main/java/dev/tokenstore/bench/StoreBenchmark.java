@@ -3,12 +3,20 @@ package dev.tokenstore.bench;
 import dev.tokenstore.OAuthToken;
 import dev.tokenstore.TokenStore;
 import dev.tokenstore.TokenStores;
+import dev.tokenstore.spi.ZohoRecord;
+import dev.tokenstore.testservers.TestDatabase;
+import dev.tokenstore.testservers.TestServers;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.List;
 import java.util.Comparator;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -32,7 +40,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * token), for every built-in store at 1,000, 10,000 and 100,000 stored tokens.
  *
  * <p>Run: {@code ./mvnw -q -pl tokenstore-bench -am package -DskipTests && java -jar
- * tokenstore-bench/target/benchmarks.jar StoreBenchmark}. Add {@code -bm sample} for p50/p99 latencies.
+ * tokenstore-bench/target/benchmarks.jar StoreBenchmark}; choose stores and sizes with e.g.
+ * {@code -p store=mariadb,postgresql -p tokens=1000,100000}. Add {@code -bm sample} for p50/p99 latencies.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -42,8 +51,12 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(1)
 public class StoreBenchmark {
 
-  /** memory, file (Zoho's CSV) or sqlite (a WAL database file). */
-  @Param({"memory", "file", "sqlite"})
+  /**
+   * memory, file (Zoho's CSV), sqlite (a WAL database file), or a server store on a real server from
+   * {@code tokenstore-test-servers} (embedded, or the servers named by {@code TOKENSTORE_TEST_MARIADB} /
+   * {@code TOKENSTORE_TEST_POSTGRES}), with pooled connections.
+   */
+  @Param({"memory", "file", "sqlite", "mariadb", "postgresql"})
   public String store;
 
   @Param({"1000", "10000", "100000"})
@@ -68,8 +81,15 @@ public class StoreBenchmark {
         tokenStore = TokenStores.open("file:" + file);
         break;
       case "sqlite":
-        tokenStore = TokenStores.open("sqlite:" + dir.resolve("tokens.db"));
-        fillThroughApi();
+        Path db = dir.resolve("tokens.db");
+        tokenStore = TokenStores.open("sqlite:" + db);
+        bulkLoad(() -> DriverManager.getConnection("jdbc:sqlite:" + db));
+        break;
+      case "mariadb":
+      case "postgresql":
+        TestDatabase server = store.equals("mariadb") ? TestServers.mariadb() : TestServers.postgres();
+        tokenStore = TokenStores.open(server.storeUri());
+        bulkLoad(server::connect);
         break;
       default:
         throw new IllegalArgumentException("unknown store " + store);
@@ -91,6 +111,34 @@ public class StoreBenchmark {
     for (int i = 1; i <= tokens; i++) {
       tokenStore.saveToken(token(i));
     }
+  }
+
+  /** Rows in Zoho's layout by batched INSERTs after the store made its schema: 100,000 saves would take minutes. */
+  private void bulkLoad(ConnectionSource source) {
+    try (Connection c = source.get(); PreparedStatement ps = c.prepareStatement("INSERT INTO oauthtoken (id, "
+        + "user_name, client_id, client_secret, refresh_token, access_token, grant_token, expiry_time, redirect_url, "
+        + "api_domain) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+      c.setAutoCommit(false);
+      for (int i = 1; i <= tokens; i++) {
+        List<String> values = ZohoRecord.toValues(token(i).toBuilder().id(Integer.toString(i)).build());
+        for (int k = 0; k < values.size(); k++) {
+          ps.setString(k + 1, values.get(k));
+        }
+        ps.addBatch();
+        if (i % 1000 == 0) {
+          ps.executeBatch();
+        }
+      }
+      ps.executeBatch();
+      c.commit();
+    } catch (SQLException e) {
+      throw new IllegalStateException("bulk load failed", e);
+    }
+  }
+
+  @FunctionalInterface
+  private interface ConnectionSource {
+    Connection get() throws SQLException;
   }
 
   private void writeZohoFile(Path file) {
