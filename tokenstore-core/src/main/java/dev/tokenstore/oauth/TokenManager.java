@@ -205,6 +205,26 @@ public final class TokenManager {
     return slowGet(partial, key, e, null, false);
   }
 
+  /**
+   * Exchanges the authorization code of an {@link AuthorizationRequest} (PKCE): like {@link #getToken} with a
+   * grant token, and sends {@code codeVerifier} ({@link AuthorizationRequest#codeVerifier()}) with the code.
+   * {@code grant} carries the grant token, client id and secret, redirect URL and, optionally, the user name.
+   * The result is saved through the store (merged into that user's record when the user name is given or
+   * filled) and returned.
+   *
+   * @throws TokenStoreException {@link ErrorCode#INVALID_ARGUMENT} without a grant token or client id; or an
+   *     {@link OAuthException} (e.g. {@code invalid_code} for a used or expired code)
+   */
+  public OAuthToken exchange(OAuthToken grant, @Nullable String codeVerifier) {
+    Objects.requireNonNull(grant, "grant");
+    if (grant.grantToken() == null) {
+      throw new TokenStoreException(ErrorCode.INVALID_ARGUMENT,
+          "exchange needs a grant token (the authorization code); " + TokenRules.describe(grant) + " has none.");
+    }
+    OAuthToken query = grant.toBuilder().id(null).userName(null).build();
+    return exchangeShared(null, grant.toBuilder().id(null).build(), query, codeVerifier);
+  }
+
   /** The access token of {@link #getToken(OAuthToken)}. */
   public String accessToken(OAuthToken partial) {
     OAuthToken t = getToken(partial);
@@ -568,6 +588,11 @@ public final class TokenManager {
   // --------------------------------------------------------------------------------------- exchange
 
   private OAuthToken exchangeShared(@Nullable String id, OAuthToken creds, OAuthToken partial) {
+    return exchangeShared(id, creds, partial, null);
+  }
+
+  private OAuthToken exchangeShared(
+      @Nullable String id, OAuthToken creds, OAuthToken partial, @Nullable String codeVerifier) {
     Object flightKey = id != null ? id : TokenKey.of(partial);
     return shared(flightKey, partial, creds, () -> {
       OAuthToken base = creds;
@@ -593,7 +618,7 @@ public final class TokenManager {
       long started = clock.millis();
       TokenReply r;
       try {
-        r = withRetries(base, () -> client.exchange(environment, clientId, secret, redirect, code));
+        r = withRetries(base, () -> client.exchange(environment, clientId, secret, redirect, code, codeVerifier));
       } catch (OAuthException ex) {
         emit(TokenEvent.Type.EXCHANGE_FAILED, base, 0, null, ex);
         throw ex;
