@@ -6,6 +6,7 @@ import dev.tokenstore.TokenStore;
 import dev.tokenstore.TokenStoreException;
 import dev.tokenstore.emulator.AccountsEmulator;
 import dev.tokenstore.emulator.ManualClock;
+import dev.tokenstore.oauth.AuthorizationRequest;
 import dev.tokenstore.oauth.Environment;
 import dev.tokenstore.oauth.TokenManager;
 import dev.tokenstore.oauth.TokenManagerMetrics;
@@ -18,12 +19,10 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -111,33 +110,29 @@ final class DemoCommand implements Callable<Integer> {
     detail("store: " + StoreSupport.show(storeUri) + " (SQLite)");
 
     // 1. authorize with a loopback redirect
-    String state = Authorizer.randomToken();
-    String verifier = Authorizer.randomToken();
-    Map<String, String> params;
+    AuthorizationRequest request;
+    AuthorizationRequest.Callback callback;
     String redirectUri;
-    try (LoopbackReceiver receiver = new LoopbackReceiver(0, state)) {
+    try (LoopbackReceiver receiver = new LoopbackReceiver(0)) {
       redirectUri = receiver.redirectUri();
-      String url = Authorizer.authorizationUrl(env, CLIENT_ID, redirectUri, "ZohoCRM.users.READ", state,
-          Authorizer.challenge(verifier));
+      request = AuthorizationRequest.create(env, CLIENT_ID, redirectUri, "ZohoCRM.users.READ");
+      receiver.expect(request);
+      String url = request.uri().toString();
       HttpClient browser = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
       HttpResponse<Void> consent = browser.send(HttpRequest.newBuilder(URI.create(url)).GET().build(),
           HttpResponse.BodyHandlers.discarding());
       String location = consent.headers().firstValue("Location").orElseThrow(() -> new CliException(
           "The emulator did not redirect (HTTP " + consent.statusCode() + ")."));
       browser.send(HttpRequest.newBuilder(URI.create(location)).GET().build(), HttpResponse.BodyHandlers.discarding());
-      params = receiver.await(Duration.ofSeconds(10));
+      callback = request.callback(receiver.await(Duration.ofSeconds(10)));
     }
     step("Authorized: the \"browser\" opened the authorization URL, the emulator consented and redirected to");
     detail(redirectUri + " with a grant code; state checked, PKCE S256 verifier kept for the exchange");
 
     // 2. exchange and store
-    String code = params.get("code");
-    if (code == null) {
-      throw new CliException("The redirect carried no code.");
-    }
-    Environment at = params.get("accounts-server") != null ? env.forAccountsServer(params.get("accounts-server")) : env;
-    OAuthToken saved = new Authorizer(clock).exchange(store, at, CLIENT_ID, CLIENT_SECRET, redirectUri, code,
-        verifier, null, w -> detail("warning: " + w));
+    Environment at = callback.environment(env);
+    OAuthToken saved = new Authorizer(clock).exchange(store, at, CLIENT_ID, CLIENT_SECRET, redirectUri,
+        callback.code(), request.codeVerifier(), null, w -> detail("warning: " + w));
     String id = saved.id();
     step("Exchanged the grant code and stored the tokens: id " + id + ", user " + saved.userName()
         + ", access token valid for 1 h");

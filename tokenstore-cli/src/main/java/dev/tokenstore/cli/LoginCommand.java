@@ -2,13 +2,14 @@ package dev.tokenstore.cli;
 
 import dev.tokenstore.OAuthToken;
 import dev.tokenstore.TokenStore;
+import dev.tokenstore.oauth.AuthorizationRequest;
 import dev.tokenstore.oauth.Environment;
+import dev.tokenstore.oauth.OAuthException;
 import java.awt.Desktop;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
@@ -58,12 +59,12 @@ final class LoginCommand implements Callable<Integer> {
     Environment env = root.environment();
     String effectiveScope = scope != null ? scope
         : env.protocol() == Environment.Protocol.ZOHO ? "ZohoCRM.modules.ALL,ZohoCRM.users.READ" : "openid offline_access";
-    String state = Authorizer.randomToken();
-    String verifier = Authorizer.randomToken();
     try (TokenStore store = root.openStore();
-        LoopbackReceiver receiver = new LoopbackReceiver(port, state)) {
-      String url = Authorizer.authorizationUrl(env, clientId, receiver.redirectUri(), effectiveScope, state,
-          Authorizer.challenge(verifier));
+        LoopbackReceiver receiver = new LoopbackReceiver(port)) {
+      AuthorizationRequest request =
+          AuthorizationRequest.create(env, clientId, receiver.redirectUri(), effectiveScope);
+      receiver.expect(request);
+      String url = request.uri().toString();
       root.err().println("Open this URL in a browser and approve the access (waiting up to "
           + timeout.toSeconds() + " s for the redirect to " + receiver.redirectUri() + "):");
       root.err().flush();
@@ -72,25 +73,16 @@ final class LoginCommand implements Callable<Integer> {
       if (!noBrowser) {
         openBrowser(url);
       }
-      Map<String, String> params = receiver.await(timeout);
-      if (params.containsKey("error")) {
-        throw new CliException("The authorization server refused the authorization: '"
-            + LoopbackReceiver.clean(params.get("error")) + "'"
-            + (params.containsKey("error_description")
-                ? " (" + LoopbackReceiver.clean(params.get("error_description")) + ")" : "")
-            + ". Check the client id, the scopes and the redirect URI registered for the client.");
+      AuthorizationRequest.Callback callback;
+      try {
+        callback = request.callback(receiver.await(timeout));
+      } catch (OAuthException e) {
+        throw new CliException(e.getMessage() + " Check the client id, the scopes and the redirect URI registered "
+            + "for the client.");
       }
-      String code = params.get("code");
-      if (code == null || code.isBlank()) {
-        throw new CliException("The redirect carried no code. Start the login again.");
-      }
-      Environment exchangeAt = env;
-      String accountsServer = params.get("accounts-server");
-      if (accountsServer != null && env.protocol() == Environment.Protocol.ZOHO) {
-        exchangeAt = env.forAccountsServer(accountsServer);
-      }
+      Environment exchangeAt = env.protocol() == Environment.Protocol.ZOHO ? callback.environment(env) : env;
       OAuthToken saved = new Authorizer(Clock.systemUTC()).exchange(store, exchangeAt, clientId, root.clientSecret,
-          receiver.redirectUri(), code, verifier, user, w -> root.err().println("warning: " + w));
+          receiver.redirectUri(), callback.code(), request.codeVerifier(), user, w -> root.err().println("warning: " + w));
       report(root, saved, "Logged in");
       return ExitCodes.OK;
     }

@@ -1,5 +1,6 @@
 package dev.tokenstore.cli;
 
+import dev.tokenstore.oauth.AuthorizationRequest;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
@@ -8,7 +9,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -21,20 +21,19 @@ import java.util.concurrent.TimeoutException;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Receives the authorization redirect on {@code http://127.0.0.1:PORT/callback}: checks {@code state} (a
- * request with another state gets HTTP 400 and is otherwise ignored) and hands the parameters to
- * {@link #await}. Thread-safe.
+ * Receives the authorization redirect on {@code http://127.0.0.1:PORT/callback}: a request that is not for the
+ * authorization in progress ({@link AuthorizationRequest#isFor}: another state) gets HTTP 400 and is otherwise
+ * ignored; the first one that is for it is handed to {@link #await} as its raw query. Thread-safe.
  */
 final class LoopbackReceiver implements AutoCloseable {
   static final String PATH = "/callback";
 
   private final HttpServer server;
   private final ExecutorService executor;
-  private final String expectedState;
-  private final CompletableFuture<Map<String, String>> result = new CompletableFuture<>();
+  private volatile @Nullable AuthorizationRequest request;
+  private final CompletableFuture<String> result = new CompletableFuture<>();
 
-  LoopbackReceiver(int port, String expectedState) {
-    this.expectedState = expectedState;
+  LoopbackReceiver(int port) {
     try {
       server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 16);
     } catch (IOException e) {
@@ -58,9 +57,10 @@ final class LoopbackReceiver implements AutoCloseable {
 
   private void handle(HttpExchange ex) throws IOException {
     try (ex) {
-      Map<String, String> params = parseQuery(ex.getRequestURI().getRawQuery());
-      String state = params.get("state");
-      if (state == null || !constantTimeEquals(state, expectedState)) {
+      String raw = ex.getRequestURI().getRawQuery();
+      String query = raw == null ? "" : raw;
+      AuthorizationRequest expected = request;
+      if (expected == null || !expected.isFor(query)) {
         page(ex, 400, "This request does not carry the state of the login in progress; it was ignored. "
             + "Start the login again if it does not complete.");
         return;
@@ -69,18 +69,24 @@ final class LoopbackReceiver implements AutoCloseable {
         page(ex, 409, "The login has already received its answer. You can close this window.");
         return;
       }
+      Map<String, String> params = parseQuery(query);
       if (params.containsKey("error")) {
         page(ex, 200, "The authorization server refused: " + clean(params.get("error"))
             + ". You can close this window and see the terminal.");
       } else {
         page(ex, 200, "tokenstore received the authorization. You can close this window and return to the terminal.");
       }
-      result.complete(params);
+      result.complete(query);
     }
   }
 
-  /** The redirect's parameters, once a request with the right state arrived. */
-  Map<String, String> await(Duration timeout) {
+  /** Accepts redirects for {@code request} from now on. */
+  void expect(AuthorizationRequest request) {
+    this.request = request;
+  }
+
+  /** The redirect's raw query, once a request for the expected authorization arrived. */
+  String await(Duration timeout) {
     try {
       return result.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
@@ -130,9 +136,6 @@ final class LoopbackReceiver implements AutoCloseable {
     return sb.toString();
   }
 
-  private static boolean constantTimeEquals(String a, String b) {
-    return MessageDigest.isEqual(a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
-  }
 
   private static void page(HttpExchange ex, int status, String text) throws IOException {
     byte[] body = ("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>tokenstore</title></head><body><p>"

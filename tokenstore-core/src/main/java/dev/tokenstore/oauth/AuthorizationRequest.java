@@ -100,6 +100,16 @@ public final class AuthorizationRequest {
   }
 
   /**
+   * Whether the redirect query {@code query} carries this request's {@code state} (compared in constant time):
+   * a listener can ignore stray requests with it and wait for the real redirect.
+   */
+  public boolean isFor(String query) {
+    String got = parse(query).get("state");
+    return got != null && MessageDigest.isEqual(got.getBytes(StandardCharsets.UTF_8),
+        state.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /**
    * Reads the redirect's query string: checks {@code state}, and returns the code and Zoho's
    * {@code location} and {@code accounts-server}.
    *
@@ -109,7 +119,7 @@ public final class AuthorizationRequest {
    */
   public Callback callback(String query) {
     Map<String, String> p = parse(query);
-    if (!state.equals(p.get("state"))) {
+    if (!isFor(query)) {
       throw new TokenStoreException(ErrorCode.INVALID_ARGUMENT,
           "The redirect's state does not match this authorization request: it is forged or from another attempt. "
               + "Start the authorization again.");
@@ -162,9 +172,13 @@ public final class AuthorizationRequest {
         continue;
       }
       int eq = pair.indexOf('=');
-      String k = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-      String v = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
-      out.putIfAbsent(k, v);
+      try {
+        String k = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+        String v = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+        out.putIfAbsent(k, v);
+      } catch (IllegalArgumentException malformed) {
+        // a parameter with a broken escape is left out
+      }
     }
     return out;
   }
