@@ -1,0 +1,509 @@
+package dev.tokenstore.redis;
+
+import dev.tokenstore.ErrorCode;
+import dev.tokenstore.OAuthToken;
+import dev.tokenstore.TokenStore;
+import dev.tokenstore.TokenStoreException;
+import dev.tokenstore.spi.TokenKey;
+import dev.tokenstore.spi.TokenRules;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
+import redis.clients.jedis.ConnectionPoolConfig;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.SslOptions;
+import redis.clients.jedis.SslVerifyMode;
+import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.exceptions.JedisAccessControlException;
+import redis.clients.jedis.exceptions.JedisConnectionException;
+import redis.clients.jedis.exceptions.JedisException;
+import redis.clients.jedis.exceptions.JedisNoScriptException;
+
+/**
+ * A {@link TokenStore} on Redis: a hash per token plus index sets for user name, access, grant and refresh
+ * token, kept consistent by Lua scripts that run each operation atomically on the server (see the package
+ * description for the key layout). Several processes may share one store; ids come from {@code INCR}.
+ *
+ * <p>Open it with {@code TokenStores.open("redis://[user:password@]host:6379/0?prefix=name")} or
+ * {@link #open(String)}; {@code rediss://} connects with TLS, verifying the server's certificate and host name
+ * against the JVM's trust store. URI parameters: {@code prefix} (default {@code tokenstore}; one store per
+ * prefix) and {@code timeout} (connect and socket timeout in milliseconds, default 2000). Or wrap a Jedis
+ * client you already have (e.g. a {@code RedisClusterClient}) with {@link #using(UnifiedJedis, String)}.
+ *
+ * <h2>Matching rules in Redis</h2>
+ * The rules are decided in Java by {@link TokenKey#of(OAuthToken)}; {@link #lookupOf(TokenKey)} translates
+ * the result into a lookup the scripts carry out without knowing any rule: an index to read and the field
+ * values a candidate must have.
+ * <table>
+ *   <caption>TokenKey to Redis lookup</caption>
+ *   <tr><th>TokenKey</th><th>index read</th><th>fields that must be equal</th></tr>
+ *   <tr><td>ById</td><td>the hash {@code token:<id>}</td><td>id</td></tr>
+ *   <tr><td>ByUser</td><td>{@code user:<sha1(user)>}</td><td>user_name; client_id and api_domain when set</td></tr>
+ *   <tr><td>ByAccessToken</td><td>{@code access:<sha1>}</td><td>access_token</td></tr>
+ *   <tr><td>ByGrantToken</td><td>{@code grant:<sha1>}</td><td>grant_token</td></tr>
+ *   <tr><td>ByRefreshToken</td><td>{@code refresh:<sha1>}</td><td>refresh_token; client_id when set</td></tr>
+ *   <tr><td>None</td><td>nothing</td><td>(no record)</td></tr>
+ * </table>
+ * A save runs as one script: lookup, ambiguity check, merge ({@link TokenRules#merge} field by field), the
+ * "new record needs a token" check, the (user, client id, API domain) uniqueness check, id assignment and the
+ * write of the hash and its index entries (stale entries removed). Its replies are mapped to the same
+ * exceptions and messages as {@link TokenRules} produces for the other stores.
+ *
+ * <p>A server that cannot be reached gives {@link ErrorCode#STORE_UNAVAILABLE} within the timeout, never a
+ * hang; the store works again once the server is back (pooled connections are checked before use).
+ *
+ * <p>Thread-safe: the Jedis client pools connections, and every operation is one atomic server-side step,
+ * except that {@link #getTokens()} and {@link #deleteTokens()} on more than 1,000 records work in atomic pages
+ * of 1,000 so that a large store never blocks the server for long.
+ */
+public final class RedisTokenStore implements TokenStore {
+  private static final System.Logger LOG = System.getLogger(RedisTokenStore.class.getName());
+  /** Records per script call in {@link #getTokens()} and {@link #deleteTokens()}. */
+  private static final int PAGE = 1000;
+
+  private static final Script FIND = Script.load("find.lua");
+  private static final Script SAVE = Script.load("save.lua");
+  private static final Script DELETE = Script.load("delete.lua");
+  private static final Script ALL = Script.load("all.lua");
+  private static final Script CLEAR = Script.load("clear.lua");
+
+  private final UnifiedJedis client;
+  private final boolean ownsClient;
+  private final String prefix;
+  private final String base;
+  private final List<String> keys;
+  private final String where;
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private RedisTokenStore(UnifiedJedis client, boolean ownsClient, String prefix, String where) {
+    this.client = client;
+    this.ownsClient = ownsClient;
+    this.prefix = prefix;
+    this.base = "{" + prefix + "}:";
+    this.keys = List.of(base + "seq", base + "ids");
+    this.where = where;
+  }
+
+  /**
+   * Opens the store a {@code redis://} or {@code rediss://} URI names. Connects lazily: a server that is down
+   * now is reported by the first operation.
+   *
+   * @throws TokenStoreException {@link ErrorCode#INVALID_STORE_URI} for a malformed URI (the message masks
+   *     the password)
+   */
+  public static RedisTokenStore open(String uri) {
+    Objects.requireNonNull(uri, "uri");
+    RedisSettings s = RedisSettings.parse(uri);
+    DefaultJedisClientConfig.Builder config = DefaultJedisClientConfig.builder()
+        .connectionTimeoutMillis(s.timeoutMillis)
+        .socketTimeoutMillis(s.timeoutMillis)
+        .database(s.database)
+        .clientName("tokenstore");
+    if (s.user != null) {
+      config.user(s.user);
+    }
+    if (s.password != null) {
+      config.password(s.password);
+    }
+    if (s.tls) {
+      // FULL: the certificate chain against the JVM's trust store (javax.net.ssl.trustStore) and the host name
+      // as HTTPS checks it. There is deliberately no option to turn verification off.
+      config.sslOptions(SslOptions.builder().sslVerifyMode(SslVerifyMode.FULL).build());
+    }
+    ConnectionPoolConfig pool = new ConnectionPoolConfig();
+    pool.setMaxTotal(16);
+    pool.setMaxIdle(16);
+    pool.setMinIdle(0);
+    pool.setBlockWhenExhausted(true);
+    pool.setMaxWait(Duration.ofMillis(s.timeoutMillis));
+    // A pooled connection to a server that restarted is dead; checking it on borrow (one PING) means the first
+    // call after a restart succeeds instead of failing once.
+    pool.setTestOnBorrow(true);
+    RedisClient client = RedisClient.builder()
+        .hostAndPort(s.host, s.port)
+        .clientConfig(config.build())
+        .poolConfig(pool)
+        .build();
+    return new RedisTokenStore(client, true, s.prefix, s.masked);
+  }
+
+  /**
+   * A store on a Jedis client the caller already has (a {@code RedisClient}, or a {@code RedisClusterClient}:
+   * every script touches one slot). The caller keeps ownership: {@link #close()} does not close the client.
+   * Timeouts and pool limits are the client's: configure connect and socket timeouts and a pool
+   * {@code maxWait}, or a dead server can make calls wait long.
+   *
+   * @param prefix the store's key prefix, as in the URI's {@code prefix} parameter
+   */
+  public static RedisTokenStore using(UnifiedJedis client, String prefix) {
+    Objects.requireNonNull(client, "client");
+    Objects.requireNonNull(prefix, "prefix");
+    if (!RedisSettings.validPrefix(prefix)) {
+      throw new TokenStoreException(ErrorCode.INVALID_ARGUMENT, "Redis store prefix '" + prefix + "': "
+          + RedisSettings.PREFIX_RULE);
+    }
+    return new RedisTokenStore(client, false, prefix, "a " + client.getClass().getSimpleName() + " (prefix "
+        + prefix + ")");
+  }
+
+  /** The key prefix; every key of this store starts with <code>{prefix}:</code>. */
+  public String prefix() {
+    return prefix;
+  }
+
+  @Override
+  public Optional<OAuthToken> findToken(OAuthToken query) {
+    Objects.requireNonNull(query, "query");
+    checkOpen();
+    TokenKey key = TokenKey.of(query);
+    if (key instanceof TokenKey.None) {
+      return Optional.empty();
+    }
+    List<String> args = lookupArgs(lookupOf(key));
+    Object reply = run("find a token", FIND, args);
+    List<OAuthToken> matches = new ArrayList<>();
+    for (Object flat : list(reply)) {
+      OAuthToken t = toToken(list(flat));
+      if (key.matches(t)) {
+        matches.add(t);
+      }
+    }
+    return TokenRules.single(key, matches);
+  }
+
+  @Override
+  public OAuthToken saveToken(OAuthToken token) {
+    Objects.requireNonNull(token, "token");
+    checkOpen();
+    TokenKey key = TokenKey.of(token);
+    List<String> args = lookupArgs(lookupOf(key));
+    args.add(nz(token.id()));
+    args.add(nz(token.userName()));
+    args.add(nz(token.clientId()));
+    args.add(nz(token.clientSecret()));
+    args.add(nz(token.refreshToken()));
+    args.add(nz(token.accessToken()));
+    args.add(nz(token.grantToken()));
+    args.add(token.expiresAt() == null ? "" : Long.toString(token.expiresAt().toEpochMilli()));
+    args.add(nz(token.redirectUrl()));
+    args.add(nz(token.apiDomain()));
+    List<?> reply = list(run("save a token", SAVE, args));
+    String status = string(reply.get(0));
+    switch (status) {
+      case "ok":
+        return toToken(reply.subList(1, reply.size()));
+      case "ambiguous": {
+        List<OAuthToken> matches = new ArrayList<>();
+        for (Object id : reply.subList(1, reply.size())) {
+          matches.add(OAuthToken.builder().id(string(id)).build());
+        }
+        TokenRules.single(key, matches); // throws AMBIGUOUS_MATCH with the shared message
+        throw new IllegalStateException("unreachable: several matches");
+      }
+      case "invalid":
+        TokenRules.requireStorable(token); // throws INVALID_ARGUMENT with the shared message
+        throw new IllegalStateException("unreachable: the token has a refresh, grant or access token");
+      case "duplicate": {
+        OAuthToken written = OAuthToken.builder().id(string(reply.get(1))).userName(string(reply.get(3)))
+            .clientId(string(reply.get(4))).apiDomain(string(reply.get(5))).build();
+        OAuthToken other = OAuthToken.builder().id(string(reply.get(2))).build();
+        throw TokenRules.duplicate(written, other);
+      }
+      default:
+        throw new TokenStoreException(ErrorCode.CORRUPT_STORE,
+            "Redis at " + where + " sent an unexpected reply to the save script. Check that no other program "
+                + "writes the keys of prefix " + prefix + ".");
+    }
+  }
+
+  @Override
+  public boolean deleteToken(String id) {
+    Objects.requireNonNull(id, "id");
+    checkOpen();
+    Object reply = run("delete a token", DELETE, List.of(base, id));
+    return reply instanceof Long && (Long) reply == 1L;
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Up to 1,000 records are read in one atomic step; a larger store is read in pages of about 1,000 (each
+   * atomic), so records saved or deleted while it is read may or may not be in the list.
+   */
+  @Override
+  public List<OAuthToken> getTokens() {
+    checkOpen();
+    // Pages of about PAGE ids, each read atomically, so that a large store never blocks the server (or runs
+    // into the socket timeout) in one script. SSCAN may return an id twice: the map keeps one record per id.
+    Map<String, OAuthToken> byId = new HashMap<>();
+    String cursor = "0";
+    do {
+      List<?> page = list(run("read all tokens", ALL, List.of(base, cursor, Integer.toString(PAGE))));
+      cursor = string(page.get(0));
+      for (Object flat : page.subList(1, page.size())) {
+        OAuthToken t = toToken(list(flat));
+        byId.put(Objects.requireNonNull(t.id(), "a stored token has an id"), t);
+      }
+    } while (!cursor.equals("0"));
+    List<OAuthToken> out = new ArrayList<>(byId.values());
+    out.sort(TokenRules.BY_ID);
+    return out;
+  }
+
+  @Override
+  public void deleteTokens() {
+    checkOpen();
+    while (true) {
+      Object removed = run("delete all tokens", CLEAR, List.of(base, Integer.toString(PAGE)));
+      if (!(removed instanceof Long) || (Long) removed == 0L) {
+        return;
+      }
+    }
+  }
+
+  @Override
+  public Optional<OAuthToken> findTokenById(String id) {
+    Objects.requireNonNull(id, "id");
+    return findToken(OAuthToken.builder().id(id).build()).filter(t -> id.equals(t.id()));
+  }
+
+  @Override
+  public void close() {
+    if (closed.compareAndSet(false, true) && ownsClient) {
+      try {
+        client.close();
+      } catch (RuntimeException e) {
+        LOG.log(System.Logger.Level.DEBUG, "closing the Redis client of " + where + " failed", e);
+      }
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "RedisTokenStore{" + where + ", prefix=" + prefix + (closed.get() ? ", closed" : "") + "}";
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+  // Matching rules -> script arguments
+
+  /** A lookup the scripts understand: which index, which value, which fields a candidate must have. */
+  record Lookup(String kind, String value, List<String> constraints) {}
+
+  /** The one translation of {@link TokenKey} into Redis lookups (see the class description's table). */
+  static Lookup lookupOf(TokenKey key) {
+    List<String> c = new ArrayList<>();
+    if (key instanceof TokenKey.ById k) {
+      c.add("id");
+      c.add(k.id());
+      return new Lookup("id", k.id(), c);
+    }
+    if (key instanceof TokenKey.ByUser k) {
+      c.add("user_name");
+      c.add(k.userName());
+      if (k.clientId() != null) {
+        c.add("client_id");
+        c.add(k.clientId());
+      }
+      if (k.apiDomain() != null) {
+        c.add("api_domain");
+        c.add(k.apiDomain());
+      }
+      return new Lookup("user", k.userName(), c);
+    }
+    if (key instanceof TokenKey.ByAccessToken k) {
+      c.add("access_token");
+      c.add(k.accessToken());
+      return new Lookup("access", k.accessToken(), c);
+    }
+    if (key instanceof TokenKey.ByGrantToken k) {
+      c.add("grant_token");
+      c.add(k.grantToken());
+      return new Lookup("grant", k.grantToken(), c);
+    }
+    if (key instanceof TokenKey.ByRefreshToken k) {
+      c.add("refresh_token");
+      c.add(k.refreshToken());
+      if (k.clientId() != null) {
+        c.add("client_id");
+        c.add(k.clientId());
+      }
+      return new Lookup("refresh", k.refreshToken(), c);
+    }
+    return new Lookup("none", "", c);
+  }
+
+  private List<String> lookupArgs(Lookup lookup) {
+    List<String> args = new ArrayList<>(16 + lookup.constraints().size());
+    args.add(base);
+    args.add(lookup.kind());
+    args.add(lookup.value());
+    args.add(Integer.toString(lookup.constraints().size() / 2));
+    args.addAll(lookup.constraints());
+    return args;
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+  // Replies -> tokens
+
+  private OAuthToken toToken(List<?> flat) {
+    Map<String, String> f = new HashMap<>();
+    for (int i = 0; i + 1 < flat.size(); i += 2) {
+      f.put(string(flat.get(i)), string(flat.get(i + 1)));
+    }
+    String expiry = f.get("expiry_time");
+    Instant expiresAt = null;
+    if (expiry != null) {
+      try {
+        expiresAt = Instant.ofEpochMilli(Long.parseLong(expiry));
+      } catch (NumberFormatException e) {
+        throw new TokenStoreException(ErrorCode.CORRUPT_STORE,
+            "Token id " + f.get("id") + " in Redis at " + where + " has an expiry_time that is not epoch "
+                + "milliseconds. Fix or delete that hash (key " + base + "token:" + f.get("id") + ").");
+      }
+    }
+    return OAuthToken.builder()
+        .id(f.get("id"))
+        .userName(f.get("user_name"))
+        .clientId(f.get("client_id"))
+        .clientSecret(f.get("client_secret"))
+        .refreshToken(f.get("refresh_token"))
+        .accessToken(f.get("access_token"))
+        .grantToken(f.get("grant_token"))
+        .expiresAt(expiresAt)
+        .redirectUrl(f.get("redirect_url"))
+        .apiDomain(f.get("api_domain"))
+        .build();
+  }
+
+  private static List<?> list(@Nullable Object reply) {
+    if (reply instanceof List<?> l) {
+      return l;
+    }
+    throw new TokenStoreException(ErrorCode.CORRUPT_STORE, "Redis sent an unexpected reply to a tokenstore script.");
+  }
+
+  private static String string(@Nullable Object o) {
+    if (o instanceof String s) {
+      return s;
+    }
+    if (o instanceof byte[] b) {
+      return new String(b, StandardCharsets.UTF_8);
+    }
+    return String.valueOf(o);
+  }
+
+  private static String nz(@Nullable String s) {
+    return s == null ? "" : s;
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+  // Running scripts
+
+  private @Nullable Object run(String what, Script script, List<String> args) {
+    return call(what, () -> {
+      try {
+        return client.evalsha(script.sha, keys, args);
+      } catch (JedisNoScriptException e) {
+        return client.eval(script.source, keys, args); // EVAL also caches the script for the next EVALSHA
+      }
+    });
+  }
+
+  private <T> T call(String what, Supplier<T> op) {
+    try {
+      return op.get();
+    } catch (JedisAccessControlException e) {
+      throw new TokenStoreException(ErrorCode.STORE_UNAVAILABLE,
+          "Redis at " + where + " refused to " + what + ": authentication or permission failed (" + e.getMessage()
+              + "). Check the user name and password in the URI and the user's ACL (it needs EVAL, EVALSHA and "
+              + "the keys " + base + "*).", e);
+    } catch (JedisConnectionException e) {
+      throw new TokenStoreException(ErrorCode.STORE_UNAVAILABLE,
+          "Cannot " + what + ": Redis at " + where + " is not reachable (" + rootMessage(e) + "). Check that the "
+              + "server runs and the host, port and TLS setting (redis:// or rediss://) are right; the store "
+              + "reconnects by itself once the server is back.", e);
+    } catch (JedisException e) {
+      throw new TokenStoreException(ErrorCode.STORE_UNAVAILABLE,
+          "Redis at " + where + " failed to " + what + " (" + e.getClass().getSimpleName() + ": " + e.getMessage()
+              + "). Check the server's log and state (memory, read-only replica); retry when fixed.", e);
+    }
+  }
+
+  /** The innermost cause (Jedis attaches the per-address connect failures as suppressed exceptions). */
+  private static String rootMessage(Throwable e) {
+    Throwable t = e;
+    for (int depth = 0; depth < 10; depth++) {
+      if (t.getCause() != null && t.getCause() != t) {
+        t = t.getCause();
+      } else if (t.getSuppressed().length > 0) {
+        t = t.getSuppressed()[0];
+      } else {
+        break;
+      }
+    }
+    String outer = e.getMessage() == null ? "" : e.getMessage();
+    String inner = t == e ? "" : "; " + t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage());
+    return outer + inner;
+  }
+
+  private void checkOpen() {
+    if (closed.get()) {
+      throw new TokenStoreException(ErrorCode.STORE_CLOSED,
+          "This Redis store (" + where + ") is closed; open a new one.");
+    }
+  }
+
+  /** A Lua script: the shared part and one body from the resources, with its SHA-1 for EVALSHA. */
+  private static final class Script {
+    final String source;
+    final String sha;
+
+    private Script(String source) {
+      this.source = source;
+      this.sha = sha1Hex(source);
+    }
+
+    static Script load(String name) {
+      return new Script(resource("common.lua") + "\n" + resource(name));
+    }
+
+    private static String resource(String name) {
+      try (InputStream in = RedisTokenStore.class.getResourceAsStream(name)) {
+        if (in == null) {
+          throw new IllegalStateException("missing resource dev/tokenstore/redis/" + name);
+        }
+        return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+
+    private static String sha1Hex(String s) {
+      try {
+        byte[] d = MessageDigest.getInstance("SHA-1").digest(s.getBytes(StandardCharsets.UTF_8));
+        StringBuilder sb = new StringBuilder(40);
+        for (byte b : d) {
+          sb.append(Character.forDigit((b >> 4) & 0xF, 16)).append(Character.forDigit(b & 0xF, 16));
+        }
+        return sb.toString();
+      } catch (NoSuchAlgorithmException e) {
+        throw new IllegalStateException("SHA-1 is required by every Java platform", e);
+      }
+    }
+  }
+}
