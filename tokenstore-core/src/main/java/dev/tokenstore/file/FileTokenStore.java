@@ -5,6 +5,9 @@ import dev.tokenstore.OAuthToken;
 import dev.tokenstore.TokenStore;
 import dev.tokenstore.TokenStoreException;
 import dev.tokenstore.internal.TokenTable;
+import dev.tokenstore.spi.ConditionalSave;
+import dev.tokenstore.spi.RefreshCoordination;
+import dev.tokenstore.spi.RefreshCoordinator;
 import dev.tokenstore.spi.TokenRules;
 import java.io.IOException;
 import java.math.BigInteger;
@@ -79,11 +82,17 @@ import org.jspecify.annotations.Nullable;
  * (one second or worse) timestamps that also reuses inode numbers at once, a rewrite by another process of
  * exactly the same size within the same second could go unnoticed by a reader until the next change.
  *
+ * <h2>Refresh coordination</h2>
+ * Token managers in several processes of one host that share the file refresh each token once per expiry: the
+ * store's {@link #refreshCoordinator()} keeps refresh leases in the sidecar file {@code <name>.refresh.lock}
+ * (0600, never deleted; see {@code FileRefreshCoordinator}), which expire by themselves, and
+ * {@link #saveTokenIf} saves a refresh result only if the record still holds the token it was refreshed from.
+ *
  * <p>Thread-safe: lookups on an unchanged file run in parallel; writes are serialised. {@link #close()} is
  * idempotent; later operations fail with {@link ErrorCode#STORE_CLOSED}. Every I/O failure is a
  * {@link ErrorCode#STORE_UNAVAILABLE} naming the file and what to check.
  */
-public final class FileTokenStore implements TokenStore {
+public final class FileTokenStore implements TokenStore, RefreshCoordination, ConditionalSave {
   private static final System.Logger LOG = System.getLogger(FileTokenStore.class.getName());
   private static final int READ_ATTEMPTS = 10;
 
@@ -99,6 +108,7 @@ public final class FileTokenStore implements TokenStore {
   private ZohoCsv.Layout layout = ZohoCsv.Layout.NEW_FILE;
   private @Nullable FileState state;
   private volatile boolean closed;
+  private volatile @Nullable RefreshCoordinator coordinator;
 
   private FileTokenStore(Path path) {
     this.path = path;
@@ -187,6 +197,35 @@ public final class FileTokenStore implements TokenStore {
       OAuthToken saved = t.save(toSave);
       return new Change<>(saved, !saved.equals(before), newId);
     });
+  }
+
+  /**
+   * Saves {@code update} only if the record with its id still holds the access and refresh token of
+   * {@code expected}, under the same lock as {@link #saveToken}; see {@link ConditionalSave}.
+   */
+  @Override
+  public Optional<OAuthToken> saveTokenIf(OAuthToken expected, OAuthToken update) {
+    Objects.requireNonNull(expected, "expected");
+    String id = ConditionalSave.requireId(Objects.requireNonNull(update, "update"));
+    return write(false, (t, held) -> {
+      OAuthToken before = t.get(id).orElse(null);
+      if (!ConditionalSave.matches(before, expected)) {
+        return new Change<>(Optional.<OAuthToken>empty(), false, null);
+      }
+      OAuthToken saved = t.save(update);
+      return new Change<>(Optional.of(saved), !saved.equals(before), null);
+    });
+  }
+
+  /** Leases in {@code <name>.refresh.lock} next to the token file, shared by every store of this JVM on it. */
+  @Override
+  public RefreshCoordinator refreshCoordinator() {
+    RefreshCoordinator c = coordinator;
+    if (c == null) {
+      c = FileRefreshCoordinator.of(path, fileAttributes());
+      coordinator = c;
+    }
+    return c;
   }
 
   @Override

@@ -38,6 +38,16 @@ public record TokenEvent(
     SIBLING_TOKEN_USED,
     /** Another manager holds the refresh lease of this token (see RefreshCoordinator): this one waits for it. */
     LEASE_WAIT,
+    /**
+     * This manager got the refresh lease of a token whose previous holder let it expire without releasing it
+     * (the holder died or stalled mid-refresh): it takes over.
+     */
+    LEASE_TAKEN_OVER,
+    /**
+     * The compare-and-set save after a refresh was refused because the stored token changed meanwhile (another
+     * refresher saved a newer one while this one's lease had lapsed): the newer stored token is used instead.
+     */
+    SAVE_CONFLICT,
     /** A grant token was exchanged and the tokens saved. */
     EXCHANGED,
     /** A grant token exchange failed. */

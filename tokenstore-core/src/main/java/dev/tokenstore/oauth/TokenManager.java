@@ -8,6 +8,7 @@ import dev.tokenstore.internal.Redaction;
 import dev.tokenstore.internal.ReplayedResponse;
 import dev.tokenstore.internal.TokenEndpointClient;
 import dev.tokenstore.internal.TokenEndpointClient.TokenReply;
+import dev.tokenstore.spi.ConditionalSave;
 import dev.tokenstore.spi.RefreshCoordination;
 import dev.tokenstore.spi.RefreshCoordinator;
 import dev.tokenstore.spi.RefreshCoordinator.RefreshIdentity;
@@ -109,6 +110,8 @@ public final class TokenManager {
   private final LongAdder revokes = new LongAdder();
   private final LongAdder storeReads = new LongAdder();
   private final LongAdder leaseWaits = new LongAdder();
+  private final LongAdder leaseTakeovers = new LongAdder();
+  private final LongAdder saveConflicts = new LongAdder();
 
   /** What memory knows of one stored record. */
   private static final class Entry {
@@ -398,14 +401,17 @@ public final class TokenManager {
     long deadline = System.nanoTime() + leaseTime.toNanos() + requestTimeout.toNanos();
     RefreshLease lease;
     OAuthToken current;
+    @Nullable OAuthToken expected; // what the store held, for the compare-and-set save; null: save plainly
     boolean waited = false;
     while (true) {
       lease = coordinator.tryAcquire(identity, leaseTime).orElse(null);
       savePending(entry);
       current = readById(entry.id);
+      expected = current;
       OAuthToken pending = entry.unsaved;
       if (current != null && pending != null) {
         current = TokenRules.merge(current, pending); // the store is behind: the newest tokens are in memory
+        expected = null;
       }
       if (current == null) {
         if (lease != null) {
@@ -438,11 +444,17 @@ public final class TokenManager {
       }
       sleep(Duration.ofMillis(20));
     }
+    if (lease.tookOver()) {
+      leaseTakeovers.increment();
+      emit(TokenEvent.Type.LEASE_TAKEN_OVER, current, 0, null, null);
+      LOG.log(System.Logger.Level.INFO, () -> "Took over the refresh lease of " + TokenRules.describe(creds)
+          + ": its previous holder let it expire without releasing it (died or stalled mid-refresh?).");
+    }
     try {
       OAuthToken base = withCredentials(current, creds);
       for (int round = 0; ; round++) {
         try {
-          return refreshOnce(entry, base);
+          return refreshOnce(entry, base, expected);
         } catch (OAuthException ex) {
           if (ex.code() != ErrorCode.REAUTHORIZATION_REQUIRED) {
             failed(base, ex);
@@ -457,6 +469,7 @@ public final class TokenManager {
           if (round == 0 && again != null && again.refreshToken() != null
               && !again.refreshToken().equals(base.refreshToken())) {
             base = withCredentials(again, creds);
+            expected = again;
             continue;
           }
           failed(base, ex);
@@ -473,7 +486,7 @@ public final class TokenManager {
     }
   }
 
-  private OAuthToken refreshOnce(Entry entry, OAuthToken base) {
+  private OAuthToken refreshOnce(Entry entry, OAuthToken base, @Nullable OAuthToken expected) {
     String clientId = requireClientId(base);
     String refreshToken = Objects.requireNonNull(base.refreshToken());
     emit(TokenEvent.Type.REFRESH_STARTED, base, 0, null, null);
@@ -488,7 +501,15 @@ public final class TokenManager {
         .build();
     OAuthToken saved;
     try {
-      saved = store.saveToken(update);
+      if (expected != null && store instanceof ConditionalSave cas) {
+        Optional<OAuthToken> done = cas.saveTokenIf(expected, update);
+        if (done.isEmpty()) {
+          return lostSave(entry, base);
+        }
+        saved = done.get();
+      } else {
+        saved = store.saveToken(update);
+      }
       entry.unsaved = null;
     } catch (TokenStoreException ex) {
       // The server has issued (and may have rotated) tokens: keep them in memory rather than lose them.
@@ -503,6 +524,26 @@ public final class TokenManager {
     refreshes.increment();
     emit(TokenEvent.Type.REFRESH_SUCCEEDED, saved, 0, null, null);
     return saved;
+  }
+
+  /**
+   * The compare-and-set save of a refresh result was refused: another refresher saved a newer token while this
+   * one's lease had lapsed. The stored token wins (with rotation it holds the newest valid refresh token).
+   */
+  private OAuthToken lostSave(Entry entry, OAuthToken base) {
+    saveConflicts.increment();
+    emit(TokenEvent.Type.SAVE_CONFLICT, base, 0, null, null);
+    LOG.log(System.Logger.Level.INFO, () -> "The refreshed token of " + TokenRules.describe(base) + " was not "
+        + "saved: another refresher stored a newer one meanwhile, which is used instead.");
+    OAuthToken newer = readById(entry.id);
+    if (newer == null) {
+      forget(entry);
+      throw new TokenStoreException(ErrorCode.TOKEN_NOT_FOUND,
+          TokenRules.describe(base) + " was deleted from the store (revoked?) while it was being refreshed. "
+              + "Authorize the application again if it is still needed.");
+    }
+    refreshes.increment();
+    return useSibling(entry, newer);
   }
 
   /** Saves a refresh result that a failed save left in memory; leaves it pending if the store still fails. */
@@ -873,7 +914,7 @@ public final class TokenManager {
   public TokenManagerMetrics metrics() {
     return new TokenManagerMetrics(endpointCalls.sum(), refreshes.sum(), refreshFailures.sum(), joins.sum(),
         siblingTokens.sum(), exchanges.sum(), retries.sum(), throttledCount.sum(), revokes.sum(), storeReads.sum(),
-        leaseWaits.sum());
+        leaseWaits.sum(), leaseTakeovers.sum(), saveConflicts.sum());
   }
 
   @Override

@@ -15,6 +15,9 @@ package dev.tokenstore.oauth;
  * @param revokes tokens revoked
  * @param storeReads reads of the store by the manager (hand-outs from memory do not read the store)
  * @param leaseWaits refreshes that waited because another manager held the token's refresh lease
+ * @param leaseTakeovers refresh leases this manager took over from a holder that let them expire unreleased
+ * @param saveConflicts refresh results not saved because the stored token had changed (compare-and-set lost);
+ *     the newer stored token was used
  */
 public record TokenManagerMetrics(
     long tokenEndpointCalls,
@@ -27,4 +30,6 @@ public record TokenManagerMetrics(
     long throttled,
     long revokes,
     long storeReads,
-    long leaseWaits) {}
+    long leaseWaits,
+    long leaseTakeovers,
+    long saveConflicts) {}

@@ -16,11 +16,32 @@ import java.util.Optional;
  * holder) it waits a little, rereads the store, and tries again, until the stored token is fresh or it gets
  * the lease; it never waits longer than the lease time, after which a dead holder's lease has expired.
  *
- * <h2>For store implementers</h2>
- * A store that can coordinate implements {@link RefreshCoordination} and returns its coordinator. Leases must
- * expire by themselves after {@code lease} (a process may die holding one), and a lease must carry a
- * {@linkplain RefreshLease#fence() fencing value} that grows with every grant for the same identity, so that a
- * save made under a lapsed lease can be recognized. Stores without coordination get {@link #inJvm()}.
+ * <h2>For store implementers: what a custom store implements to join</h2>
+ * A store used by one process only needs nothing: managers get {@link #inJvm()}, which lets one caller per token
+ * and JVM call the server (in-JVM single flight). A store shared by several processes joins the cross-process
+ * coordination by implementing two interfaces on its {@link dev.tokenstore.TokenStore} class:
+ * <ol>
+ *   <li>{@link RefreshCoordination}, returning one {@code RefreshCoordinator} whose {@link #tryAcquire}
+ *       <ul>
+ *         <li>grants at most one unexpired lease per {@link RefreshIdentity} at a time, across every process that
+ *             shares the store (an atomic compare-and-set on the engine: a row updated with
+ *             {@code WHERE lease_until < now OR holder = ?}, {@code SET NX PX}, a lock held only for the
+ *             check-and-write, ...);
+ *         <li>lets a lease expire by itself after {@code lease}, measured on one clock all processes agree on
+ *             (the database's or the host's), so that a process killed while holding one (kill -9) is taken
+ *             over after the lease time, never deadlocked;
+ *         <li>gives each grant a {@linkplain RefreshLease#fence() fencing value} that grows with every grant for
+ *             the same identity, and reports through {@link RefreshLease#tookOver()} whether the grant replaced
+ *             an expired, unreleased lease;
+ *         <li>releases on {@link RefreshLease#close()} only the lease it granted (compare-and-delete on the
+ *             holder or fence), never a later holder's;
+ *         <li>never blocks for long (one short round trip), and returns empty rather than waiting.
+ *       </ul>
+ *   <li>{@link ConditionalSave}, so that the save after a refresh is a compare-and-set: a refresher whose lease
+ *       lapsed can never overwrite a newer token.
+ * </ol>
+ * Without {@link ConditionalSave} a coordinating store still prevents concurrent refreshes while leases are
+ * honoured; without {@link RefreshCoordination} processes refresh independently (one per process and expiry).
  *
  * <p>Implementations are thread-safe.
  */
@@ -55,6 +76,14 @@ public interface RefreshCoordinator {
 
     /** Whether the lease has not yet expired or been closed. */
     boolean isValid();
+
+    /**
+     * Whether this grant replaced an earlier holder's lease that had expired without being released (its
+     * holder died or stalled): a take-over. Default false.
+     */
+    default boolean tookOver() {
+      return false;
+    }
 
     @Override
     void close();

@@ -117,6 +117,9 @@ class EmulatorConcurrencyTest {
     OAuthToken t = fx.exchangeNew(m, USER);
     fx.revokeElsewhere(t.accessToken()); // every request with it now gets 401 INVALID_TOKEN
     fx.zoho.resetCounters();
+    // The refresh is held for a moment, so that every thread sends its first request (with the revoked token)
+    // before the new token exists; otherwise a late thread on a busy machine gets the new token at once.
+    fx.zoho.faults().delay(Duration.ofMillis(700));
 
     int threads = 16;
     CountDownLatch go = new CountDownLatch(1);

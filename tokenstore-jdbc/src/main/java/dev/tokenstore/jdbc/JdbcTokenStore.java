@@ -4,6 +4,9 @@ import dev.tokenstore.ErrorCode;
 import dev.tokenstore.OAuthToken;
 import dev.tokenstore.TokenStore;
 import dev.tokenstore.TokenStoreException;
+import dev.tokenstore.spi.ConditionalSave;
+import dev.tokenstore.spi.RefreshCoordination;
+import dev.tokenstore.spi.RefreshCoordinator;
 import dev.tokenstore.spi.TokenKey;
 import dev.tokenstore.spi.TokenRules;
 import dev.tokenstore.spi.ZohoRecord;
@@ -51,12 +54,17 @@ import org.jspecify.annotations.Nullable;
  * from any thread or process ({@link SqlDialect#beginWrite}); new ids ({@code MAX} of the numeric ids plus one)
  * are taken inside that transaction, so they are unique across processes.
  *
+ * <p><b>Refresh coordination.</b> Token managers in several processes sharing the database refresh each token
+ * once per expiry: {@link #refreshCoordinator()} grants refresh leases by compare-and-set on rows of the table
+ * {@code tokenstore_lease} (created on first use), timed by the database's clock, expiring by themselves; and
+ * {@link #saveTokenIf} saves a refresh result only if the record still holds the token it was refreshed from.
+ *
  * <p><b>Resources.</b> A store made by {@link #sqlite(Path)}, {@link #sqliteInMemory()}, {@link #mysql()},
  * {@link #postgres()} or
  * {@code TokenStores.open} owns its connection pool and closes it in {@link #close()}; a {@code DataSource}
  * passed to the builder belongs to the caller and is left open.
  */
-public final class JdbcTokenStore implements TokenStore {
+public final class JdbcTokenStore implements TokenStore, RefreshCoordination, ConditionalSave {
   /** Zoho's ten columns, in Zoho's order. */
   public static final List<String> COLUMNS = ZohoRecord.COLUMNS;
 
@@ -84,6 +92,7 @@ public final class JdbcTokenStore implements TokenStore {
   private final String selectByUser;
   private final String upsert;
   private volatile String nextId;
+  private final JdbcRefreshCoordinator coordinator;
 
   private JdbcTokenStore(Builder b, DataSource dataSource, @Nullable AutoCloseable ownedResource) {
     this.dataSource = dataSource;
@@ -102,6 +111,7 @@ public final class JdbcTokenStore implements TokenStore {
     this.deleteAll = "DELETE FROM " + t;
     this.upsert = dialect.upsertSql(table);
     this.nextId = dialect.nextIdSql(table);
+    this.coordinator = new JdbcRefreshCoordinator(dataSource, dialect, table, description);
   }
 
   /** A builder: set a {@link DataSource} and a {@link SqlDialect}, or a SQLite file. */
@@ -197,6 +207,51 @@ public final class JdbcTokenStore implements TokenStore {
           + "constraint added to the table). Save by user name or id to update the existing record, or delete "
           + "one of the two.", e.getCause());
     }
+  }
+
+  /**
+   * Saves {@code update} only if the record with its id still holds the access and refresh token of
+   * {@code expected}, in one write transaction like {@link #saveToken}; see {@link ConditionalSave}.
+   */
+  @Override
+  public Optional<OAuthToken> saveTokenIf(OAuthToken expected, OAuthToken update) {
+    Objects.requireNonNull(expected, "expected");
+    String id = ConditionalSave.requireId(Objects.requireNonNull(update, "update"));
+    try {
+      return withConnection("save a refreshed token", c -> {
+        dialect.beginWrite(c, table);
+        boolean done = false;
+        try {
+          OAuthToken stored = findOne(c, new TokenKey.ById(id)).orElse(null);
+          if (!ConditionalSave.matches(stored, expected)) {
+            dialect.commit(c, table);
+            done = true;
+            return Optional.<OAuthToken>empty();
+          }
+          OAuthToken p = TokenRules.planSave(stored, update);
+          if (!Objects.equals(TokenRules.uniqueKey(stored), TokenRules.uniqueKey(p))) {
+            checkUnique(c, p);
+          }
+          write(c, p);
+          dialect.commit(c, table);
+          done = true;
+          return Optional.of(p);
+        } finally {
+          if (!done) {
+            rollbackQuietly(c);
+          }
+        }
+      });
+    } catch (DuplicateRow e) {
+      throw new TokenStoreException(ErrorCode.DUPLICATE_TOKEN, "The " + description + " refused the refreshed "
+          + "token id " + id + ": it would violate a unique constraint of the table.", e.getCause());
+    }
+  }
+
+  /** Leases in the table {@code tokenstore_lease} of this database; see the class comment. */
+  @Override
+  public RefreshCoordinator refreshCoordinator() {
+    return coordinator;
   }
 
   @Override

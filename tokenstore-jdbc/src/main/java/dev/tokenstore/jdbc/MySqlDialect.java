@@ -214,6 +214,12 @@ public final class MySqlDialect implements SqlDialect {
     }
   }
 
+  /** The database's clock: {@code CAST(UNIX_TIMESTAMP(CURRENT_TIMESTAMP(3)) &#42; 1000 AS SIGNED)}. */
+  @Override
+  public String currentTimeMillisSql() {
+    return "CAST(UNIX_TIMESTAMP(CURRENT_TIMESTAMP(3)) * 1000 AS SIGNED)";
+  }
+
   @Override
   public String toString() {
     return "MySqlDialect";

@@ -165,6 +165,12 @@ public final class PostgresDialect implements SqlDialect {
     }
   }
 
+  /** The database's clock: {@code CAST(EXTRACT(EPOCH FROM clock_timestamp()) &#42; 1000 AS BIGINT)}. */
+  @Override
+  public String currentTimeMillisSql() {
+    return "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)";
+  }
+
   @Override
   public String toString() {
     return "PostgresDialect";

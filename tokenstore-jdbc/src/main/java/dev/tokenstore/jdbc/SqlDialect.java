@@ -171,6 +171,15 @@ public interface SqlDialect {
     }
   }
 
+  /**
+   * An SQL expression for the database's current time in epoch milliseconds, as an integer, used by the refresh
+   * leases so that every process measures them on one clock; or null to use each client's clock (a bound
+   * parameter). The default is null.
+   */
+  default @org.jspecify.annotations.Nullable String currentTimeMillisSql() {
+    return null;
+  }
+
   /** Kinds of driver failures, which the store turns into error codes. */
   enum Failure {
     /** A unique or primary-key constraint was violated: a {@code DUPLICATE_TOKEN}. */

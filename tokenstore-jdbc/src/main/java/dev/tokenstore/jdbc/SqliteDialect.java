@@ -131,6 +131,12 @@ public final class SqliteDialect implements SqlDialect {
     }
   }
 
+  /** The database's clock: {@code CAST(unixepoch('subsec') &#42; 1000 AS INTEGER)}. */
+  @Override
+  public String currentTimeMillisSql() {
+    return "CAST(unixepoch('subsec') * 1000 AS INTEGER)";
+  }
+
   @Override
   public String toString() {
     return "SqliteDialect";

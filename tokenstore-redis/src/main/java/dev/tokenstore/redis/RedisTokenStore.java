@@ -4,6 +4,9 @@ import dev.tokenstore.ErrorCode;
 import dev.tokenstore.OAuthToken;
 import dev.tokenstore.TokenStore;
 import dev.tokenstore.TokenStoreException;
+import dev.tokenstore.spi.ConditionalSave;
+import dev.tokenstore.spi.RefreshCoordination;
+import dev.tokenstore.spi.RefreshCoordinator;
 import dev.tokenstore.spi.TokenKey;
 import dev.tokenstore.spi.TokenRules;
 import java.io.IOException;
@@ -67,11 +70,18 @@ import redis.clients.jedis.exceptions.JedisNoScriptException;
  * <p>A server that cannot be reached gives {@link ErrorCode#STORE_UNAVAILABLE} within the timeout, never a
  * hang; the store works again once the server is back (pooled connections are checked before use).
  *
+ * <h2>Refresh coordination</h2>
+ * Token managers in several processes or machines sharing the store refresh each token once per expiry:
+ * {@link #refreshCoordinator()} grants refresh leases with {@code SET <base>lease:<h> holder NX PX lease} (the
+ * server's clock, so client clocks do not matter) and a fence from {@code HINCRBY} in one script, and releases
+ * them with a compare-and-delete script; {@link #saveTokenIf} is the save script with a compare-and-set on the
+ * stored access and refresh token.
+ *
  * <p>Thread-safe: the Jedis client pools connections, and every operation is one atomic server-side step,
  * except that {@link #getTokens()} and {@link #deleteTokens()} on more than 1,000 records work in atomic pages
  * of 1,000 so that a large store never blocks the server for long.
  */
-public final class RedisTokenStore implements TokenStore {
+public final class RedisTokenStore implements TokenStore, RefreshCoordination, ConditionalSave {
   private static final System.Logger LOG = System.getLogger(RedisTokenStore.class.getName());
   /** Records per script call in {@link #getTokens()} and {@link #deleteTokens()}. */
   private static final int PAGE = 1000;
@@ -81,6 +91,8 @@ public final class RedisTokenStore implements TokenStore {
   private static final Script DELETE = Script.load("delete.lua");
   private static final Script ALL = Script.load("all.lua");
   private static final Script CLEAR = Script.load("clear.lua");
+  private static final Script LEASE = Script.load("lease.lua");
+  private static final Script RELEASE = Script.load("release.lua");
 
   private final UnifiedJedis client;
   private final boolean ownsClient;
@@ -89,6 +101,7 @@ public final class RedisTokenStore implements TokenStore {
   private final List<String> keys;
   private final String where;
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final RefreshCoordinator coordinator = new Coordinator();
 
   private RedisTokenStore(UnifiedJedis client, boolean ownsClient, String prefix, String where) {
     this.client = client;
@@ -189,8 +202,28 @@ public final class RedisTokenStore implements TokenStore {
   @Override
   public OAuthToken saveToken(OAuthToken token) {
     Objects.requireNonNull(token, "token");
+    return save(token, TokenKey.of(token), null).orElseThrow();
+  }
+
+  /**
+   * Saves {@code update} only if the record with its id still holds the access and refresh token of
+   * {@code expected}: the save script with a compare-and-set; see {@link ConditionalSave}.
+   */
+  @Override
+  public Optional<OAuthToken> saveTokenIf(OAuthToken expected, OAuthToken update) {
+    Objects.requireNonNull(expected, "expected");
+    String id = ConditionalSave.requireId(Objects.requireNonNull(update, "update"));
+    return save(update, new TokenKey.ById(id), expected);
+  }
+
+  /** Leases under {@code <base>lease:} on the server; see the class comment. */
+  @Override
+  public RefreshCoordinator refreshCoordinator() {
+    return coordinator;
+  }
+
+  private Optional<OAuthToken> save(OAuthToken token, TokenKey key, @Nullable OAuthToken expected) {
     checkOpen();
-    TokenKey key = TokenKey.of(token);
     List<String> args = lookupArgs(lookupOf(key));
     args.add(nz(token.id()));
     args.add(nz(token.userName()));
@@ -202,11 +235,18 @@ public final class RedisTokenStore implements TokenStore {
     args.add(token.expiresAt() == null ? "" : Long.toString(token.expiresAt().toEpochMilli()));
     args.add(nz(token.redirectUrl()));
     args.add(nz(token.apiDomain()));
+    if (expected != null) {
+      args.add("cas");
+      args.add(nz(expected.accessToken()));
+      args.add(nz(expected.refreshToken()));
+    }
     List<?> reply = list(run("save a token", SAVE, args));
     String status = string(reply.get(0));
     switch (status) {
       case "ok":
-        return toToken(reply.subList(1, reply.size()));
+        return Optional.of(toToken(reply.subList(1, reply.size())));
+      case "conflict":
+        return Optional.empty();
       case "ambiguous": {
         List<OAuthToken> matches = new ArrayList<>();
         for (Object id : reply.subList(1, reply.size())) {
@@ -469,6 +509,64 @@ public final class RedisTokenStore implements TokenStore {
   }
 
   /** A Lua script: the shared part and one body from the resources, with its SHA-1 for EVALSHA. */
+  /** Refresh leases on the server (lease.lua, release.lua). Thread-safe. */
+  private final class Coordinator implements RefreshCoordinator {
+    private final java.security.SecureRandom random = new java.security.SecureRandom();
+
+    @Override
+    public Optional<RefreshLease> tryAcquire(RefreshIdentity identity, Duration lease) {
+      checkOpen();
+      String h = Script.sha1Hex(identity.environment() + "\u0000" + identity.tokenId());
+      String holder = Long.toHexString(random.nextLong()) + Long.toHexString(random.nextLong());
+      long started = System.nanoTime();
+      List<?> reply = list(run("take a refresh lease", LEASE,
+          List.of(base, h, holder, Long.toString(Math.max(1, lease.toMillis())))));
+      long fence = ((Number) reply.get(0)).longValue();
+      if (fence == 0) {
+        return Optional.empty();
+      }
+      boolean took = ((Number) reply.get(1)).longValue() == 1;
+      long deadline = started + lease.toNanos();
+      return Optional.of(new RefreshLease() {
+        private volatile boolean released;
+
+        @Override
+        public long fence() {
+          return fence;
+        }
+
+        @Override
+        public boolean isValid() {
+          return !released && System.nanoTime() - deadline < 0;
+        }
+
+        @Override
+        public boolean tookOver() {
+          return took;
+        }
+
+        @Override
+        public void close() {
+          if (released) {
+            return;
+          }
+          released = true;
+          try {
+            run("release a refresh lease", RELEASE, List.of(base, h, holder));
+          } catch (TokenStoreException e) {
+            LOG.log(System.Logger.Level.WARNING, "Could not release a refresh lease at " + where
+                + "; it expires by itself: " + e.getMessage());
+          }
+        }
+      });
+    }
+
+    @Override
+    public String toString() {
+      return "RedisRefreshCoordinator{" + where + ", prefix=" + prefix + "}";
+    }
+  }
+
   private static final class Script {
     final String source;
     final String sha;
@@ -493,7 +591,7 @@ public final class RedisTokenStore implements TokenStore {
       }
     }
 
-    private static String sha1Hex(String s) {
+    static String sha1Hex(String s) {
       try {
         byte[] d = MessageDigest.getInstance("SHA-1").digest(s.getBytes(StandardCharsets.UTF_8));
         StringBuilder sb = new StringBuilder(40);

@@ -2,6 +2,7 @@
 -- in FIELDS order ('' = not set). Replies (tables, binary-safe, never error replies):
 --   {'ok', field, value, ...}                the record as stored
 --   {'ambiguous', id, id, ...}               the lookup names several records; nothing written
+--   {'conflict'}                             a conditional save whose record changed or is gone; nothing written
 --   {'invalid'}                              a new record without refresh, grant or access token; nothing written
 --   {'duplicate', id or '', otherId, user, client or '', domain or ''}  another record has the same user,
 --                                            client id and API domain; nothing written
@@ -19,6 +20,15 @@ if #matches > 1 then
   return r
 end
 local stored = matches[1]
+
+-- compare-and-set (ConditionalSave): after the ten fields, 'cas', the expected access and refresh token
+local casAt = at + #FIELDS
+if ARGV[casAt] == 'cas' then
+  if not stored or (stored.access_token or '') ~= ARGV[casAt + 1]
+      or (stored.refresh_token or '') ~= ARGV[casAt + 2] then
+    return {'conflict'}
+  end
+end
 
 -- merge: fields set on the update overwrite, the others keep their stored values; the stored id is kept
 local merged = {}

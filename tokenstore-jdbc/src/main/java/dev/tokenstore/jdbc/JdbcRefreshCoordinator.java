@@ -1,0 +1,235 @@
+package dev.tokenstore.jdbc;
+
+import dev.tokenstore.ErrorCode;
+import dev.tokenstore.TokenStoreException;
+import dev.tokenstore.spi.RefreshCoordinator;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Optional;
+import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Refresh leases in the table {@value #LEASE_TABLE} of the store's database, one row per (token table,
+ * environment, token id), keyed by the SHA-256 of the three. A row holds the fence (grows with every grant),
+ * the lease's end in epoch milliseconds and a random holder.
+ *
+ * <ul>
+ *   <li>Grant: read the row, then a compare-and-set
+ *       {@code UPDATE ... SET fence = fence + 1, lease_until = now + lease, holder = ? WHERE lease_key = ? AND
+ *       fence = <read> AND lease_until < now}; one updated row is the lease. A missing row is inserted (a
+ *       unique violation means another process was first). {@code now} is the database's clock
+ *       ({@link SqlDialect#currentTimeMillisSql()}), so client clock skew does not matter.
+ *   <li>Release: {@code UPDATE ... SET lease_until = 0 WHERE lease_key = ? AND holder = ? AND fence = ?}: only
+ *       our own grant. A holder that dies leaves the row, which any process takes over after the lease time.
+ * </ul>
+ * Every statement runs in auto-commit mode: a single-row compare-and-set needs no longer transaction and holds
+ * no lock beyond the statement (SQLite: the write lock of one statement, with the pool's busy timeout).
+ * The table is created on first use ({@code CREATE TABLE IF NOT EXISTS}); it is shared by every token table of
+ * the database.
+ *
+ * <p>Thread-safe.
+ */
+final class JdbcRefreshCoordinator implements RefreshCoordinator {
+  static final String LEASE_TABLE = "tokenstore_lease";
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private final DataSource dataSource;
+  private final SqlDialect dialect;
+  private final String table;
+  private final String description;
+  private final String select;
+  private final String grant;
+  private final String insert;
+  private final String release;
+  private final @Nullable String now;
+  private volatile boolean ready;
+
+  JdbcRefreshCoordinator(DataSource dataSource, SqlDialect dialect, String table, String description) {
+    this.dataSource = dataSource;
+    this.dialect = dialect;
+    this.table = table;
+    this.description = description;
+    this.now = dialect.currentTimeMillisSql();
+    String n = now != null ? now : "?";
+    String t = dialect.quote(LEASE_TABLE);
+    this.select = "SELECT fence, lease_until FROM " + t + " WHERE lease_key = ?";
+    this.grant = "UPDATE " + t + " SET fence = fence + 1, lease_until = " + n + " + ?, holder = ? "
+        + "WHERE lease_key = ? AND fence = ? AND lease_until < " + n;
+    this.insert = "INSERT INTO " + t + " (lease_key, holder, fence, lease_until) VALUES (?, ?, 1, " + n + " + ?)";
+    this.release = "UPDATE " + t + " SET lease_until = 0, holder = '' WHERE lease_key = ? AND holder = ? "
+        + "AND fence = ?";
+  }
+
+  static String createTableSql(SqlDialect dialect) {
+    return "CREATE TABLE IF NOT EXISTS " + dialect.quote(LEASE_TABLE) + " (lease_key varchar(64) NOT NULL "
+        + "PRIMARY KEY, holder varchar(64) NOT NULL, fence bigint NOT NULL, lease_until bigint NOT NULL)";
+  }
+
+  @Override
+  public Optional<RefreshLease> tryAcquire(RefreshIdentity identity, Duration lease) {
+    String key = keyOf(identity);
+    String holder = HexFormat.of().formatHex(randomBytes());
+    long leaseMillis = Math.max(1, lease.toMillis());
+    try (Connection c = dataSource.getConnection()) {
+      ensureTable(c);
+      long fence;
+      long until;
+      try (PreparedStatement ps = c.prepareStatement(select)) {
+        ps.setString(1, key);
+        try (ResultSet rs = ps.executeQuery()) {
+          if (!rs.next()) {
+            fence = -1;
+            until = 0;
+          } else {
+            fence = rs.getLong(1);
+            until = rs.getLong(2);
+          }
+        }
+      }
+      long started = System.nanoTime();
+      if (fence < 0) {
+        try (PreparedStatement ps = c.prepareStatement(insert)) {
+          ps.setString(1, key);
+          ps.setString(2, holder);
+          int i = bindNow(ps, 3);
+          ps.setLong(i, leaseMillis);
+          ps.executeUpdate();
+        } catch (SQLException e) {
+          if (dialect.classify(e) == SqlDialect.Failure.UNIQUE_VIOLATION) {
+            return Optional.empty(); // another process inserted it first and holds it
+          }
+          throw e;
+        }
+        return Optional.of(new Lease(key, holder, 1, started + lease.toNanos(), false));
+      }
+      try (PreparedStatement ps = c.prepareStatement(grant)) {
+        int i = bindNow(ps, 1);
+        ps.setLong(i++, leaseMillis);
+        ps.setString(i++, holder);
+        ps.setString(i++, key);
+        ps.setLong(i++, fence);
+        bindNow(ps, i);
+        if (ps.executeUpdate() != 1) {
+          return Optional.empty();
+        }
+      }
+      return Optional.of(new Lease(key, holder, fence + 1, started + lease.toNanos(), until != 0));
+    } catch (SQLException e) {
+      throw unavailable("take a refresh lease", e);
+    }
+  }
+
+  private static byte[] randomBytes() {
+    byte[] b = new byte[16];
+    RANDOM.nextBytes(b);
+    return b;
+  }
+
+  /** Binds the client's clock when the dialect has no server clock expression; returns the next index. */
+  private int bindNow(PreparedStatement ps, int index) throws SQLException {
+    if (now != null) {
+      return index;
+    }
+    ps.setLong(index, System.currentTimeMillis());
+    return index + 1;
+  }
+
+  private void ensureTable(Connection c) throws SQLException {
+    if (ready) {
+      return;
+    }
+    try {
+      SqlDialect.execute(c, createTableSql(dialect));
+    } catch (SQLException e) {
+      if (!dialect.alreadyExists(e) && !dialect.tableExists(c, LEASE_TABLE)) {
+        throw e;
+      }
+    }
+    ready = true;
+  }
+
+  private String keyOf(RefreshIdentity identity) {
+    try {
+      MessageDigest md = MessageDigest.getInstance("SHA-256");
+      md.update(table.getBytes(StandardCharsets.UTF_8));
+      md.update((byte) 0);
+      md.update(identity.environment().getBytes(StandardCharsets.UTF_8));
+      md.update((byte) 0);
+      md.update(identity.tokenId().getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(md.digest());
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+    }
+  }
+
+  private TokenStoreException unavailable(String action, SQLException e) {
+    return new TokenStoreException(ErrorCode.STORE_UNAVAILABLE, "Could not " + action + " in the " + description
+        + " (" + e.getClass().getSimpleName() + ", SQL state " + e.getSQLState() + ", code " + e.getErrorCode()
+        + "). Check that the database is reachable and that this user may create and write the table "
+        + LEASE_TABLE + ".", e);
+  }
+
+  @Override
+  public String toString() {
+    return "JdbcRefreshCoordinator{" + description + "}";
+  }
+
+  private final class Lease implements RefreshLease {
+    private final String key;
+    private final String holder;
+    private final long fence;
+    private final long deadline;
+    private final boolean takeover;
+    private volatile boolean closed;
+
+    Lease(String key, String holder, long fence, long deadline, boolean takeover) {
+      this.key = key;
+      this.holder = holder;
+      this.fence = fence;
+      this.deadline = deadline;
+      this.takeover = takeover;
+    }
+
+    @Override
+    public long fence() {
+      return fence;
+    }
+
+    @Override
+    public boolean isValid() {
+      return !closed && System.nanoTime() - deadline < 0;
+    }
+
+    @Override
+    public boolean tookOver() {
+      return takeover;
+    }
+
+    @Override
+    public void close() {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(release)) {
+        ps.setString(1, key);
+        ps.setString(2, holder);
+        ps.setLong(3, fence);
+        ps.executeUpdate();
+      } catch (SQLException | RuntimeException e) {
+        System.getLogger(JdbcRefreshCoordinator.class.getName()).log(System.Logger.Level.WARNING,
+            "Could not release a refresh lease in the " + description + "; it expires by itself ("
+                + e.getClass().getSimpleName() + ").");
+      }
+    }
+  }
+}
