@@ -129,6 +129,11 @@ public final class AccountsEmulator implements AutoCloseable {
         };
     this.executor = Executors.newCachedThreadPool(factory);
     try {
+      // The JDK server sends small replies late (Nagle + delayed ACK: ~40 ms a call on loopback) unless
+      // TCP_NODELAY is on; the property is read once, when the JDK's server classes load.
+      if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+        System.setProperty("sun.net.httpserver.nodelay", "true");
+      }
       this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), b.port), 256);
     } catch (IOException e) {
       executor.shutdownNow();
