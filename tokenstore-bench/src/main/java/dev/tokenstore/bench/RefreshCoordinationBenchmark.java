@@ -11,8 +11,6 @@ import dev.tokenstore.spi.RefreshCoordination;
 import dev.tokenstore.spi.RefreshCoordinator;
 import dev.tokenstore.testservers.TestServers;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,8 +31,6 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
-import redis.embedded.RedisServer;
-import redis.embedded.core.ExecutableProvider;
 
 /**
  * What cross-process refresh coordination costs, per shared store, with the store's coordinator
@@ -85,7 +81,6 @@ public class RefreshCoordinationBenchmark {
     String uri;
     String id;
     Path dir;
-    RedisServer redis;
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
@@ -97,7 +92,7 @@ public class RefreshCoordinationBenchmark {
         case "file" -> "file:" + dir.resolve("sdk_tokens.txt");
         case "mariadb" -> TestServers.mariadb().storeUri();
         case "postgresql" -> TestServers.postgres().storeUri();
-        case "redis" -> redisUri() + "?prefix=bench-" + System.nanoTime();
+        case "redis" -> TestServers.redisStoreUri();
         default -> throw new IllegalArgumentException(store);
       };
       try (TokenStore s = TokenStores.open(uri)) {
@@ -118,30 +113,11 @@ public class RefreshCoordinationBenchmark {
       return b.build();
     }
 
-    private String redisUri() throws IOException {
-      String external = System.getenv("TOKENSTORE_TEST_REDIS_URI");
-      if (external != null && !external.isBlank()) {
-        return external.strip();
-      }
-      int port;
-      try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-        port = s.getLocalPort();
-      }
-      Path bin = Files.createDirectories(dir.resolve("redis-bin"));
-      redis = RedisServer.newRedisServer().executableProvider(ExecutableProvider.newJarResourceProvider(bin.toFile()))
-          .port(port).bind("127.0.0.1").setting("save \"\"").setting("appendonly no").build();
-      redis.start();
-      return "redis://127.0.0.1:" + port + "/0";
-    }
-
     @TearDown(Level.Trial)
     public void tearDown() throws IOException {
       // Evidence that the refresh benchmarks called the server (no secret: counters only).
       System.out.println("emulator refresh calls: " + zoho.refreshCalls());
       zoho.close();
-      if (redis != null) {
-        redis.stop();
-      }
       try (Stream<Path> files = Files.walk(dir)) {
         files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
       }

@@ -54,9 +54,9 @@ public class StoreBenchmark {
   /**
    * memory, file (Zoho's CSV), sqlite (a WAL database file), or a server store on a real server from
    * {@code tokenstore-test-servers} (embedded, or the servers named by {@code TOKENSTORE_TEST_MARIADB} /
-   * {@code TOKENSTORE_TEST_POSTGRES}), with pooled connections.
+   * {@code TOKENSTORE_TEST_POSTGRES} / {@code TOKENSTORE_TEST_REDIS_URI}), with pooled connections.
    */
-  @Param({"memory", "file", "sqlite", "mariadb", "postgresql"})
+  @Param({"memory", "file", "sqlite", "mariadb", "postgresql", "redis"})
   public String store;
 
   @Param({"1000", "10000", "100000"})
@@ -90,6 +90,10 @@ public class StoreBenchmark {
         TestDatabase server = store.equals("mariadb") ? TestServers.mariadb() : TestServers.postgres();
         tokenStore = TokenStores.open(server.storeUri());
         bulkLoad(server::connect);
+        break;
+      case "redis":
+        tokenStore = TokenStores.open(TestServers.redisStoreUri());
+        fillThroughApi();
         break;
       default:
         throw new IllegalArgumentException("unknown store " + store);

