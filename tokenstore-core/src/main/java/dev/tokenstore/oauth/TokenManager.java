@@ -519,7 +519,7 @@ public final class TokenManager {
       LOG.log(System.Logger.Level.ERROR, () -> "Could not save " + TokenRules.describe(kept) + " after refreshing it"
           + "; it is kept in memory, handed out, and saved again on the next call: " + ex.getMessage());
     }
-    publish(entry, saved);
+    publishFresh(entry, saved);
     entry.quietUntil = 0;
     refreshes.increment();
     emit(TokenEvent.Type.REFRESH_SUCCEEDED, saved, 0, null, null);
@@ -1064,16 +1064,32 @@ public final class TokenManager {
   }
 
   /** Publishes {@code t} as the entry's token unless memory already holds a later one. */
+  /**
+   * Makes {@code t} what memory hands out for {@code entry}, unless memory already holds a token for the same
+   * refresh token that lives longer ({@code t} is then a stale read).
+   */
   private Snapshot publish(Entry entry, OAuthToken t) {
-    long expires = t.accessToken() == null ? Long.MIN_VALUE
-        : t.expiresAt() == null ? Long.MAX_VALUE : t.expiresAt().toEpochMilli();
-    long refreshAt = expires == Long.MAX_VALUE || expires == Long.MIN_VALUE ? expires : expires - windowMillis;
-    Snapshot s = new Snapshot(t, refreshAt, expires);
+    Snapshot s = snapshot(t);
     Snapshot cur = entry.snap;
     if (cur == null || s.expiresAt >= cur.expiresAt || !Objects.equals(cur.token.refreshToken(), t.refreshToken())) {
       entry.snap = s;
     }
     return s;
+  }
+
+  /**
+   * Makes {@code t}, the result this manager's refresh just received and saved, what memory hands out, even if
+   * it expires sooner than the token it replaces: the server has just issued it.
+   */
+  private void publishFresh(Entry entry, OAuthToken t) {
+    entry.snap = snapshot(t);
+  }
+
+  private Snapshot snapshot(OAuthToken t) {
+    long expires = t.accessToken() == null ? Long.MIN_VALUE
+        : t.expiresAt() == null ? Long.MAX_VALUE : t.expiresAt().toEpochMilli();
+    long refreshAt = expires == Long.MAX_VALUE || expires == Long.MIN_VALUE ? expires : expires - windowMillis;
+    return new Snapshot(t, refreshAt, expires);
   }
 
   private void emit(
