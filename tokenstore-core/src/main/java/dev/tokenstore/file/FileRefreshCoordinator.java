@@ -2,6 +2,7 @@ package dev.tokenstore.file;
 
 import dev.tokenstore.ErrorCode;
 import dev.tokenstore.TokenStoreException;
+import dev.tokenstore.spi.GrantedLease;
 import dev.tokenstore.spi.RefreshCoordinator;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -80,6 +81,7 @@ final class FileRefreshCoordinator implements RefreshCoordinator {
     long position = (long) slotOf(identity) * SLOT_SIZE;
     long holder = RANDOM.nextLong() | 1L; // never 0, the "free" value
     long leaseMillis = Math.max(1, lease.toMillis());
+    long requested = System.nanoTime();
     return withSlot(position, slot -> {
       long now = System.currentTimeMillis();
       if (slot.until > now) {
@@ -90,7 +92,8 @@ final class FileRefreshCoordinator implements RefreshCoordinator {
       slot.until = now + leaseMillis;
       slot.holder = holder;
       slot.dirty = true;
-      return Optional.of(new Lease(position, slot.fence, holder, System.nanoTime() + lease.toNanos(), takeover));
+      long fence = slot.fence;
+      return Optional.of(GrantedLease.of(fence, requested, lease, takeover, () -> release(position, holder, fence)));
     });
   }
 
@@ -173,57 +176,21 @@ final class FileRefreshCoordinator implements RefreshCoordinator {
     return "FileRefreshCoordinator{" + file + "}";
   }
 
-  private final class Lease implements RefreshLease {
-    private final long position;
-    private final long fence;
-    private final long holder;
-    private final long deadline;
-    private final boolean takeover;
-    private volatile boolean closed;
-
-    Lease(long position, long fence, long holder, long deadline, boolean takeover) {
-      this.position = position;
-      this.fence = fence;
-      this.holder = holder;
-      this.deadline = deadline;
-      this.takeover = takeover;
-    }
-
-    @Override
-    public long fence() {
-      return fence;
-    }
-
-    @Override
-    public boolean isValid() {
-      return !closed && System.nanoTime() - deadline < 0;
-    }
-
-    @Override
-    public boolean tookOver() {
-      return takeover;
-    }
-
-    @Override
-    public void close() {
-      if (closed) {
-        return;
-      }
-      closed = true;
-      try {
-        withSlot(position, slot -> {
-          if (slot.holder == holder && slot.fence == fence) { // only our own grant, never a later holder's
-            slot.until = 0;
-            slot.holder = 0;
-            slot.dirty = true;
-          }
-          return null;
-        });
-      } catch (TokenStoreException e) {
-        // Not released: the lease expires by itself.
-        System.getLogger(FileRefreshCoordinator.class.getName()).log(System.Logger.Level.WARNING,
-            "Could not release a refresh lease in {0}; it expires by itself: {1}", file, e.getMessage());
-      }
+  /** Clears the slot at {@code position} if it still holds this grant (never a later holder's). */
+  private void release(long position, long holder, long fence) {
+    try {
+      withSlot(position, slot -> {
+        if (slot.holder == holder && slot.fence == fence) { // only our own grant, never a later holder's
+          slot.until = 0;
+          slot.holder = 0;
+          slot.dirty = true;
+        }
+        return null;
+      });
+    } catch (TokenStoreException e) {
+      // Not released: the lease expires by itself.
+      System.getLogger(FileRefreshCoordinator.class.getName()).log(System.Logger.Level.WARNING,
+          "Could not release a refresh lease in {0}; it expires by itself: {1}", file, e.getMessage());
     }
   }
 }

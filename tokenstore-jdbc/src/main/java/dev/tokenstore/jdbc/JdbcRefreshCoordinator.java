@@ -2,6 +2,7 @@ package dev.tokenstore.jdbc;
 
 import dev.tokenstore.ErrorCode;
 import dev.tokenstore.TokenStoreException;
+import dev.tokenstore.spi.GrantedLease;
 import dev.tokenstore.spi.RefreshCoordinator;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -109,7 +110,7 @@ final class JdbcRefreshCoordinator implements RefreshCoordinator {
           }
           throw e;
         }
-        return Optional.of(new Lease(key, holder, 1, started + lease.toNanos(), false));
+        return Optional.of(GrantedLease.of(1, started, lease, false, () -> release(key, holder, 1)));
       }
       try (PreparedStatement ps = c.prepareStatement(grant)) {
         int i = bindNow(ps, 1);
@@ -122,7 +123,8 @@ final class JdbcRefreshCoordinator implements RefreshCoordinator {
           return Optional.empty();
         }
       }
-      return Optional.of(new Lease(key, holder, fence + 1, started + lease.toNanos(), until != 0));
+      long granted = fence + 1;
+      return Optional.of(GrantedLease.of(granted, started, lease, until != 0, () -> release(key, holder, granted)));
     } catch (SQLException e) {
       throw unavailable("take a refresh lease", e);
     }
@@ -183,53 +185,17 @@ final class JdbcRefreshCoordinator implements RefreshCoordinator {
     return "JdbcRefreshCoordinator{" + description + "}";
   }
 
-  private final class Lease implements RefreshLease {
-    private final String key;
-    private final String holder;
-    private final long fence;
-    private final long deadline;
-    private final boolean takeover;
-    private volatile boolean closed;
-
-    Lease(String key, String holder, long fence, long deadline, boolean takeover) {
-      this.key = key;
-      this.holder = holder;
-      this.fence = fence;
-      this.deadline = deadline;
-      this.takeover = takeover;
-    }
-
-    @Override
-    public long fence() {
-      return fence;
-    }
-
-    @Override
-    public boolean isValid() {
-      return !closed && System.nanoTime() - deadline < 0;
-    }
-
-    @Override
-    public boolean tookOver() {
-      return takeover;
-    }
-
-    @Override
-    public void close() {
-      if (closed) {
-        return;
-      }
-      closed = true;
-      try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(release)) {
-        ps.setString(1, key);
-        ps.setString(2, holder);
-        ps.setLong(3, fence);
-        ps.executeUpdate();
-      } catch (SQLException | RuntimeException e) {
-        System.getLogger(JdbcRefreshCoordinator.class.getName()).log(System.Logger.Level.WARNING,
-            "Could not release a refresh lease in the " + description + "; it expires by itself ("
-                + e.getClass().getSimpleName() + ").");
-      }
+  /** Clears the lease row {@code key} if it still holds this grant (never a later holder's). */
+  private void release(String key, String holder, long fence) {
+    try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(release)) {
+      ps.setString(1, key);
+      ps.setString(2, holder);
+      ps.setLong(3, fence);
+      ps.executeUpdate();
+    } catch (SQLException | RuntimeException e) {
+      System.getLogger(JdbcRefreshCoordinator.class.getName()).log(System.Logger.Level.WARNING,
+          "Could not release a refresh lease in the " + description + "; it expires by itself ("
+              + e.getClass().getSimpleName() + ").");
     }
   }
 }

@@ -6,6 +6,7 @@ import dev.tokenstore.TokenStore;
 import dev.tokenstore.TokenStoreException;
 import dev.tokenstore.spi.ConditionalSave;
 import dev.tokenstore.spi.RefreshCoordination;
+import dev.tokenstore.spi.GrantedLease;
 import dev.tokenstore.spi.RefreshCoordinator;
 import dev.tokenstore.spi.TokenKey;
 import dev.tokenstore.spi.TokenRules;
@@ -526,39 +527,14 @@ public final class RedisTokenStore implements TokenStore, RefreshCoordination, C
         return Optional.empty();
       }
       boolean took = ((Number) reply.get(1)).longValue() == 1;
-      long deadline = started + lease.toNanos();
-      return Optional.of(new RefreshLease() {
-        private volatile boolean released;
-
-        @Override
-        public long fence() {
-          return fence;
+      return Optional.of(GrantedLease.of(fence, started, lease, took, () -> {
+        try {
+          run("release a refresh lease", RELEASE, List.of(base, h, holder));
+        } catch (TokenStoreException e) {
+          LOG.log(System.Logger.Level.WARNING, "Could not release a refresh lease at " + where
+              + "; it expires by itself: " + e.getMessage());
         }
-
-        @Override
-        public boolean isValid() {
-          return !released && System.nanoTime() - deadline < 0;
-        }
-
-        @Override
-        public boolean tookOver() {
-          return took;
-        }
-
-        @Override
-        public void close() {
-          if (released) {
-            return;
-          }
-          released = true;
-          try {
-            run("release a refresh lease", RELEASE, List.of(base, h, holder));
-          } catch (TokenStoreException e) {
-            LOG.log(System.Logger.Level.WARNING, "Could not release a refresh lease at " + where
-                + "; it expires by itself: " + e.getMessage());
-          }
-        }
-      });
+      }));
     }
 
     @Override
