@@ -43,14 +43,7 @@ final class EmulatorCommand implements Callable<Integer> {
     AccountsEmulator emulator =
         AccountsEmulator.builder().port(port).accessTokenTtl(Duration.ofSeconds(ttl)).user(user).start();
     PrintWriter out = root.out();
-    out.println("Zoho accounts emulator listening on " + emulator.baseUrl());
-    out.println("accounts server:   " + emulator.baseUrl());
-    out.println("authorization URL: " + emulator.authorizationUrl());
-    out.println("token URL:         " + emulator.tokenUrl());
-    out.println("revoke URL:        " + emulator.revokeUrl());
-    out.println("API domain:        " + emulator.apiDomain());
-    out.println("current user URL:  " + emulator.currentUserUrl());
-    out.println("user:              " + emulator.user());
+    out.print(emulator.describe());
     out.println();
     out.println("Try: tokenstore --accounts-url " + emulator.baseUrl() + " --client-id any login --no-browser");
     out.println("Press Ctrl+C to stop.");

@@ -197,6 +197,21 @@ public final class AccountsEmulator implements AutoCloseable {
     return baseUrl + "/crm/v8/users?type=CurrentUser";
   }
 
+  /**
+   * The emulator's addresses as {@code name: value} lines (stable labels, one per line, ending with a newline):
+   * what the command-line front ends print when it starts.
+   */
+  public String describe() {
+    return "Zoho accounts emulator listening on " + baseUrl() + "\n"
+        + "accounts server:   " + baseUrl() + "\n"
+        + "authorization URL: " + authorizationUrl() + "\n"
+        + "token URL:         " + tokenUrl() + "\n"
+        + "revoke URL:        " + revokeUrl() + "\n"
+        + "API domain:        " + apiDomain() + "\n"
+        + "current user URL:  " + currentUserUrl() + "\n"
+        + "user:              " + user() + "\n";
+  }
+
   /** The default auto-consent user's e-mail. */
   public String user() {
     return defaultUser;

@@ -52,14 +52,7 @@ final class Cli {
   /** Starts the emulator and prints its URLs as {@code name: value} lines; the labels are stable. */
   static AccountsEmulator start(AccountsEmulator.Builder builder, PrintStream out) {
     AccountsEmulator emulator = builder.start();
-    out.println("Zoho accounts emulator listening on " + emulator.baseUrl());
-    out.println("accounts server:   " + emulator.baseUrl());
-    out.println("authorization URL: " + emulator.authorizationUrl());
-    out.println("token URL:         " + emulator.tokenUrl());
-    out.println("revoke URL:        " + emulator.revokeUrl());
-    out.println("API domain:        " + emulator.apiDomain());
-    out.println("current user URL:  " + emulator.currentUserUrl());
-    out.println("user:              " + emulator.user());
+    out.print(emulator.describe());
     out.println("Press Ctrl+C to stop.");
     out.flush();
     return emulator;

@@ -92,30 +92,6 @@ public final class PostgresDialect implements SqlDialect {
   }
 
   @Override
-  public String createSchemaTableSql() {
-    return "CREATE TABLE IF NOT EXISTS " + quote(JdbcTokenStore.SCHEMA_TABLE)
-        + " (table_name varchar(64) NOT NULL PRIMARY KEY, version integer NOT NULL)";
-  }
-
-  @Override
-  public String upsertSchemaVersionSql() {
-    return "INSERT INTO " + quote(JdbcTokenStore.SCHEMA_TABLE) + " (table_name, version) VALUES (?, ?) "
-        + "ON CONFLICT (table_name) DO UPDATE SET version = excluded.version";
-  }
-
-  @Override
-  public String upsertSql(String table) {
-    StringBuilder sb = new StringBuilder("INSERT INTO ").append(quote(table)).append(" (")
-        .append(String.join(", ", JdbcTokenStore.COLUMNS)).append(") VALUES (?");
-    sb.append(", ?".repeat(JdbcTokenStore.COLUMNS.size() - 1)).append(") ON CONFLICT (id) DO UPDATE SET ");
-    for (int i = 1; i < JdbcTokenStore.COLUMNS.size(); i++) {
-      String c = JdbcTokenStore.COLUMNS.get(i);
-      sb.append(i > 1 ? ", " : "").append(c).append(" = excluded.").append(c);
-    }
-    return sb.toString();
-  }
-
-  @Override
   public String nextIdSql(String table) {
     return "SELECT MAX" + ID_NUM + " FROM " + quote(table);
   }

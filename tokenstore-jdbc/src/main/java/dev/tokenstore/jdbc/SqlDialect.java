@@ -63,20 +63,39 @@ public interface SqlDialect {
    */
   List<String> bestEffortStatements(String table);
 
-  /** Creates the {@value JdbcTokenStore#SCHEMA_TABLE} table when missing: {@code table_name} key and {@code version}. */
-  String createSchemaTableSql();
+  /**
+   * Creates the {@value JdbcTokenStore#SCHEMA_TABLE} table when missing: {@code table_name} key and {@code version}.
+   * The default is plain SQL; override for engine options (e.g. a character set).
+   */
+  default String createSchemaTableSql() {
+    return "CREATE TABLE IF NOT EXISTS " + quote(JdbcTokenStore.SCHEMA_TABLE)
+        + " (table_name varchar(64) NOT NULL PRIMARY KEY, version integer NOT NULL)";
+  }
 
   /**
    * Sets the version of {@code table_name} (parameter 1) to {@code version} (parameter 2) in the schema table:
-   * insert or update.
+   * insert or update. The default uses {@code INSERT ... ON CONFLICT} (SQLite, PostgreSQL).
    */
-  String upsertSchemaVersionSql();
+  default String upsertSchemaVersionSql() {
+    return "INSERT INTO " + quote(JdbcTokenStore.SCHEMA_TABLE) + " (table_name, version) VALUES (?, ?) "
+        + "ON CONFLICT (table_name) DO UPDATE SET version = excluded.version";
+  }
 
   /**
    * Writes one token by id: parameters 1..10 are Zoho's ten columns in order ({@link JdbcTokenStore#COLUMNS});
    * inserts the row or, when the id exists, updates the other nine columns. Runs inside the write transaction.
+   * The default uses {@code INSERT ... ON CONFLICT (id) DO UPDATE} (SQLite, PostgreSQL).
    */
-  String upsertSql(String table);
+  default String upsertSql(String table) {
+    List<String> columns = JdbcTokenStore.COLUMNS;
+    StringBuilder sb = new StringBuilder("INSERT INTO ").append(quote(table)).append(" (")
+        .append(String.join(", ", columns)).append(") VALUES (?");
+    sb.append(", ?".repeat(columns.size() - 1)).append(") ON CONFLICT (id) DO UPDATE SET ");
+    for (int i = 1; i < columns.size(); i++) {
+      sb.append(i > 1 ? ", " : "").append(columns.get(i)).append(" = excluded.").append(columns.get(i));
+    }
+    return sb.toString();
+  }
 
   /**
    * A query whose single row and column is the largest numeric id in {@code table} (as an integer or text), or
