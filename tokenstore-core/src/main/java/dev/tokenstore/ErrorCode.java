@@ -1,7 +1,7 @@
 package dev.tokenstore;
 
 /**
- * What went wrong, as a stable code that programs can switch on. Each {@link TokenStoreException} carries
+ * What went wrong, as a stable code that programs can switch on. Each {@link TokenstoreException} carries
  * one; its message says what happened and what to do.
  */
 public enum ErrorCode {
@@ -33,5 +33,15 @@ public enum ErrorCode {
   /** The server failed or could not be reached (5xx, timeout, reset) after every allowed attempt. Retry later. */
   SERVER_ERROR,
   /** The server's reply does not follow the protocol (malformed body, unexpected status or error). */
-  PROTOCOL_ERROR
+  PROTOCOL_ERROR,
+  /**
+   * Another token manager (usually another process) holds the refresh lease of the token and has neither
+   * refreshed it nor released the lease in time. No server was called. Retry later; check that process.
+   */
+  LEASE_WAIT_TIMEOUT,
+  /**
+   * The calling thread was interrupted while it waited (for a refresh in flight, a lease, or a retry back-off).
+   * Nothing was changed; the interrupt flag is set again.
+   */
+  INTERRUPTED
 }

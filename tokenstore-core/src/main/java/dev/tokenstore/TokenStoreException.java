@@ -1,32 +1,23 @@
 package dev.tokenstore;
 
-import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A store operation failed. Carries an {@link ErrorCode}; the message says what happened and what to do,
- * and never contains a secret (tokens, client secrets, passwords). A cause from a driver or the file system
- * is attached as is; drivers do not see token values in parameterised statements.
+ * A store operation failed: the store is unreachable, closed or corrupt, or the call asked for something the
+ * store's rules forbid (a duplicate, an ambiguous match, a missing token). {@link #code()} says which; the
+ * message says what to do and never contains a secret. Drivers do not see token values in parameterised
+ * statements.
  *
- * <p>Unchecked, like {@code java.io.UncheckedIOException}: most callers cannot recover and should not have to
- * declare it. Thread-safe (immutable).
+ * <p>Thread-safe (immutable).
  */
-public class TokenStoreException extends RuntimeException {
+public class TokenStoreException extends TokenstoreException {
   private static final long serialVersionUID = 1L;
-
-  private final ErrorCode code;
 
   public TokenStoreException(ErrorCode code, String message) {
     this(code, message, null);
   }
 
   public TokenStoreException(ErrorCode code, String message, @Nullable Throwable cause) {
-    super("[" + Objects.requireNonNull(code, "code") + "] " + message, cause);
-    this.code = code;
-  }
-
-  /** The stable error code. */
-  public ErrorCode code() {
-    return code;
+    super(code, message, cause);
   }
 }

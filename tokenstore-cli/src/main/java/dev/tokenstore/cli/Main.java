@@ -1,7 +1,7 @@
 package dev.tokenstore.cli;
 
 import dev.tokenstore.ErrorCode;
-import dev.tokenstore.TokenStoreException;
+import dev.tokenstore.TokenstoreException;
 import java.io.PrintWriter;
 import java.util.Arrays;
 import java.util.logging.ConsoleHandler;
@@ -42,8 +42,8 @@ public final class Main {
   /** Prints a failure as one message on stderr (a stack trace only with {@code --verbose}) and maps it to an exit code. */
   static int report(Exception ex, PrintWriter err, boolean verbose) {
     int code;
-    if (ex instanceof TokenStoreException tse) {
-      err.println("error: " + tse.getMessage());
+    if (ex instanceof TokenstoreException tse) {
+      err.println("error: [" + tse.code() + "] " + tse.getMessage());
       code = tse.code() == ErrorCode.REAUTHORIZATION_REQUIRED ? ExitCodes.REAUTHORIZE : ExitCodes.FAILURE;
       if (code == ExitCodes.REAUTHORIZE) {
         err.println("Run 'tokenstore login' (or 'tokenstore exchange' with a new grant token) to authorize again.");

@@ -1,5 +1,7 @@
 package dev.tokenstore.oauth;
 
+import dev.tokenstore.ErrorCode;
+import dev.tokenstore.TokenstoreException;
 import java.time.Duration;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
@@ -29,10 +31,10 @@ public record CleanupPolicy(@Nullable Duration idleAfter, boolean revokeIdle, @N
 
   public CleanupPolicy {
     if (idleAfter != null && idleAfter.isNegative()) {
-      throw new IllegalArgumentException("idleAfter must not be negative");
+      throw new TokenstoreException(ErrorCode.INVALID_ARGUMENT, "idleAfter must not be negative");
     }
     if (grantLifetime != null && grantLifetime.isNegative()) {
-      throw new IllegalArgumentException("grantLifetime must not be negative");
+      throw new TokenstoreException(ErrorCode.INVALID_ARGUMENT, "grantLifetime must not be negative");
     }
   }
 

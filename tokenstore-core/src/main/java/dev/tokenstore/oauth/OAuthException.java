@@ -1,7 +1,7 @@
 package dev.tokenstore.oauth;
 
 import dev.tokenstore.ErrorCode;
-import dev.tokenstore.TokenStoreException;
+import dev.tokenstore.TokenstoreException;
 import java.time.Duration;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
@@ -15,7 +15,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Immutable and thread-safe.
  */
-public class OAuthException extends TokenStoreException {
+public class OAuthException extends TokenstoreException {
   private static final long serialVersionUID = 1L;
 
   private final @Nullable String serverError;

@@ -1,5 +1,7 @@
 package dev.tokenstore.oauth;
 
+import dev.tokenstore.ErrorCode;
+import dev.tokenstore.TokenstoreException;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
@@ -28,13 +30,13 @@ public record RetryPolicy(int maxAttempts, Duration baseBackoff, Duration maxBac
     Objects.requireNonNull(baseBackoff, "baseBackoff");
     Objects.requireNonNull(maxBackoff, "maxBackoff");
     if (maxAttempts < 1 || maxAttempts > 20) {
-      throw new IllegalArgumentException("maxAttempts must be between 1 and 20, was " + maxAttempts);
+      throw new TokenstoreException(ErrorCode.INVALID_ARGUMENT, "maxAttempts must be between 1 and 20, was " + maxAttempts);
     }
     if (baseBackoff.isNegative() || maxBackoff.isNegative()) {
-      throw new IllegalArgumentException("backoffs must not be negative");
+      throw new TokenstoreException(ErrorCode.INVALID_ARGUMENT, "backoffs must not be negative");
     }
     if (!(jitter >= 0 && jitter <= 1)) {
-      throw new IllegalArgumentException("jitter must be between 0 and 1, was " + jitter);
+      throw new TokenstoreException(ErrorCode.INVALID_ARGUMENT, "jitter must be between 0 and 1, was " + jitter);
     }
   }
 

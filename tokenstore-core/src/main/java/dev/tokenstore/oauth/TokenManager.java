@@ -4,6 +4,7 @@ import dev.tokenstore.ErrorCode;
 import dev.tokenstore.OAuthToken;
 import dev.tokenstore.TokenStore;
 import dev.tokenstore.TokenStoreException;
+import dev.tokenstore.TokenstoreException;
 import dev.tokenstore.internal.Redaction;
 import dev.tokenstore.internal.ReplayedResponse;
 import dev.tokenstore.internal.TokenEndpointClient;
@@ -822,7 +823,7 @@ public final class TokenManager {
             revokes.increment();
             emit(TokenEvent.Type.REVOKED, t, 0, null, null);
           }
-        } catch (TokenStoreException ex) {
+        } catch (TokenstoreException ex) { // a store failure or the server refusing the revoke
           LOG.log(System.Logger.Level.WARNING, () -> "Cleanup could not revoke " + TokenRules.describe(t)
               + "; kept for the next run: " + ex.getMessage());
           failed.add(id);
@@ -1021,7 +1022,7 @@ public final class TokenManager {
     }
   }
 
-  private TokenStoreException throttledLocally(Entry entry, OAuthToken t, long now) {
+  private OAuthException throttledLocally(Entry entry, OAuthToken t, long now) {
     Duration wait = Duration.ofMillis(Math.max(0, entry.throttledUntil - now));
     return new OAuthException(ErrorCode.THROTTLED,
         "The server throttled refreshes of " + TokenRules.describe(t) + " in " + environment.name()

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tokenstore.ErrorCode;
 import dev.tokenstore.TokenStoreException;
+import dev.tokenstore.TokenstoreException;
 import java.time.Duration;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -100,6 +101,8 @@ class EnvironmentTest {
       assertThat(p.backoff(retry).toMillis()).isBetween(full / 2, full);
     }
     assertThatThrownBy(() -> new RetryPolicy(0, Duration.ZERO, Duration.ZERO, 0))
-        .isInstanceOf(IllegalArgumentException.class);
+        .isInstanceOfSatisfying(TokenstoreException.class,
+            e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT))
+        .hasMessage("maxAttempts must be between 1 and 20, was 0");
   }
 }

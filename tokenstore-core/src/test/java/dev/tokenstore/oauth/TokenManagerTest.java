@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import dev.tokenstore.ErrorCode;
 import dev.tokenstore.OAuthToken;
 import dev.tokenstore.TokenStoreException;
+import dev.tokenstore.TokenstoreException;
 import dev.tokenstore.memory.MemoryTokenStore;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -402,7 +403,7 @@ class TokenManagerTest {
     for (ZohoFake.Fault f : faults) {
       TokenManager m = manager(b -> b.retryPolicy(RetryPolicy.NONE));
       fake.script.add(f);
-      TokenStoreException e = seen(catchThrowableOfType(TokenStoreException.class,
+      TokenstoreException e = seen(catchThrowableOfType(TokenstoreException.class,
           () -> m.getToken(user("ada@example.com"))));
       assertThat(e).as("fault %s", f).isNotNull();
       assertThat(store.getTokens()).as("after fault %s", f).isEqualTo(before);
@@ -561,15 +562,15 @@ class TokenManagerTest {
     TokenManager m = manager(b -> b.retryPolicy(RetryPolicy.NONE));
     fake.script.add(ZohoFake.Fault.reply(400, "{\"error\":\"invalid_request\",\"error_description\":\"bad "
         + seeded.refreshToken() + " and " + ZohoFake.CLIENT_SECRET + "\"}"));
-    seen(catchThrowableOfType(TokenStoreException.class, () -> m.getToken(user("ada@example.com"))));
+    seen(catchThrowableOfType(TokenstoreException.class, () -> m.getToken(user("ada@example.com"))));
     fake.script.add(ZohoFake.Fault.reply(200, "{\"error\":\"Access Denied\",\"error_description\":\"token "
         + seeded.refreshToken() + "\"}"));
-    seen(catchThrowableOfType(TokenStoreException.class, () -> m.getToken(user("ada@example.com"))));
+    seen(catchThrowableOfType(TokenstoreException.class, () -> m.getToken(user("ada@example.com"))));
     // unreachable server for the Zoho revoke URL, which carries the token in its query
     TokenManager dead = TokenManager.builder().store(store).clock(clock).retryPolicy(RetryPolicy.NONE)
         .environment(Environment.zohoAccounts("http://127.0.0.1:1", "http://127.0.0.1:1")).build();
-    seen(catchThrowableOfType(TokenStoreException.class, () -> dead.revoke(user("ada@example.com"))));
-    seen(catchThrowableOfType(TokenStoreException.class, () -> dead.getToken(user("ada@example.com"))));
+    seen(catchThrowableOfType(TokenstoreException.class, () -> dead.revoke(user("ada@example.com"))));
+    seen(catchThrowableOfType(TokenstoreException.class, () -> dead.getToken(user("ada@example.com"))));
     assertThat(seenErrors).hasSize(4);
     assertThat(m.toString()).doesNotContain("SECRET");
     assertThat(seeded.toString()).doesNotContain("SECRET");
