@@ -6,7 +6,6 @@ import dev.tokenstore.OAuthToken;
 import dev.tokenstore.TokenStore;
 import dev.tokenstore.emulator.AccountsEmulator;
 import dev.tokenstore.emulator.ManualClock;
-import dev.tokenstore.internal.TokenEndpointClient;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLDecoder;
