@@ -3,6 +3,7 @@ package dev.tokenstore.oauth;
 import dev.tokenstore.OAuthToken;
 import dev.tokenstore.TokenStore;
 import dev.tokenstore.TokenStoreException;
+import dev.tokenstore.spi.TokenKey;
 import dev.tokenstore.spi.TokenRules;
 import java.time.Clock;
 import java.time.Duration;
@@ -10,12 +11,13 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
- * Applies a {@link CleanupPolicy} to every stored record: revokes (through {@link TokenCalls}) and deletes idle
- * tokens, stamps and later deletes records of grant tokens never exchanged, and forgets deleted records in the
- * {@link HandOutCache}. Thread-safe (holds no state of its own); concurrent runs may both try to delete a record,
- * which the store allows.
+ * Revokes and deletes records: one on request ({@link #revoke}), or every record a {@link CleanupPolicy} finds
+ * idle, and stamps and later deletes records of grant tokens never exchanged. Revocations go through
+ * {@link TokenCalls}; deleted records are forgotten in the {@link HandOutCache}. Thread-safe (holds no state of
+ * its own); concurrent runs may both try to delete a record, which the store allows.
  */
 final class Cleaner {
   private final TokenStore store;
@@ -32,6 +34,29 @@ final class Cleaner {
     this.calls = calls;
     this.counters = counters;
     this.events = events;
+  }
+
+  /**
+   * Revokes the token of {@code stored} (completed by the credentials of {@code partial}), or {@code partial}
+   * itself when nothing is stored, at the server and deletes the record; forgets it and the query {@code key}.
+   *
+   * @return whether anything was revoked or deleted
+   */
+  boolean revoke(@Nullable OAuthToken stored, OAuthToken partial, TokenKey key) {
+    OAuthToken target = stored != null ? TokenCalls.withCredentials(stored, partial) : partial;
+    boolean revoked = calls.revokeAtServer(target);
+    boolean deleted = false;
+    if (stored != null) {
+      String id = Objects.requireNonNull(stored.id());
+      deleted = store.deleteToken(id);
+      cache.forget(id);
+    }
+    cache.forgetAlias(key);
+    if (revoked || deleted) {
+      counters.revokes.increment();
+      events.emit(TokenEvent.Type.REVOKED, target);
+    }
+    return revoked || deleted;
   }
 
   CleanupReport cleanup(CleanupPolicy policy) {

@@ -66,7 +66,6 @@ public final class TokenManager {
   private final RefreshCoordinator coordinator;
   private final TokenCalls.Settings settings;
   private final Counters counters = new Counters();
-  private final Events events;
   private final HandOutCache cache;
   /** The hand-out cache's query-key map, held here so that the hot path is this one lookup. */
   private final ConcurrentHashMap<TokenKey, Entry> aliases;
@@ -88,7 +87,7 @@ public final class TokenManager {
         : store instanceof RefreshCoordination rc ? rc.refreshCoordinator() : RefreshCoordinator.inJvm();
     this.settings = new TokenCalls.Settings(b.clock, b.sleeper, b.retryPolicy, b.refreshWindow, b.requestTimeout,
         b.leaseTime, b.fillUserName);
-    this.events = new Events(listener, environment.name());
+    Events events = new Events(listener, environment.name());
     this.cache = new HandOutCache(store, counters, b.refreshWindow.toMillis());
     this.aliases = cache.aliases();
     this.calls = new TokenCalls(store, environment, new TokenEndpointClient(http, b.requestTimeout), coordinator,
@@ -107,20 +106,10 @@ public final class TokenManager {
    * {@link Environment#forAccountsServer(String)} names. Its memory is its own.
    */
   public TokenManager withEnvironment(Environment other) {
-    Builder b = new Builder();
-    b.store = store;
-    b.environment = Objects.requireNonNull(other, "environment");
-    b.clock = clock;
-    b.sleeper = settings.sleeper();
-    b.refreshWindow = settings.refreshWindow();
-    b.httpClient = http;
-    b.requestTimeout = settings.requestTimeout();
-    b.retryPolicy = settings.retryPolicy();
-    b.listener = listener;
-    b.fillUserName = settings.fillUserName();
-    b.coordinator = coordinator;
-    b.leaseTime = settings.leaseTime();
-    return new TokenManager(b);
+    return new Builder().store(store).environment(other).clock(clock).sleeper(settings.sleeper())
+        .refreshWindow(settings.refreshWindow()).httpClient(http).requestTimeout(settings.requestTimeout())
+        .retryPolicy(settings.retryPolicy()).listener(listener).fillUserName(settings.fillUserName())
+        .refreshCoordinator(coordinator).leaseTime(settings.leaseTime()).build();
   }
 
   public Environment environment() {
@@ -305,21 +294,7 @@ public final class TokenManager {
           "The partial token names no stored token and no token to revoke: set an id, a user name or a token.");
     }
     counters.storeReads.increment();
-    OAuthToken stored = store.findToken(partial).orElse(null);
-    OAuthToken target = stored != null ? TokenCalls.withCredentials(stored, partial) : partial;
-    boolean revoked = calls.revokeAtServer(target);
-    boolean deleted = false;
-    if (stored != null) {
-      String id = Objects.requireNonNull(stored.id());
-      deleted = store.deleteToken(id);
-      cache.forget(id);
-    }
-    cache.forgetAlias(key);
-    if (revoked || deleted) {
-      counters.revokes.increment();
-      events.emit(TokenEvent.Type.REVOKED, target);
-    }
-    return revoked || deleted;
+    return cleaner.revoke(store.findToken(partial).orElse(null), partial, key);
   }
 
   /**
