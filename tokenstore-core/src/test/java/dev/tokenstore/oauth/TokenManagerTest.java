@@ -458,9 +458,7 @@ class TokenManagerTest {
   @Test
   void retriesWaitTheBackoffOfThePolicyThroughTheSleeper() {
     seed("ada@example.com", T0.minusSeconds(1));
-    for (int i = 0; i < 3; i++) {
-      fake.script.add(ZohoFake.Fault.reply(503, "busy"));
-    }
+    fake.script.addAll(java.util.Collections.nCopies(3, ZohoFake.Fault.reply(503, "busy")));
     // no jitter: the waits are exactly 1 s, 2 s and 4 s (capped), yet the test does not sleep
     TokenManager m = manager(b -> b.retryPolicy(new RetryPolicy(4, Duration.ofSeconds(1), Duration.ofSeconds(4), 0)));
 
