@@ -33,7 +33,7 @@ final class HandOutCache {
     }
   }
 
-  /** A token with its refresh time and expiry precomputed (epoch ms; Long.MAX_VALUE for "never"). Immutable. */
+  /** A token with its refresh time and expiry precomputed (epoch ms; Long.MAX_VALUE for "never"). Immutable; thread-safe. */
   static final class Snapshot {
     final OAuthToken token;
     final long refreshAt;

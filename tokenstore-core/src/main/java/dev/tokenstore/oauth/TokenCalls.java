@@ -33,7 +33,7 @@ final class TokenCalls {
   private static final Duration EARLY_FAILURE_PAUSE = Duration.ofSeconds(30);
   private static final Duration LEASE_POLL = Duration.ofMillis(20);
 
-  /** The settings the calls use, as the manager's builder set them. */
+  /** The settings the calls use, as the manager's builder set them. Immutable; thread-safe. */
   record Settings(Clock clock, Sleeper sleeper, RetryPolicy retryPolicy, Duration refreshWindow,
       Duration requestTimeout, Duration leaseTime, boolean fillUserName) {}
 

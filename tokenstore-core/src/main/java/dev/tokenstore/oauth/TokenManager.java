@@ -58,6 +58,9 @@ import org.jspecify.annotations.Nullable;
  * <p>Immutable and thread-safe once built; share one instance per store and environment.
  */
 public final class TokenManager {
+  // This class finds the record a call means and decides what to do; the package-private parts do it and never
+  // call back: HandOutCache (memory), TokenCalls (the server, with SingleFlight and Retries), Cleaner (revoke,
+  // cleanup), AuthorizedSender (send).
   private final TokenStore store;
   private final Environment environment;
   private final Clock clock;
