@@ -5,15 +5,10 @@ import dev.tokenstore.OAuthToken;
 import dev.tokenstore.TokenStore;
 import dev.tokenstore.TokenStoreException;
 import dev.tokenstore.TokenstoreException;
-import dev.tokenstore.internal.Redaction;
-import dev.tokenstore.internal.ReplayedResponse;
-import dev.tokenstore.internal.TokenEndpointClient;
-import dev.tokenstore.internal.TokenEndpointClient.TokenReply;
-import dev.tokenstore.spi.ConditionalSave;
+import dev.tokenstore.oauth.HandOutCache.Entry;
+import dev.tokenstore.oauth.HandOutCache.Snapshot;
 import dev.tokenstore.spi.RefreshCoordination;
 import dev.tokenstore.spi.RefreshCoordinator;
-import dev.tokenstore.spi.RefreshCoordinator.RefreshIdentity;
-import dev.tokenstore.spi.RefreshCoordinator.RefreshLease;
 import dev.tokenstore.spi.TokenKey;
 import dev.tokenstore.spi.TokenRules;
 import java.io.IOException;
@@ -21,21 +16,10 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandler;
-import java.net.http.HttpResponse.BodySubscribers;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.atomic.LongAdder;
-import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -75,83 +59,45 @@ import org.jspecify.annotations.Nullable;
  * <p>Immutable and thread-safe once built; share one instance per store and environment.
  */
 public final class TokenManager {
-  private static final System.Logger LOG = System.getLogger(TokenManager.class.getName());
-  private static final Duration EARLY_FAILURE_PAUSE = Duration.ofSeconds(30);
-  private static final int MAX_ALIASES = 100_000;
-
+  // This class finds the record a call means and decides what to do; the package-private parts do it and never
+  // call back: HandOutCache (memory), TokenCalls (the server, with SingleFlight and Retries), Cleaner (revoke,
+  // cleanup), AuthorizedSender (send).
   private final TokenStore store;
   private final Environment environment;
   private final Clock clock;
-  private final Duration refreshWindow;
-  private final long windowMillis;
   private final HttpClient http;
-  private final Duration requestTimeout;
-  private final RetryPolicy retryPolicy;
   private final TokenEventListener listener;
-  private final boolean fillUserName;
   private final RefreshCoordinator coordinator;
-  private final Duration leaseTime;
-  private final TokenEndpointClient client;
-
-  /** Query key to the entry of the stored record it resolved to: the hot path's only lookup. */
-  private final ConcurrentHashMap<TokenKey, Entry> aliases = new ConcurrentHashMap<>();
-  /** Stored record id to its entry. */
-  private final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
-  /** Calls to the token endpoint in flight, by record id (or by query key for tokens not yet stored). */
-  private final ConcurrentHashMap<Object, CompletableFuture<@Nullable OAuthToken>> inflight = new ConcurrentHashMap<>();
-
-  private final LongAdder endpointCalls = new LongAdder();
-  private final LongAdder refreshes = new LongAdder();
-  private final LongAdder refreshFailures = new LongAdder();
-  private final LongAdder joins = new LongAdder();
-  private final LongAdder siblingTokens = new LongAdder();
-  private final LongAdder exchanges = new LongAdder();
-  private final LongAdder retries = new LongAdder();
-  private final LongAdder throttledCount = new LongAdder();
-  private final LongAdder revokes = new LongAdder();
-  private final LongAdder storeReads = new LongAdder();
-  private final LongAdder leaseWaits = new LongAdder();
-  private final LongAdder leaseTakeovers = new LongAdder();
-  private final LongAdder saveConflicts = new LongAdder();
-
-  /** What memory knows of one stored record. */
-  private static final class Entry {
-    final String id;
-    volatile @Nullable Snapshot snap;
-    /** Until then (epoch ms) no early refresh is tried while the access token is valid. */
-    volatile long quietUntil;
-    /** Until then (epoch ms) the server is not called because it throttled us. */
-    volatile long throttledUntil;
-    /** A refresh result the store failed to save; saved again before the store is next relied on. */
-    volatile @Nullable OAuthToken unsaved;
-
-    Entry(String id) {
-      this.id = id;
-    }
-  }
-
-  /** A token with its refresh time and expiry precomputed (epoch ms; Long.MAX_VALUE for "never"). */
-  private record Snapshot(OAuthToken token, long refreshAt, long expiresAt) {}
+  private final TokenCalls.Settings settings;
+  private final Counters counters = new Counters();
+  private final HandOutCache cache;
+  /** The hand-out cache's query-key map, held here so that the hot path is this one lookup. */
+  private final ConcurrentHashMap<TokenKey, Entry> aliases;
+  private final TokenCalls calls;
+  private final Cleaner cleaner;
+  private final AuthorizedSender sender;
 
   private TokenManager(Builder b) {
     this.store = Objects.requireNonNull(b.store, "store");
     this.environment = Objects.requireNonNull(b.environment, "environment");
     this.clock = b.clock;
-    this.refreshWindow = b.refreshWindow;
-    this.windowMillis = b.refreshWindow.toMillis();
-    this.requestTimeout = b.requestTimeout;
     this.http = b.httpClient != null ? b.httpClient
         : HttpClient.newBuilder()
             .connectTimeout(b.connectTimeout)
             .followRedirects(HttpClient.Redirect.NEVER)
             .build();
-    this.retryPolicy = b.retryPolicy;
     this.listener = b.listener;
-    this.fillUserName = b.fillUserName;
     this.coordinator = b.coordinator != null ? b.coordinator
         : store instanceof RefreshCoordination rc ? rc.refreshCoordinator() : RefreshCoordinator.inJvm();
-    this.leaseTime = b.leaseTime;
-    this.client = new TokenEndpointClient(http, requestTimeout);
+    this.settings = new TokenCalls.Settings(b.clock, b.sleeper, b.retryPolicy, b.refreshWindow, b.requestTimeout,
+        b.leaseTime, b.fillUserName);
+    Events events = new Events(listener, environment.name());
+    this.cache = new HandOutCache(store, counters, b.refreshWindow.toMillis());
+    this.aliases = cache.aliases();
+    this.calls = new TokenCalls(store, environment, new TokenEndpointClient(http, b.requestTimeout), coordinator,
+        cache, counters, events, settings);
+    this.cleaner = new Cleaner(store, clock, cache, calls, counters, events);
+    this.sender = new AuthorizedSender(http, environment);
   }
 
   /** A builder; {@link Builder#store} and {@link Builder#environment} are required. */
@@ -164,19 +110,10 @@ public final class TokenManager {
    * {@link Environment#forAccountsServer(String)} names. Its memory is its own.
    */
   public TokenManager withEnvironment(Environment other) {
-    Builder b = new Builder();
-    b.store = store;
-    b.environment = Objects.requireNonNull(other, "environment");
-    b.clock = clock;
-    b.refreshWindow = refreshWindow;
-    b.httpClient = http;
-    b.requestTimeout = requestTimeout;
-    b.retryPolicy = retryPolicy;
-    b.listener = listener;
-    b.fillUserName = fillUserName;
-    b.coordinator = coordinator;
-    b.leaseTime = leaseTime;
-    return new TokenManager(b);
+    return new Builder().store(store).environment(other).clock(clock).sleeper(settings.sleeper())
+        .refreshWindow(settings.refreshWindow()).httpClient(http).requestTimeout(settings.requestTimeout())
+        .retryPolicy(settings.retryPolicy()).listener(listener).fillUserName(settings.fillUserName())
+        .refreshCoordinator(coordinator).leaseTime(settings.leaseTime()).build();
   }
 
   public Environment environment() {
@@ -226,18 +163,12 @@ public final class TokenManager {
           "exchange needs a grant token (the authorization code); " + TokenRules.describe(grant) + " has none.");
     }
     OAuthToken query = grant.toBuilder().id(null).userName(null).build();
-    return exchangeShared(null, grant.toBuilder().id(null).build(), query, codeVerifier);
+    return orStartOver(calls.exchange(null, grant.toBuilder().id(null).build(), query, codeVerifier), query);
   }
 
   /** The access token of {@link #getToken(OAuthToken)}. */
   public String accessToken(OAuthToken partial) {
-    OAuthToken t = getToken(partial);
-    String access = t.accessToken();
-    if (access == null) {
-      throw new TokenStoreException(ErrorCode.TOKEN_NOT_FOUND,
-          TokenRules.describe(t) + " has no access token. Authorize the application to get one.");
-    }
-    return access;
+    return requireAccess(getToken(partial));
   }
 
   /**
@@ -252,7 +183,7 @@ public final class TokenManager {
     Snapshot s = e == null ? null : e.snap;
     String seen = s != null ? s.token.accessToken() : null;
     if (seen == null && !(key instanceof TokenKey.None)) {
-      storeReads.increment();
+      counters.storeReads.increment();
       seen = store.findToken(partial).map(OAuthToken::accessToken).orElse(partial.accessToken());
     }
     return slowGet(partial, key, e, seen, true);
@@ -267,39 +198,39 @@ public final class TokenManager {
     }
     OAuthToken stored = null;
     if (e != null) {
-      savePending(e);
-      stored = readById(e.id);
+      cache.savePending(e);
+      stored = cache.readById(e.id);
       if (stored == null) {
-        forget(e);
+        cache.forget(e);
         e = null;
       } else if (e.unsaved != null) {
         stored = TokenRules.merge(stored, Objects.requireNonNull(e.unsaved)); // the store is behind memory
       }
     }
     if (stored == null) {
-      storeReads.increment();
+      counters.storeReads.increment();
       stored = store.findToken(partial).orElse(null);
     }
     if (stored == null) {
       return withoutRecord(partial, key);
     }
     String id = Objects.requireNonNull(stored.id(), "a stored token has an id");
-    Entry entry = e != null ? e : entryFor(id);
-    remember(key, entry);
-    Snapshot s = publish(entry, stored);
+    Entry entry = e != null ? e : cache.entryFor(id);
+    cache.remember(key, entry);
+    Snapshot s = cache.publish(entry, stored);
     long now = clock.millis();
     if (force && rejectedAccess != null && !rejectedAccess.equals(stored.accessToken()) && now < s.expiresAt) {
-      siblingTokens.increment();
+      counters.siblingTokens.increment();
       return stored;
     }
     if (!force && now < s.refreshAt) {
       return stored;
     }
     boolean stillValid = stored.accessToken() != null && now < s.expiresAt;
-    if (stillValid && !force && (inflight.containsKey(id) || now < entry.quietUntil)) {
+    if (stillValid && !force && (calls.inFlight(id) || now < entry.quietUntil)) {
       return stored;
     }
-    OAuthToken creds = withCredentials(stored, partial);
+    OAuthToken creds = TokenCalls.withCredentials(stored, partial);
     if (creds.refreshToken() != null) {
       if (now < entry.throttledUntil) {
         if (stillValid && !force) {
@@ -307,12 +238,12 @@ public final class TokenManager {
         }
         // A forced refresh (explicit, or after the API rejected this access token) must not hand back the
         // token it was asked to replace as if it were new.
-        throw throttledLocally(entry, stored, now);
+        throw calls.throttledLocally(entry, stored, now);
       }
-      return refreshShared(entry, creds, stillValid && !force ? stored : null, force ? rejectedAccess : null);
+      return calls.refresh(entry, creds, stillValid && !force ? stored : null, force ? rejectedAccess : null);
     }
     if (creds.grantToken() != null && stored.accessToken() == null) {
-      return exchangeShared(id, creds, partial);
+      return orStartOver(calls.exchange(id, creds, partial, null), partial);
     }
     if (stillValid || (stored.accessToken() != null && stored.expiresAt() == null)) {
       return stored;
@@ -334,394 +265,18 @@ public final class TokenManager {
       return partial;
     }
     if (key instanceof TokenKey.ByGrantToken) {
-      return exchangeShared(null, partial, partial);
+      return orStartOver(calls.exchange(null, partial, partial, null), partial);
     }
     // a refresh token the store does not know: refresh it and keep the result as a new record
-    return refreshUnstored(partial, key);
-  }
-
-  private static OAuthToken withCredentials(OAuthToken stored, OAuthToken partial) {
-    OAuthToken.Builder b = stored.toBuilder();
-    if (stored.clientId() == null) {
-      b.clientId(partial.clientId());
-    }
-    if (stored.clientSecret() == null) {
-      b.clientSecret(partial.clientSecret());
-    }
-    if (stored.redirectUrl() == null) {
-      b.redirectUrl(partial.redirectUrl());
-    }
-    if (stored.grantToken() == null && stored.refreshToken() == null) {
-      b.grantToken(partial.grantToken());
-    }
-    return b.build();
-  }
-
-  // ---------------------------------------------------------------------------------------- refresh
-
-  private OAuthToken refreshShared(
-      Entry entry, OAuthToken creds, @Nullable OAuthToken fallback, @Nullable String rejectedAccess) {
-    CompletableFuture<@Nullable OAuthToken> mine = new CompletableFuture<>();
-    CompletableFuture<@Nullable OAuthToken> running = inflight.putIfAbsent(entry.id, mine);
-    if (running != null) {
-      joins.increment();
-      emit(TokenEvent.Type.REFRESH_JOINED, creds, 0, null, null);
-      OAuthToken joined = await(running);
-      if (joined == null) {
-        throw new IllegalStateException("a refresh flight completed without a token");
-      }
-      return joined;
-    }
-    try {
-      OAuthToken t = leaderRefresh(entry, creds, rejectedAccess);
-      mine.complete(t);
-      return t;
-    } catch (RuntimeException ex) {
-      mine.completeExceptionally(ex);
-      long now = clock.millis();
-      if (ex instanceof OAuthException oe && oe.code() == ErrorCode.THROTTLED) {
-        entry.throttledUntil = now + oe.retryAfter().orElse(EARLY_FAILURE_PAUSE).toMillis();
-      }
-      if (fallback != null && fallback.accessToken() != null && !fallback.isExpired(Instant.ofEpochMilli(now),
-          Duration.ZERO)) {
-        Duration pause = ex instanceof OAuthException oe && oe.retryAfter().isPresent()
-            ? oe.retryAfter().get() : EARLY_FAILURE_PAUSE;
-        entry.quietUntil = now + pause.toMillis();
-        LOG.log(System.Logger.Level.WARNING, () -> "Early refresh of " + TokenRules.describe(fallback)
-            + " failed; the current access token stays in use until it expires: " + ex.getMessage());
-        return fallback;
-      }
-      throw ex;
-    } finally {
-      inflight.remove(entry.id, mine);
-    }
-  }
-
-  private OAuthToken leaderRefresh(Entry entry, OAuthToken creds, @Nullable String rejectedAccess) {
-    RefreshIdentity identity = new RefreshIdentity(environment.name(), entry.id);
-    long deadline = System.nanoTime() + leaseTime.toNanos() + requestTimeout.toNanos();
-    RefreshLease lease;
-    OAuthToken current;
-    @Nullable OAuthToken expected; // what the store held, for the compare-and-set save; null: save plainly
-    boolean waited = false;
-    while (true) {
-      lease = coordinator.tryAcquire(identity, leaseTime).orElse(null);
-      savePending(entry);
-      current = readById(entry.id);
-      expected = current;
-      OAuthToken pending = entry.unsaved;
-      if (current != null && pending != null) {
-        current = TokenRules.merge(current, pending); // the store is behind: the newest tokens are in memory
-        expected = null;
-      }
-      if (current == null) {
-        if (lease != null) {
-          lease.close();
-        }
-        forget(entry);
-        throw new TokenStoreException(ErrorCode.TOKEN_NOT_FOUND,
-            TokenRules.describe(creds) + " was deleted from the store (revoked?) while it was being refreshed. "
-                + "Authorize the application again if it is still needed.");
-      }
-      if (isFresh(current, rejectedAccess)) {
-        if (lease != null) {
-          lease.close();
-        }
-        return useSibling(entry, current);
-      }
-      if (lease != null) {
-        break;
-      }
-      if (!waited) {
-        waited = true;
-        leaseWaits.increment();
-        emit(TokenEvent.Type.LEASE_WAIT, current, 0, null, null);
-      }
-      if (System.nanoTime() - deadline > 0) {
-        throw new OAuthException(ErrorCode.SERVER_ERROR,
-            "Another token manager holds the refresh lease of " + TokenRules.describe(current) + " and has not "
-                + "refreshed within " + leaseTime.toSeconds() + " s. Retry later; check that process.",
-            null, 0, Duration.ofSeconds(1), null);
-      }
-      sleep(Duration.ofMillis(20));
-    }
-    if (lease.tookOver()) {
-      leaseTakeovers.increment();
-      emit(TokenEvent.Type.LEASE_TAKEN_OVER, current, 0, null, null);
-      LOG.log(System.Logger.Level.INFO, () -> "Took over the refresh lease of " + TokenRules.describe(creds)
-          + ": its previous holder let it expire without releasing it (died or stalled mid-refresh?).");
-    }
-    try {
-      OAuthToken base = withCredentials(current, creds);
-      for (int round = 0; ; round++) {
-        try {
-          return refreshOnce(entry, base, expected);
-        } catch (OAuthException ex) {
-          if (ex.code() != ErrorCode.REAUTHORIZATION_REQUIRED) {
-            failed(base, ex);
-            throw ex;
-          }
-          // A sibling may have rotated the refresh token: reread before giving up.
-          OAuthToken again = readById(entry.id);
-          if (again != null && isFresh(again, rejectedAccess)
-              && !Objects.equals(again.accessToken(), base.accessToken())) {
-            return useSibling(entry, again);
-          }
-          if (round == 0 && again != null && again.refreshToken() != null
-              && !again.refreshToken().equals(base.refreshToken())) {
-            base = withCredentials(again, creds);
-            expected = again;
-            continue;
-          }
-          failed(base, ex);
-          throw new OAuthException(ErrorCode.REAUTHORIZATION_REQUIRED,
-              "The server no longer accepts the refresh token of " + TokenRules.describe(base) + " in "
-                  + environment.name() + " ('" + ex.serverError().orElse("invalid_grant") + "'), and no other "
-                  + "worker stored a newer one. The user must authorize the application again; the stored "
-                  + "record was left unchanged.",
-              ex.serverError().orElse(null), ex.httpStatus(), null, ex);
-        }
-      }
-    } finally {
-      lease.close();
-    }
-  }
-
-  private OAuthToken refreshOnce(Entry entry, OAuthToken base, @Nullable OAuthToken expected) {
-    String clientId = requireClientId(base);
-    String refreshToken = Objects.requireNonNull(base.refreshToken());
-    emit(TokenEvent.Type.REFRESH_STARTED, base, 0, null, null);
-    long started = clock.millis();
-    TokenReply r = withRetries(base, () -> client.refresh(environment, clientId, base.clientSecret(), refreshToken));
-    OAuthToken update = OAuthToken.builder()
-        .id(entry.id)
-        .accessToken(r.accessToken())
-        .refreshToken(r.refreshToken())
-        .expiresAt(Instant.ofEpochMilli(started).plus(r.expiresIn()))
-        .apiDomain(r.apiDomain())
-        .build();
-    OAuthToken saved;
-    try {
-      if (expected != null && store instanceof ConditionalSave cas) {
-        Optional<OAuthToken> done = cas.saveTokenIf(expected, update);
-        if (done.isEmpty()) {
-          return lostSave(entry, base);
-        }
-        saved = done.get();
-      } else {
-        saved = store.saveToken(update);
-      }
-      entry.unsaved = null;
-    } catch (TokenStoreException ex) {
-      // The server has issued (and may have rotated) tokens: keep them in memory rather than lose them.
-      saved = TokenRules.merge(base, update);
-      entry.unsaved = update;
-      OAuthToken kept = saved;
-      LOG.log(System.Logger.Level.ERROR, () -> "Could not save " + TokenRules.describe(kept) + " after refreshing it"
-          + "; it is kept in memory, handed out, and saved again on the next call: " + ex.getMessage());
-    }
-    publishFresh(entry, saved);
-    entry.quietUntil = 0;
-    refreshes.increment();
-    emit(TokenEvent.Type.REFRESH_SUCCEEDED, saved, 0, null, null);
-    return saved;
+    return orStartOver(calls.refreshUnstored(partial, key), partial);
   }
 
   /**
-   * The compare-and-set save of a refresh result was refused: another refresher saved a newer token while this
-   * one's lease had lapsed. The stored token wins (with rotation it holds the newest valid refresh token).
+   * The result of a shared call, or, when the call found the record created meanwhile (null), the token found
+   * by starting over (outside the call's flight, so that the record's own flight is never awaited from inside).
    */
-  private OAuthToken lostSave(Entry entry, OAuthToken base) {
-    saveConflicts.increment();
-    emit(TokenEvent.Type.SAVE_CONFLICT, base, 0, null, null);
-    LOG.log(System.Logger.Level.INFO, () -> "The refreshed token of " + TokenRules.describe(base) + " was not "
-        + "saved: another refresher stored a newer one meanwhile, which is used instead.");
-    OAuthToken newer = readById(entry.id);
-    if (newer == null) {
-      forget(entry);
-      throw new TokenStoreException(ErrorCode.TOKEN_NOT_FOUND,
-          TokenRules.describe(base) + " was deleted from the store (revoked?) while it was being refreshed. "
-              + "Authorize the application again if it is still needed.");
-    }
-    refreshes.increment();
-    return useSibling(entry, newer);
-  }
-
-  /** Saves a refresh result that a failed save left in memory; leaves it pending if the store still fails. */
-  private void savePending(Entry e) {
-    OAuthToken pending = e.unsaved;
-    if (pending == null) {
-      return;
-    }
-    try {
-      OAuthToken saved = store.saveToken(pending);
-      if (e.unsaved == pending) {
-        e.unsaved = null;
-      }
-      publish(e, saved);
-    } catch (TokenStoreException ex) {
-      LOG.log(System.Logger.Level.WARNING, () -> "The store still cannot save the refreshed token id " + e.id
-          + "; it stays in memory: " + ex.getMessage());
-    }
-  }
-
-  private void failed(OAuthToken token, OAuthException ex) {
-    refreshFailures.increment();
-    emit(TokenEvent.Type.REFRESH_FAILED, token, 0, null, ex);
-  }
-
-  private OAuthToken useSibling(Entry entry, OAuthToken current) {
-    siblingTokens.increment();
-    publish(entry, current);
-    emit(TokenEvent.Type.SIBLING_TOKEN_USED, current, 0, null, null);
-    return current;
-  }
-
-  private boolean isFresh(OAuthToken t, @Nullable String rejectedAccess) {
-    if (t.accessToken() == null) {
-      return false;
-    }
-    if (rejectedAccess != null) {
-      return !rejectedAccess.equals(t.accessToken()) && !t.isExpired(clock.instant(), Duration.ZERO);
-    }
-    return !t.isExpired(clock.instant(), refreshWindow);
-  }
-
-  /** A refresh token that no record holds: refresh it (once per JVM) and store the result as a new record. */
-  private OAuthToken refreshUnstored(OAuthToken partial, TokenKey key) {
-    return shared(key, partial, partial, () -> {
-      OAuthToken again = store.findToken(partial).orElse(null);
-      storeReads.increment();
-      if (again != null) {
-        return null;
-      }
-      String clientId = requireClientId(partial);
-      String refreshToken = Objects.requireNonNull(partial.refreshToken());
-      emit(TokenEvent.Type.REFRESH_STARTED, partial, 0, null, null);
-      long started = clock.millis();
-      TokenReply r;
-      try {
-        r = withRetries(partial,
-            () -> client.refresh(environment, clientId, partial.clientSecret(), refreshToken));
-      } catch (OAuthException ex) {
-        failed(partial, ex);
-        throw ex;
-      }
-      OAuthToken full = partial.toBuilder()
-          .accessToken(r.accessToken())
-          .refreshToken(r.refreshToken() != null ? r.refreshToken() : refreshToken)
-          .expiresAt(Instant.ofEpochMilli(started).plus(r.expiresIn()))
-          .apiDomain(r.apiDomain() != null ? r.apiDomain()
-              : partial.apiDomain() != null ? partial.apiDomain() : environment.apiDomain())
-          .build();
-      OAuthToken saved = store.saveToken(full);
-      if (fillUserName && saved.userName() == null) {
-        saved = fillUser(saved);
-      }
-      refreshes.increment();
-      Entry entry = entryFor(Objects.requireNonNull(saved.id()));
-      publish(entry, saved);
-      remember(key, entry);
-      emit(TokenEvent.Type.REFRESH_SUCCEEDED, saved, 0, null, null);
-      return saved;
-    });
-  }
-
-  // --------------------------------------------------------------------------------------- exchange
-
-  private OAuthToken exchangeShared(@Nullable String id, OAuthToken creds, OAuthToken partial) {
-    return exchangeShared(id, creds, partial, null);
-  }
-
-  private OAuthToken exchangeShared(
-      @Nullable String id, OAuthToken creds, OAuthToken partial, @Nullable String codeVerifier) {
-    Object flightKey = id != null ? id : TokenKey.of(partial);
-    return shared(flightKey, partial, creds, () -> {
-      OAuthToken base = creds;
-      if (id != null) {
-        OAuthToken current = readById(id);
-        if (current != null && (current.accessToken() != null || current.refreshToken() != null)) {
-          return null; // exchanged meanwhile by a sibling: every caller starts over
-        }
-        if (current != null) {
-          base = withCredentials(current, creds);
-        }
-      } else {
-        storeReads.increment();
-        OAuthToken current = store.findToken(partial).orElse(null);
-        if (current != null) {
-          return null;
-        }
-      }
-      String clientId = requireClientId(base);
-      String code = Objects.requireNonNull(base.grantToken());
-      String secret = base.clientSecret();
-      String redirect = base.redirectUrl();
-      long started = clock.millis();
-      TokenReply r;
-      try {
-        r = withRetries(base, () -> client.exchange(environment, clientId, secret, redirect, code, codeVerifier));
-      } catch (OAuthException ex) {
-        emit(TokenEvent.Type.EXCHANGE_FAILED, base, 0, null, ex);
-        throw ex;
-      }
-      OAuthToken full = base.toBuilder()
-          .accessToken(r.accessToken())
-          .refreshToken(r.refreshToken())
-          .expiresAt(Instant.ofEpochMilli(started).plus(r.expiresIn()))
-          .apiDomain(r.apiDomain() != null ? r.apiDomain()
-              : base.apiDomain() != null ? base.apiDomain() : environment.apiDomain())
-          .build();
-      OAuthToken saved = store.saveToken(full);
-      if (fillUserName && saved.userName() == null) {
-        saved = fillUser(saved);
-      }
-      exchanges.increment();
-      Entry entry = entryFor(Objects.requireNonNull(saved.id()));
-      publish(entry, saved);
-      remember(TokenKey.of(partial), entry);
-      emit(TokenEvent.Type.EXCHANGED, saved, 0, null, null);
-      return saved;
-    });
-  }
-
-  /**
-   * Fills the user name from {@code users?type=CurrentUser}. If that user already has a record for this client
-   * and API domain, the new tokens go into that record and the new one is deleted. A failed lookup leaves the
-   * token without a user name (logged), never loses it.
-   */
-  private OAuthToken fillUser(OAuthToken saved) {
-    String email;
-    try {
-      String api = saved.apiDomain() != null ? saved.apiDomain() : environment.apiDomain();
-      email = client.currentUserEmail(environment, api, Objects.requireNonNull(saved.accessToken()));
-    } catch (OAuthException ex) {
-      LOG.log(System.Logger.Level.WARNING, () -> "Could not fill the user name of " + TokenRules.describe(saved)
-          + "; the token is saved without it: " + ex.getMessage());
-      return saved;
-    }
-    if (email == null) {
-      return saved;
-    }
-    try {
-      OAuthToken named = store.saveToken(OAuthToken.builder().id(saved.id()).userName(email).build());
-      emit(TokenEvent.Type.USER_NAME_FILLED, named, 0, null, null);
-      return named;
-    } catch (TokenStoreException ex) {
-      if (ex.code() != ErrorCode.DUPLICATE_TOKEN) {
-        throw ex;
-      }
-      OAuthToken existing = store.findToken(OAuthToken.builder().userName(email).clientId(saved.clientId())
-          .apiDomain(saved.apiDomain()).build()).orElseThrow(() -> ex);
-      OAuthToken merged = store.saveToken(saved.toBuilder().id(existing.id()).userName(email).build());
-      store.deleteToken(Objects.requireNonNull(saved.id()));
-      Entry old = entries.get(saved.id());
-      if (old != null) {
-        forget(old);
-      }
-      emit(TokenEvent.Type.USER_NAME_FILLED, merged, 0, null, null);
-      return merged;
-    }
+  private OAuthToken orStartOver(@Nullable OAuthToken result, OAuthToken partial) {
+    return result != null ? result : getToken(partial);
   }
 
   // ----------------------------------------------------------------------------------------- revoke
@@ -742,46 +297,9 @@ public final class TokenManager {
       throw new TokenStoreException(ErrorCode.INVALID_ARGUMENT,
           "The partial token names no stored token and no token to revoke: set an id, a user name or a token.");
     }
-    storeReads.increment();
-    OAuthToken stored = store.findToken(partial).orElse(null);
-    OAuthToken target = stored != null ? withCredentials(stored, partial) : partial;
-    boolean revoked = revokeAtServer(target);
-    boolean deleted = false;
-    if (stored != null) {
-      String id = Objects.requireNonNull(stored.id());
-      deleted = store.deleteToken(id);
-      Entry e = entries.get(id);
-      if (e != null) {
-        forget(e);
-      }
-    }
-    aliases.remove(key);
-    if (revoked || deleted) {
-      revokes.increment();
-      emit(TokenEvent.Type.REVOKED, target, 0, null, null);
-    }
-    return revoked || deleted;
+    counters.storeReads.increment();
+    return cleaner.revoke(store.findToken(partial).orElse(null), partial, key);
   }
-
-  private boolean revokeAtServer(OAuthToken t) {
-    String token = t.refreshToken() != null ? t.refreshToken() : t.accessToken();
-    if (token == null) {
-      return false;
-    }
-    if (environment.revokeUrl().isEmpty()) {
-      LOG.log(System.Logger.Level.WARNING, () -> "Environment " + environment.name() + " has no revoke URL; "
-          + TokenRules.describe(t) + " is deleted locally only and stays valid at the server until it expires.");
-      return false;
-    }
-    String hint = t.refreshToken() != null ? "refresh_token" : "access_token";
-    withRetries(t, () -> {
-      client.revoke(environment, token, hint, t.clientId(), t.clientSecret());
-      return Boolean.TRUE;
-    });
-    return true;
-  }
-
-  // ---------------------------------------------------------------------------------------- cleanup
 
   /**
    * Applies {@code policy} to every stored record: revokes and deletes idle tokens, stamps and later deletes
@@ -789,61 +307,7 @@ public final class TokenManager {
    * revocation fails is kept and reported in {@link CleanupReport#failed()}.
    */
   public CleanupReport cleanup(CleanupPolicy policy) {
-    Objects.requireNonNull(policy, "policy");
-    Instant now = clock.instant();
-    List<String> revoked = new ArrayList<>();
-    List<String> deleted = new ArrayList<>();
-    List<String> stamped = new ArrayList<>();
-    List<String> failed = new ArrayList<>();
-    storeReads.increment();
-    for (OAuthToken t : store.getTokens()) {
-      String id = Objects.requireNonNull(t.id());
-      boolean unexchanged = t.grantToken() != null && t.accessToken() == null && t.refreshToken() == null;
-      if (unexchanged) {
-        Duration life = policy.grantLifetime();
-        if (life == null) {
-          continue;
-        }
-        if (t.expiresAt() == null) {
-          store.saveToken(OAuthToken.builder().id(id).expiresAt(now.plus(life)).build());
-          stamped.add(id);
-        } else if (!t.expiresAt().isAfter(now)) {
-          delete(id, t, deleted);
-        }
-        continue;
-      }
-      Duration idle = policy.idleAfter();
-      if (idle == null || t.expiresAt() == null || !t.expiresAt().plus(idle).isBefore(now)) {
-        continue;
-      }
-      if (policy.revokeIdle() && t.refreshToken() != null) {
-        try {
-          if (revokeAtServer(t)) {
-            revoked.add(id);
-            revokes.increment();
-            emit(TokenEvent.Type.REVOKED, t, 0, null, null);
-          }
-        } catch (TokenstoreException ex) { // a store failure or the server refusing the revoke
-          LOG.log(System.Logger.Level.WARNING, () -> "Cleanup could not revoke " + TokenRules.describe(t)
-              + "; kept for the next run: " + ex.getMessage());
-          failed.add(id);
-          continue;
-        }
-      }
-      delete(id, t, deleted);
-    }
-    return new CleanupReport(revoked, deleted, stamped, failed);
-  }
-
-  private void delete(String id, OAuthToken t, List<String> deleted) {
-    if (store.deleteToken(id)) {
-      deleted.add(id);
-      emit(TokenEvent.Type.CLEANUP_DELETED, t, 0, null, null);
-    }
-    Entry e = entries.get(id);
-    if (e != null) {
-      forget(e);
-    }
+    return cleaner.cleanup(Objects.requireNonNull(policy, "policy"));
   }
 
   // ------------------------------------------------------------------------------ authenticated calls
@@ -859,30 +323,14 @@ public final class TokenManager {
       throws IOException, InterruptedException {
     Objects.requireNonNull(request, "request");
     Objects.requireNonNull(handler, "handler");
-    OAuthToken t = getToken(partial);
-    String access = requireAccess(t);
-    BodyHandler<Object> probe = info -> info.statusCode() == 401
-        ? BodySubscribers.mapping(BodySubscribers.ofByteArray(), Buffered::new)
-        : BodySubscribers.mapping(handler.apply(info), x -> x);
-    HttpResponse<Object> first = http.send(authorized(request, access), probe);
-    if (!(first.body() instanceof Buffered buffered)) {
-      @SuppressWarnings("unchecked")
-      HttpResponse<T> plain = (HttpResponse<T>) first;
-      return plain;
-    }
-    if (!isInvalidToken(first, buffered.bytes)) {
-      return ReplayedResponse.replay(first, buffered.bytes, handler);
+    String access = requireAccess(getToken(partial));
+    HttpResponse<T> response = sender.send(request, access, handler);
+    if (response != null) {
+      return response;
     }
     TokenKey key = TokenKey.of(partial);
-    Entry e = aliases.get(key);
-    OAuthToken fresh = slowGet(partial, key, e, access, true);
-    return http.send(authorized(request, requireAccess(fresh)), handler);
-  }
-
-  private record Buffered(byte[] bytes) {}
-
-  private HttpRequest authorized(HttpRequest.Builder request, String access) {
-    return request.copy().setHeader("Authorization", environment.authorizationScheme() + " " + access).build();
+    OAuthToken fresh = slowGet(partial, key, aliases.get(key), access, true);
+    return sender.sendAgain(request, requireAccess(fresh), handler);
   }
 
   private static String requireAccess(OAuthToken t) {
@@ -894,215 +342,17 @@ public final class TokenManager {
     return a;
   }
 
-  private static boolean isInvalidToken(HttpResponse<?> r, byte[] body) {
-    for (String h : r.headers().allValues("WWW-Authenticate")) {
-      if (h.toLowerCase(Locale.ROOT).contains("invalid_token")) {
-        return true;
-      }
-    }
-    Map<String, String> m = TokenEndpointClient.parseFlat(new String(body, java.nio.charset.StandardCharsets.UTF_8));
-    if (m == null) {
-      return false;
-    }
-    String code = m.getOrDefault("code", m.get("error"));
-    return code != null && (code.equalsIgnoreCase("INVALID_TOKEN") || code.equalsIgnoreCase("AUTHENTICATION_FAILURE")
-        || code.equalsIgnoreCase("invalid_token"));
-  }
-
   // --------------------------------------------------------------------------------------- metrics
 
   /** The counters so far. */
   public TokenManagerMetrics metrics() {
-    return new TokenManagerMetrics(endpointCalls.sum(), refreshes.sum(), refreshFailures.sum(), joins.sum(),
-        siblingTokens.sum(), exchanges.sum(), retries.sum(), throttledCount.sum(), revokes.sum(), storeReads.sum(),
-        leaseWaits.sum(), leaseTakeovers.sum(), saveConflicts.sum());
+    return counters.metrics();
   }
 
   @Override
   public String toString() {
-    return "TokenManager{" + environment.name() + ", store=" + store + ", refreshWindow=" + refreshWindow + "}";
-  }
-
-  // --------------------------------------------------------------------------------------- helpers
-
-  private <T> T withRetries(OAuthToken about, Supplier<T> call) {
-    for (int attempt = 1; ; attempt++) {
-      endpointCalls.increment();
-      try {
-        return call.get();
-      } catch (OAuthException ex) {
-        if (ex.code() == ErrorCode.THROTTLED) {
-          throttledCount.increment();
-          emit(TokenEvent.Type.THROTTLED, about, attempt, ex.retryAfter().orElse(null), ex);
-          throw ex;
-        }
-        if (ex.code() != ErrorCode.SERVER_ERROR || Thread.currentThread().isInterrupted()) {
-          throw ex;
-        }
-        if (attempt >= retryPolicy.maxAttempts()) {
-          if (attempt == 1) {
-            throw ex;
-          }
-          throw new OAuthException(ErrorCode.SERVER_ERROR,
-              stripCode(ex.getMessage()) + " (" + attempt + " attempts made; nothing was changed)",
-              ex.serverError().orElse(null), ex.httpStatus(), ex.retryAfter().orElse(null), ex);
-        }
-        Duration delay = retryPolicy.backoff(attempt);
-        retries.increment();
-        emit(TokenEvent.Type.RETRY, about, attempt + 1, delay, ex);
-        if (!sleep(delay)) {
-          throw ex;
-        }
-      }
-    }
-  }
-
-  private static String stripCode(@Nullable String message) {
-    if (message == null) {
-      return "";
-    }
-    int i = message.indexOf("] ");
-    return message.startsWith("[") && i > 0 ? message.substring(i + 2) : message;
-  }
-
-  private static boolean sleep(Duration d) {
-    try {
-      Thread.sleep(Math.max(0, d.toMillis()));
-      return true;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    }
-  }
-
-  /**
-   * Runs {@code work} once for concurrent callers with the same key. When the work finds the record was
-   * created meanwhile it returns null, and every caller starts over with {@link #getToken} (outside the flight,
-   * so that the record's own flight is never awaited from inside this one).
-   */
-  private OAuthToken shared(
-      Object flightKey, OAuthToken partial, OAuthToken about, Supplier<@Nullable OAuthToken> work) {
-    CompletableFuture<@Nullable OAuthToken> mine = new CompletableFuture<>();
-    CompletableFuture<@Nullable OAuthToken> running = inflight.putIfAbsent(flightKey, mine);
-    OAuthToken result;
-    if (running != null) {
-      joins.increment();
-      emit(TokenEvent.Type.REFRESH_JOINED, about, 0, null, null);
-      result = await(running);
-    } else {
-      try {
-        result = work.get();
-        mine.complete(result);
-      } catch (RuntimeException ex) {
-        mine.completeExceptionally(ex);
-        throw ex;
-      } finally {
-        inflight.remove(flightKey, mine);
-      }
-    }
-    return result != null ? result : getToken(partial);
-  }
-
-  private static @Nullable OAuthToken await(CompletableFuture<@Nullable OAuthToken> f) {
-    try {
-      return f.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new TokenStoreException(ErrorCode.SERVER_ERROR,
-          "Interrupted while waiting for a refresh in flight; the refresh goes on in its own thread.", e);
-    } catch (ExecutionException e) {
-      Throwable c = e.getCause();
-      if (c instanceof RuntimeException re) {
-        throw re;
-      }
-      if (c instanceof Error err) {
-        throw err;
-      }
-      throw new TokenStoreException(ErrorCode.SERVER_ERROR, "The refresh in flight failed.", c);
-    }
-  }
-
-  private OAuthException throttledLocally(Entry entry, OAuthToken t, long now) {
-    Duration wait = Duration.ofMillis(Math.max(0, entry.throttledUntil - now));
-    return new OAuthException(ErrorCode.THROTTLED,
-        "The server throttled refreshes of " + TokenRules.describe(t) + " in " + environment.name()
-            + "; not calling it again for " + wait.toSeconds() + " s. Retry after that.",
-        null, 0, wait, null);
-  }
-
-  private static String requireClientId(OAuthToken t) {
-    String id = t.clientId();
-    if (id == null) {
-      throw new TokenStoreException(ErrorCode.INVALID_ARGUMENT,
-          "Cannot call the token endpoint for " + TokenRules.describe(t) + ": it has no client id. Pass the client "
-              + "id and secret with the token, or store them in its record.");
-    }
-    return id;
-  }
-
-  private @Nullable OAuthToken readById(String id) {
-    storeReads.increment();
-    return store.findTokenById(id).orElse(null);
-  }
-
-  private Entry entryFor(String id) {
-    return entries.computeIfAbsent(id, Entry::new);
-  }
-
-  private void remember(TokenKey key, Entry entry) {
-    if (key instanceof TokenKey.None) {
-      return;
-    }
-    if (aliases.size() >= MAX_ALIASES) {
-      aliases.clear();
-    }
-    aliases.put(key, entry);
-  }
-
-  private void forget(Entry e) {
-    entries.remove(e.id, e);
-    aliases.values().removeIf(x -> x == e);
-  }
-
-  /** Publishes {@code t} as the entry's token unless memory already holds a later one. */
-  /**
-   * Makes {@code t} what memory hands out for {@code entry}, unless memory already holds a token for the same
-   * refresh token that lives longer ({@code t} is then a stale read).
-   */
-  private Snapshot publish(Entry entry, OAuthToken t) {
-    Snapshot s = snapshot(t);
-    Snapshot cur = entry.snap;
-    if (cur == null || s.expiresAt >= cur.expiresAt || !Objects.equals(cur.token.refreshToken(), t.refreshToken())) {
-      entry.snap = s;
-    }
-    return s;
-  }
-
-  /**
-   * Makes {@code t}, the result this manager's refresh just received and saved, what memory hands out, even if
-   * it expires sooner than the token it replaces: the server has just issued it.
-   */
-  private void publishFresh(Entry entry, OAuthToken t) {
-    entry.snap = snapshot(t);
-  }
-
-  private Snapshot snapshot(OAuthToken t) {
-    long expires = t.accessToken() == null ? Long.MIN_VALUE
-        : t.expiresAt() == null ? Long.MAX_VALUE : t.expiresAt().toEpochMilli();
-    long refreshAt = expires == Long.MAX_VALUE || expires == Long.MIN_VALUE ? expires : expires - windowMillis;
-    return new Snapshot(t, refreshAt, expires);
-  }
-
-  private void emit(
-      TokenEvent.Type type, OAuthToken about, int attempt, @Nullable Duration delay, @Nullable Throwable error) {
-    if (listener == TokenEventListener.NONE) {
-      return;
-    }
-    try {
-      listener.onEvent(new TokenEvent(type, environment.name(), about.id(), about.userName(), attempt, delay, error));
-    } catch (RuntimeException ex) {
-      LOG.log(System.Logger.Level.WARNING, "A token event listener failed on " + type + "; ignored.", ex);
-    }
+    return "TokenManager{" + environment.name() + ", store=" + store + ", refreshWindow=" + settings.refreshWindow()
+        + "}";
   }
 
   /** Builds a {@link TokenManager}. Not thread-safe; the built manager is. */
@@ -1110,6 +360,7 @@ public final class TokenManager {
     private @Nullable TokenStore store;
     private @Nullable Environment environment;
     private Clock clock = Clock.systemUTC();
+    private Sleeper sleeper = Sleeper.SYSTEM;
     private Duration refreshWindow = Duration.ofMinutes(5);
     private @Nullable HttpClient httpClient;
     private Duration connectTimeout = Duration.ofSeconds(10);
@@ -1137,6 +388,15 @@ public final class TokenManager {
     /** The clock for expiry times; default {@link Clock#systemUTC()}. */
     public Builder clock(Clock clock) {
       this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /**
+     * Where retries and lease waits wait, and the time those waits are measured by; default the system's
+     * ({@link Thread#sleep}, {@link System#nanoTime()}). Package-private: for tests that wait without sleeping.
+     */
+    Builder sleeper(Sleeper sleeper) {
+      this.sleeper = Objects.requireNonNull(sleeper, "sleeper");
       return this;
     }
 
@@ -1211,7 +471,7 @@ public final class TokenManager {
     private static Duration nonNegative(Duration d, String what) {
       Objects.requireNonNull(d, what);
       if (d.isNegative()) {
-        throw new IllegalArgumentException(what + " must not be negative");
+        throw new TokenstoreException(ErrorCode.INVALID_ARGUMENT, what + " must not be negative");
       }
       return d;
     }
@@ -1219,7 +479,7 @@ public final class TokenManager {
     private static Duration positive(Duration d, String what) {
       Objects.requireNonNull(d, what);
       if (d.isNegative() || d.isZero()) {
-        throw new IllegalArgumentException(what + " must be positive");
+        throw new TokenstoreException(ErrorCode.INVALID_ARGUMENT, what + " must be positive");
       }
       return d;
     }

@@ -122,6 +122,7 @@ class EmulatorFailureTest {
     assertThat(fx.zoho.refreshCalls()).isEqualTo(3);
     assertThat(m.metrics().retries()).isEqualTo(2);
     assertThat(fx.count(TokenEvent.Type.RETRY)).isEqualTo(2);
+    assertThat(fx.sleeper.waits).as("the backoffs, waited without sleeping").hasSize(2);
     assertThat(store.findTokenById(t.id())).contains(r);
   }
 

@@ -6,7 +6,6 @@ import dev.tokenstore.OAuthToken;
 import dev.tokenstore.TokenStore;
 import dev.tokenstore.emulator.AccountsEmulator;
 import dev.tokenstore.emulator.ManualClock;
-import dev.tokenstore.internal.TokenEndpointClient;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLDecoder;
@@ -50,6 +49,8 @@ final class EmulatorFixture implements AutoCloseable {
   final ManualClock clock;
   final AccountsEmulator zoho;
   final List<TokenEvent> events = new CopyOnWriteArrayList<>();
+  /** Where the managers of {@link #manager} wait between retries: nowhere (the waits are recorded). */
+  final FakeSleeper sleeper = new FakeSleeper();
 
   EmulatorFixture(UnaryOperator<AccountsEmulator.Builder> settings) {
     this(new ManualClock(T0), settings);
@@ -70,8 +71,9 @@ final class EmulatorFixture implements AutoCloseable {
   }
 
   /**
-   * A manager on {@code store}, the shared clock, quick retries (3 attempts), the event list, and the user name
-   * filled after exchanges (so that tokens can be asked for by user name).
+   * A manager on {@code store}, the shared clock, quick retries (3 attempts, waited through {@link #sleeper}, so
+   * without sleeping), the event list, and the user name filled after exchanges (so that tokens can be asked for
+   * by user name).
    */
   TokenManager.Builder manager(TokenStore store) {
     return TokenManager.builder()
@@ -80,6 +82,7 @@ final class EmulatorFixture implements AutoCloseable {
         .clock(clock)
         .requestTimeout(Duration.ofSeconds(10))
         .retryPolicy(new RetryPolicy(3, Duration.ofMillis(1), Duration.ofMillis(5), 0.5))
+        .sleeper(sleeper)
         .listener(events::add)
         .fillUserName(true);
   }

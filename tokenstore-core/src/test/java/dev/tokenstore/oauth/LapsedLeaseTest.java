@@ -37,7 +37,8 @@ class LapsedLeaseTest {
         TokenStore storeA = TokenStores.open("file:" + dir.resolve("tokens.csv"));
         TokenStore storeB = TokenStores.open("file:" + dir.resolve("tokens.csv"))) {
       TokenManager a = fx.manager(storeA).leaseTime(Duration.ofMillis(200)).build();
-      TokenManager b = fx.manager(storeB).leaseTime(Duration.ofSeconds(30)).build();
+      // b waits for a's lease to lapse, which happens in real time: b polls in real time too
+      TokenManager b = fx.manager(storeB).leaseTime(Duration.ofSeconds(30)).sleeper(Sleeper.SYSTEM).build();
       OAuthToken first = fx.exchangeNew(a, EmulatorFixture.USER);
       OAuthToken byId = EmulatorFixture.id(first.id());
       fx.clock.advance(Duration.ofHours(2)); // expired for both managers and for the emulator

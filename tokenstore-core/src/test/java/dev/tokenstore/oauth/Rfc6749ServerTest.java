@@ -67,7 +67,8 @@ class Rfc6749ServerTest {
 
   private TokenManager manager(Environment env) {
     return TokenManager.builder().store(store).environment(env).clock(clock)
-        .retryPolicy(new RetryPolicy(2, Duration.ofMillis(5), Duration.ofMillis(10), 0.5)).build();
+        .retryPolicy(new RetryPolicy(2, Duration.ofMillis(5), Duration.ofMillis(10), 0.5))
+        .sleeper(new FakeSleeper()).build();
   }
 
   /** Follows the server's authorization endpoint like a browser would and returns the code of its redirect. */

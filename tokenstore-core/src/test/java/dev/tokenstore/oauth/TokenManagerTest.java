@@ -40,6 +40,7 @@ class TokenManagerTest {
   private MemoryTokenStore store;
   private MutableClock clock;
   private final List<TokenEvent> events = new CopyOnWriteArrayList<>();
+  private final FakeSleeper sleeper = new FakeSleeper();
   private final List<Throwable> seenErrors = new CopyOnWriteArrayList<>();
   private ExecutorService pool;
 
@@ -79,6 +80,7 @@ class TokenManagerTest {
         .clock(clock)
         .requestTimeout(Duration.ofSeconds(10))
         .retryPolicy(new RetryPolicy(3, Duration.ofMillis(1), Duration.ofMillis(5), 0.5))
+        .sleeper(sleeper) // retries wait without sleeping
         .listener(events::add);
     custom.accept(b);
     return b.build();
@@ -365,7 +367,8 @@ class TokenManagerTest {
         Duration.ofMinutes(1)).orElseThrow();
 
     CountDownLatch waitingForLease = new CountDownLatch(1);
-    TokenManager m2 = manager(b -> b.refreshCoordinator(coordinator).listener(e -> {
+    // the holder saves and releases in real time (this thread), so the waiter polls in real time too
+    TokenManager m2 = manager(b -> b.sleeper(Sleeper.SYSTEM).refreshCoordinator(coordinator).listener(e -> {
       events.add(e);
       if (e.type() == TokenEvent.Type.LEASE_WAIT) {
         waitingForLease.countDown();
@@ -381,6 +384,29 @@ class TokenManagerTest {
     assertThat(waiting.get(10, TimeUnit.SECONDS)).isEqualTo(byHolder);
     assertThat(fake.tokenCalls.get()).isZero();
     assertThat(m2.metrics().leaseWaits()).isEqualTo(1);
+  }
+
+  @Test
+  void aLeaseThatIsNeverReleasedIsWaitedForAtMostLeaseTimePlusRequestTime() {
+    OAuthToken seeded = seed("ada@example.com", T0.minusSeconds(1));
+    dev.tokenstore.internal.InJvmRefreshCoordinator coordinator = new dev.tokenstore.internal.InJvmRefreshCoordinator();
+    // "another process" holds the lease and never refreshes nor releases it
+    coordinator.tryAcquire(
+        new dev.tokenstore.spi.RefreshCoordinator.RefreshIdentity(fake.environment().name(), seeded.id()),
+        Duration.ofHours(1)).orElseThrow();
+    TokenManager m = manager(b -> b.refreshCoordinator(coordinator).leaseTime(Duration.ofSeconds(60)));
+
+    OAuthException e = seen(catchThrowableOfType(OAuthException.class, () -> m.getToken(user("ada@example.com"))));
+
+    assertThat(e.code()).isEqualTo(ErrorCode.SERVER_ERROR);
+    assertThat(e.getMessage()).contains("holds the refresh lease");
+    assertThat(m.metrics().leaseWaits()).isEqualTo(1);
+    assertThat(fake.tokenCalls.get()).isZero();
+    // polled every 20 ms until the lease time (60 s) and the request timeout (10 s) had passed, without sleeping
+    assertThat(sleeper.waits).allMatch(d -> d.equals(Duration.ofMillis(20)));
+    Duration waited = Duration.ofMillis(20L * sleeper.waits.size());
+    assertThat(waited).isBetween(Duration.ofSeconds(70), Duration.ofSeconds(70).plusMillis(40));
+    assertThat(store.findTokenById(seeded.id())).contains(seeded);
   }
 
   // ------------------------------------------------------------------------------------------ failures
@@ -428,6 +454,21 @@ class TokenManagerTest {
     assertThat(fake.tokenCalls.get()).isEqualTo(4);
     assertThat(m.metrics().retries()).isEqualTo(3);
     assertThat(events).filteredOn(ev -> ev.type() == TokenEvent.Type.RETRY).hasSize(3);
+  }
+
+  @Test
+  void retriesWaitTheBackoffOfThePolicyThroughTheSleeper() {
+    seed("ada@example.com", T0.minusSeconds(1));
+    fake.script.addAll(java.util.Collections.nCopies(3, ZohoFake.Fault.reply(503, "busy")));
+    // no jitter: the waits are exactly 1 s, 2 s and 4 s (capped), yet the test does not sleep
+    TokenManager m = manager(b -> b.retryPolicy(new RetryPolicy(4, Duration.ofSeconds(1), Duration.ofSeconds(4), 0)));
+
+    OAuthToken t = m.getToken(user("ada@example.com"));
+
+    assertThat(t.expiresAt()).isEqualTo(T0.plusSeconds(3600));
+    assertThat(sleeper.waits).containsExactly(Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(4));
+    assertThat(events).filteredOn(ev -> ev.type() == TokenEvent.Type.RETRY).extracting(TokenEvent::delay)
+        .containsExactlyElementsOf(sleeper.waits);
   }
 
   @Test

@@ -1,4 +1,4 @@
-package dev.tokenstore.internal;
+package dev.tokenstore.oauth;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -16,7 +16,7 @@ import javax.net.ssl.SSLSession;
  * A response whose body was read as bytes (to look at a 401) and is then handed to the caller's body handler,
  * as if it had come from the network. Immutable once built; thread-safe.
  */
-public final class ReplayedResponse<T> implements HttpResponse<T> {
+final class ReplayedResponse<T> implements HttpResponse<T> {
   private final HttpResponse<?> original;
   private final T body;
 
@@ -26,7 +26,7 @@ public final class ReplayedResponse<T> implements HttpResponse<T> {
   }
 
   /** Feeds {@code bytes} to {@code handler} and returns {@code original} with the handler's body. */
-  public static <T> HttpResponse<T> replay(HttpResponse<?> original, byte[] bytes, BodyHandler<T> handler)
+  static <T> HttpResponse<T> replay(HttpResponse<?> original, byte[] bytes, BodyHandler<T> handler)
       throws java.io.IOException, InterruptedException {
     ResponseInfo info = new ResponseInfo() {
       @Override

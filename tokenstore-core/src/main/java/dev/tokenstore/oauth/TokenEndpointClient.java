@@ -1,11 +1,10 @@
-package dev.tokenstore.internal;
+package dev.tokenstore.oauth;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import dev.tokenstore.ErrorCode;
-import dev.tokenstore.oauth.Environment;
-import dev.tokenstore.oauth.OAuthException;
+import dev.tokenstore.internal.Redaction;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -36,11 +35,11 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Thread-safe (immutable; {@link HttpClient} is thread-safe).
  */
-public final class TokenEndpointClient {
+final class TokenEndpointClient {
   /** The lifetime assumed when a reply has no {@code expires_in}: Zoho's documented one hour. */
-  public static final Duration DEFAULT_LIFETIME = Duration.ofHours(1);
+  static final Duration DEFAULT_LIFETIME = Duration.ofHours(1);
   /** The wait suggested for throttling when the server gives no {@code Retry-After}. */
-  public static final Duration DEFAULT_THROTTLE_WAIT = Duration.ofSeconds(60);
+  static final Duration DEFAULT_THROTTLE_WAIT = Duration.ofSeconds(60);
 
   private static final JsonFactory JSON = JsonFactory.builder().build();
   private static final int MAX_BODY_CHARS = 1 << 20;
@@ -48,13 +47,13 @@ public final class TokenEndpointClient {
   private final HttpClient http;
   private final Duration requestTimeout;
 
-  public TokenEndpointClient(HttpClient http, Duration requestTimeout) {
+  TokenEndpointClient(HttpClient http, Duration requestTimeout) {
     this.http = Objects.requireNonNull(http, "http");
     this.requestTimeout = Objects.requireNonNull(requestTimeout, "requestTimeout");
   }
 
   /** A successful token reply. {@code refreshToken} and {@code apiDomain} are null when the reply has none. */
-  public record TokenReply(
+  record TokenReply(
       String accessToken, @Nullable String refreshToken, Duration expiresIn, @Nullable String apiDomain) {
     @Override
     public String toString() {
@@ -65,13 +64,13 @@ public final class TokenEndpointClient {
   }
 
   /** Exchanges a grant token (authorization code). */
-  public TokenReply exchange(
+  TokenReply exchange(
       Environment env, String clientId, @Nullable String clientSecret, @Nullable String redirectUrl, String code) {
     return exchange(env, clientId, clientSecret, redirectUrl, code, null);
   }
 
   /** Exchanges a grant token (authorization code) with its PKCE {@code code_verifier} (RFC 7636), if any. */
-  public TokenReply exchange(
+  TokenReply exchange(
       Environment env, String clientId, @Nullable String clientSecret, @Nullable String redirectUrl, String code,
       @Nullable String codeVerifier) {
     Map<String, String> form = new java.util.LinkedHashMap<>();
@@ -88,7 +87,7 @@ public final class TokenEndpointClient {
   }
 
   /** Refreshes with a refresh token. */
-  public TokenReply refresh(Environment env, String clientId, @Nullable String clientSecret, String refreshToken) {
+  TokenReply refresh(Environment env, String clientId, @Nullable String clientSecret, String refreshToken) {
     Map<String, String> form = new java.util.LinkedHashMap<>();
     form.put("grant_type", "refresh_token");
     form.put("refresh_token", refreshToken);
@@ -128,7 +127,7 @@ public final class TokenEndpointClient {
    * Revokes {@code token} (a refresh token, or an access token when {@code hint} says so). An unknown or
    * already revoked token is success: revocation is idempotent.
    */
-  public void revoke(
+  void revoke(
       Environment env, String token, String hint, @Nullable String clientId, @Nullable String clientSecret) {
     URI revokeUrl = env.revokeUrl().orElseThrow();
     List<String> secrets = clientSecret == null ? List.of(token) : List.of(token, clientSecret);
@@ -172,7 +171,7 @@ public final class TokenEndpointClient {
   }
 
   /** The e-mail of the current user from Zoho CRM's {@code users?type=CurrentUser}, or null if absent. */
-  public @Nullable String currentUserEmail(Environment env, String apiDomain, String accessToken) {
+  @Nullable String currentUserEmail(Environment env, String apiDomain, String accessToken) {
     String base = apiDomain.endsWith("/") ? apiDomain.substring(0, apiDomain.length() - 1) : apiDomain;
     HttpRequest request = HttpRequest.newBuilder(URI.create(base + "/crm/v8/users?type=CurrentUser"))
         .timeout(requestTimeout)
@@ -212,7 +211,7 @@ public final class TokenEndpointClient {
           null, 0, null, attachCause ? e : null);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new OAuthException(ErrorCode.SERVER_ERROR,
+      throw new OAuthException(ErrorCode.INTERRUPTED,
           "Interrupted while waiting to " + what + " at " + env.name() + "; nothing was saved.", null, 0, null, null);
     }
   }
@@ -385,7 +384,7 @@ public final class TokenEndpointClient {
    * The top-level scalar members of a JSON object as strings (numbers in their JSON text), or null if
    * {@code body} is not a JSON object. Nested values are skipped.
    */
-  public static @Nullable Map<String, String> parseFlat(@Nullable String body) {
+  static @Nullable Map<String, String> parseFlat(@Nullable String body) {
     if (body == null || body.isBlank() || body.length() > MAX_BODY_CHARS) {
       return null;
     }

@@ -1,9 +1,7 @@
-package dev.tokenstore.internal;
+package dev.tokenstore.oauth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tokenstore.spi.RefreshCoordinator.RefreshIdentity;
-import dev.tokenstore.spi.RefreshCoordinator.RefreshLease;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
@@ -43,21 +41,5 @@ class TokenEndpointClientTest {
   void tokenReplyDescriptionHidesTokens() {
     String d = new TokenEndpointClient.TokenReply("at-SECRET", "rt-SECRET", Duration.ofHours(1), "https://a").toString();
     assertThat(d).doesNotContain("SECRET").contains("https://a");
-  }
-
-  @Test
-  void inJvmLeasesAreExclusiveUntilClosedOrExpired() throws InterruptedException {
-    InJvmRefreshCoordinator c = new InJvmRefreshCoordinator();
-    RefreshIdentity id = new RefreshIdentity("env", "1");
-    RefreshLease first = c.tryAcquire(id, Duration.ofMinutes(1)).orElseThrow();
-    assertThat(c.tryAcquire(id, Duration.ofMinutes(1))).isEmpty();
-    assertThat(c.tryAcquire(new RefreshIdentity("env", "2"), Duration.ofMinutes(1))).isPresent();
-    first.close();
-    RefreshLease second = c.tryAcquire(id, Duration.ofMillis(1)).orElseThrow();
-    assertThat(second.fence()).isGreaterThan(first.fence());
-    while (second.isValid()) {
-      Thread.sleep(1);
-    }
-    assertThat(c.tryAcquire(id, Duration.ofMinutes(1))).isPresent();
   }
 }

@@ -1,0 +1,481 @@
+package dev.tokenstore.oauth;
+
+import dev.tokenstore.ErrorCode;
+import dev.tokenstore.OAuthToken;
+import dev.tokenstore.TokenStore;
+import dev.tokenstore.TokenStoreException;
+import dev.tokenstore.TokenstoreException;
+import dev.tokenstore.oauth.HandOutCache.Entry;
+import dev.tokenstore.oauth.TokenEndpointClient.TokenReply;
+import dev.tokenstore.spi.ConditionalSave;
+import dev.tokenstore.spi.RefreshCoordinator;
+import dev.tokenstore.spi.RefreshCoordinator.RefreshIdentity;
+import dev.tokenstore.spi.RefreshCoordinator.RefreshLease;
+import dev.tokenstore.spi.TokenKey;
+import dev.tokenstore.spi.TokenRules;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Every call of a token manager to the authorization server: refresh (under the coordinator's lease, saved by
+ * compare-and-set when the store can), exchange, revoke and the user-name lookup. Concurrent callers for one
+ * record (or one query) share one call ({@link SingleFlight}); transient failures are retried ({@link Retries});
+ * a reply becomes a token in one place ({@link #fetch}); events and counters are reported here. Results are
+ * published to the {@link HandOutCache}. Calls that find the record was created meanwhile return null: the caller
+ * then starts over. Thread-safe; no lock is held across network I/O.
+ */
+final class TokenCalls {
+  private static final Duration EARLY_FAILURE_PAUSE = Duration.ofSeconds(30);
+  private static final Duration LEASE_POLL = Duration.ofMillis(20);
+
+  /** The settings the calls use, as the manager's builder set them. Immutable; thread-safe. */
+  record Settings(Clock clock, Sleeper sleeper, RetryPolicy retryPolicy, Duration refreshWindow,
+      Duration requestTimeout, Duration leaseTime, boolean fillUserName) {}
+
+  private final TokenStore store;
+  private final Environment environment;
+  private final TokenEndpointClient client;
+  private final RefreshCoordinator coordinator;
+  private final HandOutCache cache;
+  private final Counters counters;
+  private final Events events;
+  private final Settings settings;
+  private final Clock clock;
+  /** Calls in flight, by record id (or by query key for tokens not yet stored). */
+  private final SingleFlight flights;
+  private final Retries retries;
+
+  TokenCalls(TokenStore store, Environment environment, TokenEndpointClient client, RefreshCoordinator coordinator,
+      HandOutCache cache, Counters counters, Events events, Settings settings) {
+    this.store = store;
+    this.environment = environment;
+    this.client = client;
+    this.coordinator = coordinator;
+    this.cache = cache;
+    this.counters = counters;
+    this.events = events;
+    this.settings = settings;
+    this.clock = settings.clock();
+    this.flights = new SingleFlight(counters, events);
+    this.retries = new Retries(settings.retryPolicy(), settings.sleeper(), counters, events);
+  }
+
+  /** Whether a call for the record {@code id} is in flight. */
+  boolean inFlight(String id) {
+    return flights.isRunning(id);
+  }
+
+  // ---------------------------------------------------------------------------------------- refresh
+
+  /**
+   * Refreshes the stored record of {@code entry}, shared with concurrent callers. When the refresh fails and
+   * {@code fallback} (the current token) is still valid, it is handed out and early refreshes pause.
+   *
+   * @param rejectedAccess an access token the caller knows is no longer good (a forced refresh), or null
+   */
+  OAuthToken refresh(Entry entry, OAuthToken creds, @Nullable OAuthToken fallback, @Nullable String rejectedAccess) {
+    OAuthToken t = flights.run(entry.id, creds, () -> leaderRefresh(entry, creds, rejectedAccess),
+        ex -> afterFailedRefresh(entry, fallback, ex));
+    if (t == null) {
+      throw new IllegalStateException("a refresh flight completed without a token");
+    }
+    return t;
+  }
+
+  private OAuthToken afterFailedRefresh(Entry entry, @Nullable OAuthToken fallback, RuntimeException ex) {
+    long now = clock.millis();
+    if (ex instanceof OAuthException oe && oe.code() == ErrorCode.THROTTLED) {
+      entry.throttledUntil = now + oe.retryAfter().orElse(EARLY_FAILURE_PAUSE).toMillis();
+    }
+    if (fallback != null && fallback.accessToken() != null && !fallback.isExpired(Instant.ofEpochMilli(now),
+        Duration.ZERO)) {
+      Duration pause = ex instanceof OAuthException oe && oe.retryAfter().isPresent()
+          ? oe.retryAfter().get() : EARLY_FAILURE_PAUSE;
+      entry.quietUntil = now + pause.toMillis();
+      Events.LOG.log(System.Logger.Level.WARNING, () -> "Early refresh of " + TokenRules.describe(fallback)
+          + " failed; the current access token stays in use until it expires: " + ex.getMessage());
+      return fallback;
+    }
+    throw ex;
+  }
+
+  private OAuthToken leaderRefresh(Entry entry, OAuthToken creds, @Nullable String rejectedAccess) {
+    RefreshIdentity identity = new RefreshIdentity(environment.name(), entry.id);
+    Sleeper sleeper = settings.sleeper();
+    Duration leaseTime = settings.leaseTime();
+    long deadline = sleeper.nanoTime() + leaseTime.toNanos() + settings.requestTimeout().toNanos();
+    RefreshLease lease;
+    OAuthToken current;
+    @Nullable OAuthToken expected; // what the store held, for the compare-and-set save; null: save plainly
+    boolean waited = false;
+    while (true) {
+      lease = coordinator.tryAcquire(identity, leaseTime).orElse(null);
+      cache.savePending(entry);
+      current = cache.readById(entry.id);
+      expected = current;
+      OAuthToken pending = entry.unsaved;
+      if (current != null && pending != null) {
+        current = TokenRules.merge(current, pending); // the store is behind: the newest tokens are in memory
+        expected = null;
+      }
+      if (current == null) {
+        if (lease != null) {
+          lease.close();
+        }
+        throw deletedWhileRefreshing(entry, creds);
+      }
+      if (isFresh(current, rejectedAccess)) {
+        if (lease != null) {
+          lease.close();
+        }
+        return useSibling(entry, current);
+      }
+      if (lease != null) {
+        break;
+      }
+      if (!waited) {
+        waited = true;
+        counters.leaseWaits.increment();
+        events.emit(TokenEvent.Type.LEASE_WAIT, current);
+      }
+      if (sleeper.nanoTime() - deadline > 0) {
+        throw new TokenstoreException(ErrorCode.LEASE_WAIT_TIMEOUT,
+            "Another token manager holds the refresh lease of " + TokenRules.describe(current) + " and has not "
+                + "refreshed within " + leaseTime.toSeconds() + " s. Retry later; check that process.");
+      }
+      sleeper.pause(LEASE_POLL);
+    }
+    if (lease.tookOver()) {
+      counters.leaseTakeovers.increment();
+      events.emit(TokenEvent.Type.LEASE_TAKEN_OVER, current);
+      Events.LOG.log(System.Logger.Level.INFO, () -> "Took over the refresh lease of " + TokenRules.describe(creds)
+          + ": its previous holder let it expire without releasing it (died or stalled mid-refresh?).");
+    }
+    try {
+      OAuthToken base = withCredentials(current, creds);
+      for (int round = 0; ; round++) {
+        try {
+          return refreshOnce(entry, base, expected);
+        } catch (OAuthException ex) {
+          if (ex.code() != ErrorCode.REAUTHORIZATION_REQUIRED) {
+            failed(base, ex);
+            throw ex;
+          }
+          // A sibling may have rotated the refresh token: reread before giving up.
+          OAuthToken again = cache.readById(entry.id);
+          if (again != null && isFresh(again, rejectedAccess)
+              && !Objects.equals(again.accessToken(), base.accessToken())) {
+            return useSibling(entry, again);
+          }
+          if (round == 0 && again != null && again.refreshToken() != null
+              && !again.refreshToken().equals(base.refreshToken())) {
+            base = withCredentials(again, creds);
+            expected = again;
+            continue;
+          }
+          failed(base, ex);
+          throw new OAuthException(ErrorCode.REAUTHORIZATION_REQUIRED,
+              "The server no longer accepts the refresh token of " + TokenRules.describe(base) + " in "
+                  + environment.name() + " ('" + ex.serverError().orElse("invalid_grant") + "'), and no other "
+                  + "worker stored a newer one. The user must authorize the application again; the stored "
+                  + "record was left unchanged.",
+              ex.serverError().orElse(null), ex.httpStatus(), null, ex);
+        }
+      }
+    } finally {
+      lease.close();
+    }
+  }
+
+  private OAuthToken refreshOnce(Entry entry, OAuthToken base, @Nullable OAuthToken expected) {
+    String clientId = requireClientId(base);
+    String refreshToken = Objects.requireNonNull(base.refreshToken());
+    events.emit(TokenEvent.Type.REFRESH_STARTED, base);
+    OAuthToken update = fetch(base, () -> client.refresh(environment, clientId, base.clientSecret(), refreshToken),
+        OAuthToken.builder().id(entry.id), null, null);
+    OAuthToken saved;
+    try {
+      if (expected != null && store instanceof ConditionalSave cas) {
+        Optional<OAuthToken> done = cas.saveTokenIf(expected, update);
+        if (done.isEmpty()) {
+          return lostSave(entry, base);
+        }
+        saved = done.get();
+      } else {
+        saved = store.saveToken(update);
+      }
+      entry.unsaved = null;
+    } catch (TokenStoreException ex) {
+      // The server has issued (and may have rotated) tokens: keep them in memory rather than lose them.
+      saved = TokenRules.merge(base, update);
+      entry.unsaved = update;
+      OAuthToken kept = saved;
+      Events.LOG.log(System.Logger.Level.ERROR, () -> "Could not save " + TokenRules.describe(kept)
+          + " after refreshing it; it is kept in memory, handed out, and saved again on the next call: "
+          + ex.getMessage());
+    }
+    cache.publishFresh(entry, saved);
+    entry.quietUntil = 0;
+    counters.refreshes.increment();
+    events.emit(TokenEvent.Type.REFRESH_SUCCEEDED, saved);
+    return saved;
+  }
+
+  /**
+   * The compare-and-set save of a refresh result was refused: another refresher saved a newer token while this
+   * one's lease had lapsed. The stored token wins (with rotation it holds the newest valid refresh token).
+   */
+  private OAuthToken lostSave(Entry entry, OAuthToken base) {
+    counters.saveConflicts.increment();
+    events.emit(TokenEvent.Type.SAVE_CONFLICT, base);
+    Events.LOG.log(System.Logger.Level.INFO, () -> "The refreshed token of " + TokenRules.describe(base) + " was "
+        + "not saved: another refresher stored a newer one meanwhile, which is used instead.");
+    OAuthToken newer = cache.readById(entry.id);
+    if (newer == null) {
+      throw deletedWhileRefreshing(entry, base);
+    }
+    counters.refreshes.increment();
+    return useSibling(entry, newer);
+  }
+
+  private TokenStoreException deletedWhileRefreshing(Entry entry, OAuthToken about) {
+    cache.forget(entry);
+    return new TokenStoreException(ErrorCode.TOKEN_NOT_FOUND,
+        TokenRules.describe(about) + " was deleted from the store (revoked?) while it was being refreshed. "
+            + "Authorize the application again if it is still needed.");
+  }
+
+  private void failed(OAuthToken token, OAuthException ex) {
+    counters.refreshFailures.increment();
+    events.emit(TokenEvent.Type.REFRESH_FAILED, token, 0, null, ex);
+  }
+
+  private OAuthToken useSibling(Entry entry, OAuthToken current) {
+    counters.siblingTokens.increment();
+    cache.publish(entry, current);
+    events.emit(TokenEvent.Type.SIBLING_TOKEN_USED, current);
+    return current;
+  }
+
+  private boolean isFresh(OAuthToken t, @Nullable String rejectedAccess) {
+    if (t.accessToken() == null) {
+      return false;
+    }
+    if (rejectedAccess != null) {
+      return !rejectedAccess.equals(t.accessToken()) && !t.isExpired(clock.instant(), Duration.ZERO);
+    }
+    return !t.isExpired(clock.instant(), settings.refreshWindow());
+  }
+
+  /**
+   * A refresh token that no record holds: refresh it (once per JVM) and store the result as a new record.
+   * Null when the record turned up meanwhile (start over).
+   */
+  @Nullable OAuthToken refreshUnstored(OAuthToken partial, TokenKey key) {
+    return flights.run(key, partial, () -> {
+      OAuthToken again = store.findToken(partial).orElse(null);
+      counters.storeReads.increment();
+      if (again != null) {
+        return null;
+      }
+      String clientId = requireClientId(partial);
+      String refreshToken = Objects.requireNonNull(partial.refreshToken());
+      events.emit(TokenEvent.Type.REFRESH_STARTED, partial);
+      OAuthToken full;
+      try {
+        full = fetch(partial, () -> client.refresh(environment, clientId, partial.clientSecret(), refreshToken),
+            partial.toBuilder(), refreshToken, apiDomainOr(partial.apiDomain()));
+      } catch (OAuthException ex) {
+        failed(partial, ex);
+        throw ex;
+      }
+      return keepNew(full, key, counters.refreshes, TokenEvent.Type.REFRESH_SUCCEEDED);
+    }, SingleFlight.RETHROW);
+  }
+
+  // --------------------------------------------------------------------------------------- exchange
+
+  /**
+   * Exchanges the grant token of {@code creds} (with the PKCE verifier, if any), shared with concurrent callers
+   * for the same record ({@code id}) or, without a record, the same {@code partial}. Null when the record was
+   * exchanged or created meanwhile (start over).
+   */
+  @Nullable OAuthToken exchange(
+      @Nullable String id, OAuthToken creds, OAuthToken partial, @Nullable String codeVerifier) {
+    Object flightKey = id != null ? id : TokenKey.of(partial);
+    return flights.run(flightKey, creds, () -> {
+      OAuthToken base = creds;
+      if (id != null) {
+        OAuthToken current = cache.readById(id);
+        if (current != null && (current.accessToken() != null || current.refreshToken() != null)) {
+          return null; // exchanged meanwhile by a sibling: every caller starts over
+        }
+        if (current != null) {
+          base = withCredentials(current, creds);
+        }
+      } else {
+        counters.storeReads.increment();
+        OAuthToken current = store.findToken(partial).orElse(null);
+        if (current != null) {
+          return null;
+        }
+      }
+      OAuthToken grant = base;
+      String clientId = requireClientId(grant);
+      String code = Objects.requireNonNull(grant.grantToken());
+      OAuthToken full;
+      try {
+        full = fetch(grant, () -> client.exchange(environment, clientId, grant.clientSecret(), grant.redirectUrl(),
+            code, codeVerifier), grant.toBuilder(), null, apiDomainOr(grant.apiDomain()));
+      } catch (OAuthException ex) {
+        events.emit(TokenEvent.Type.EXCHANGE_FAILED, grant, 0, null, ex);
+        throw ex;
+      }
+      return keepNew(full, TokenKey.of(partial), counters.exchanges, TokenEvent.Type.EXCHANGED);
+    }, SingleFlight.RETHROW);
+  }
+
+  /** Saves a token the store did not hold (its user name filled if asked), counts it, and hands it out for key. */
+  private OAuthToken keepNew(OAuthToken full, TokenKey key, LongAdder counter, TokenEvent.Type type) {
+    OAuthToken saved = store.saveToken(full);
+    if (settings.fillUserName() && saved.userName() == null) {
+      saved = fillUser(saved);
+    }
+    counter.increment();
+    Entry entry = cache.entryFor(Objects.requireNonNull(saved.id()));
+    cache.publish(entry, saved);
+    cache.remember(key, entry);
+    events.emit(type, saved);
+    return saved;
+  }
+
+  /**
+   * Fills the user name from {@code users?type=CurrentUser}. If that user already has a record for this client
+   * and API domain, the new tokens go into that record and the new one is deleted. A failed lookup leaves the
+   * token without a user name (logged), never loses it.
+   */
+  private OAuthToken fillUser(OAuthToken saved) {
+    String email;
+    try {
+      email = client.currentUserEmail(environment, apiDomainOr(saved.apiDomain()),
+          Objects.requireNonNull(saved.accessToken()));
+    } catch (OAuthException ex) {
+      Events.LOG.log(System.Logger.Level.WARNING, () -> "Could not fill the user name of "
+          + TokenRules.describe(saved) + "; the token is saved without it: " + ex.getMessage());
+      return saved;
+    }
+    if (email == null) {
+      return saved;
+    }
+    try {
+      OAuthToken named = store.saveToken(OAuthToken.builder().id(saved.id()).userName(email).build());
+      events.emit(TokenEvent.Type.USER_NAME_FILLED, named);
+      return named;
+    } catch (TokenStoreException ex) {
+      if (ex.code() != ErrorCode.DUPLICATE_TOKEN) {
+        throw ex;
+      }
+      OAuthToken existing = store.findToken(OAuthToken.builder().userName(email).clientId(saved.clientId())
+          .apiDomain(saved.apiDomain()).build()).orElseThrow(() -> ex);
+      OAuthToken merged = store.saveToken(saved.toBuilder().id(existing.id()).userName(email).build());
+      String id = Objects.requireNonNull(saved.id());
+      store.deleteToken(id);
+      cache.forget(id);
+      events.emit(TokenEvent.Type.USER_NAME_FILLED, merged);
+      return merged;
+    }
+  }
+
+  // ----------------------------------------------------------------------------------------- revoke
+
+  /**
+   * Revokes {@code t} at the server (its refresh token, else its access token), with retries.
+   *
+   * @return false when there is nothing to revoke or the environment has no revoke URL
+   */
+  boolean revokeAtServer(OAuthToken t) {
+    String token = t.refreshToken() != null ? t.refreshToken() : t.accessToken();
+    if (token == null) {
+      return false;
+    }
+    if (environment.revokeUrl().isEmpty()) {
+      Events.LOG.log(System.Logger.Level.WARNING, () -> "Environment " + environment.name() + " has no revoke "
+          + "URL; " + TokenRules.describe(t) + " is deleted locally only and stays valid at the server until it "
+          + "expires.");
+      return false;
+    }
+    String hint = t.refreshToken() != null ? "refresh_token" : "access_token";
+    retries.call(t, () -> {
+      client.revoke(environment, token, hint, t.clientId(), t.clientSecret());
+      return Boolean.TRUE;
+    });
+    return true;
+  }
+
+  // ---------------------------------------------------------------------------------------- replies
+
+  /**
+   * Calls the token endpoint (with retries) and turns its reply into a token: the one place where a reply
+   * becomes an {@link OAuthToken}. {@code into} holds what the reply leaves as it is; the expiry counts from
+   * before the call.
+   */
+  private OAuthToken fetch(OAuthToken about, Supplier<TokenReply> call, OAuthToken.Builder into,
+      @Nullable String refreshTokenIfNone, @Nullable String apiDomainIfNone) {
+    long started = clock.millis();
+    TokenReply r = retries.call(about, call);
+    return into.accessToken(r.accessToken())
+        .refreshToken(r.refreshToken() != null ? r.refreshToken() : refreshTokenIfNone)
+        .expiresAt(Instant.ofEpochMilli(started).plus(r.expiresIn()))
+        .apiDomain(r.apiDomain() != null ? r.apiDomain() : apiDomainIfNone)
+        .build();
+  }
+
+  private String apiDomainOr(@Nullable String apiDomain) {
+    return apiDomain != null ? apiDomain : environment.apiDomain();
+  }
+
+  // -------------------------------------------------------------------------------------- helpers
+
+  /** The error for a refresh asked for while the server's throttling hint for {@code entry} has not passed. */
+  OAuthException throttledLocally(Entry entry, OAuthToken t, long now) {
+    Duration wait = Duration.ofMillis(Math.max(0, entry.throttledUntil - now));
+    return new OAuthException(ErrorCode.THROTTLED,
+        "The server throttled refreshes of " + TokenRules.describe(t) + " in " + environment.name()
+            + "; not calling it again for " + wait.toSeconds() + " s. Retry after that.",
+        null, 0, wait, null);
+  }
+
+  /** {@code stored} with the client credentials, redirect URL and grant token of {@code partial} it lacks. */
+  static OAuthToken withCredentials(OAuthToken stored, OAuthToken partial) {
+    OAuthToken.Builder b = stored.toBuilder();
+    if (stored.clientId() == null) {
+      b.clientId(partial.clientId());
+    }
+    if (stored.clientSecret() == null) {
+      b.clientSecret(partial.clientSecret());
+    }
+    if (stored.redirectUrl() == null) {
+      b.redirectUrl(partial.redirectUrl());
+    }
+    if (stored.grantToken() == null && stored.refreshToken() == null) {
+      b.grantToken(partial.grantToken());
+    }
+    return b.build();
+  }
+
+  private static String requireClientId(OAuthToken t) {
+    String id = t.clientId();
+    if (id == null) {
+      throw new TokenStoreException(ErrorCode.INVALID_ARGUMENT,
+          "Cannot call the token endpoint for " + TokenRules.describe(t) + ": it has no client id. Pass the client "
+              + "id and secret with the token, or store them in its record.");
+    }
+    return id;
+  }
+}
