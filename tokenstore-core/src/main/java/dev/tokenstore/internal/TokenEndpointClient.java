@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import dev.tokenstore.ErrorCode;
+import dev.tokenstore.Secrets;
 import dev.tokenstore.oauth.Environment;
 import dev.tokenstore.oauth.OAuthException;
 import java.io.IOException;
@@ -58,8 +59,8 @@ public final class TokenEndpointClient {
       String accessToken, @Nullable String refreshToken, Duration expiresIn, @Nullable String apiDomain) {
     @Override
     public String toString() {
-      return "TokenReply{accessToken=" + Redaction.redact(accessToken) + ", refreshToken="
-          + (refreshToken == null ? null : Redaction.redact(refreshToken)) + ", expiresIn=" + expiresIn
+      return "TokenReply{accessToken=" + Secrets.redact(accessToken) + ", refreshToken="
+          + (refreshToken == null ? null : Secrets.redact(refreshToken)) + ", expiresIn=" + expiresIn
           + ", apiDomain=" + apiDomain + "}";
     }
   }

@@ -4,7 +4,6 @@ import dev.tokenstore.ErrorCode;
 import dev.tokenstore.OAuthToken;
 import dev.tokenstore.TokenStore;
 import dev.tokenstore.TokenStoreException;
-import dev.tokenstore.internal.Redaction;
 import dev.tokenstore.internal.ReplayedResponse;
 import dev.tokenstore.internal.TokenEndpointClient;
 import dev.tokenstore.internal.TokenEndpointClient.TokenReply;
@@ -148,7 +147,8 @@ public final class TokenManager {
     this.listener = b.listener;
     this.fillUserName = b.fillUserName;
     this.coordinator = b.coordinator != null ? b.coordinator
-        : store instanceof RefreshCoordination rc ? rc.refreshCoordinator() : RefreshCoordinator.inJvm();
+        : store.capability(RefreshCoordination.class).map(RefreshCoordination::refreshCoordinator)
+            .orElseGet(RefreshCoordinator::inJvm);
     this.leaseTime = b.leaseTime;
     this.client = new TokenEndpointClient(http, requestTimeout);
   }
@@ -501,8 +501,9 @@ public final class TokenManager {
         .build();
     OAuthToken saved;
     try {
-      if (expected != null && store instanceof ConditionalSave cas) {
-        Optional<OAuthToken> done = cas.saveTokenIf(expected, update);
+      Optional<ConditionalSave> cas = expected != null ? store.capability(ConditionalSave.class) : Optional.empty();
+      if (expected != null && cas.isPresent()) {
+        Optional<OAuthToken> done = cas.get().saveTokenIf(expected, update);
         if (done.isEmpty()) {
           return lostSave(entry, base);
         }

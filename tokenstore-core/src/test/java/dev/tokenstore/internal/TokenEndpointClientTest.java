@@ -47,7 +47,7 @@ class TokenEndpointClientTest {
 
   @Test
   void inJvmLeasesAreExclusiveUntilClosedOrExpired() throws InterruptedException {
-    InJvmRefreshCoordinator c = new InJvmRefreshCoordinator();
+    dev.tokenstore.spi.RefreshCoordinator c = dev.tokenstore.spi.RefreshCoordinator.newInJvm();
     RefreshIdentity id = new RefreshIdentity("env", "1");
     RefreshLease first = c.tryAcquire(id, Duration.ofMinutes(1)).orElseThrow();
     assertThat(c.tryAcquire(id, Duration.ofMinutes(1))).isEmpty();
