@@ -2,7 +2,7 @@ package dev.tokenstore;
 
 /**
  * What went wrong, as a stable code that programs can switch on. Each {@link TokenstoreException} carries
- * one; its message says what happened and what to do.
+ * one; its message says what happened and what to do. Immutable and thread-safe, as every enum.
  */
 public enum ErrorCode {
   /** A caller passed a value the operation cannot take (e.g. a token with nothing to store). Fix the call. */

@@ -1,6 +1,5 @@
 package dev.tokenstore;
 
-import dev.tokenstore.internal.Redaction;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Objects;
@@ -176,7 +175,7 @@ public final class OAuthToken {
 
   private static void secret(StringBuilder sb, String name, @Nullable String value) {
     if (value != null) {
-      sb.append(name).append('=').append(Redaction.redact(value)).append(", ");
+      sb.append(name).append('=').append(Secrets.redact(value)).append(", ");
     }
   }
 

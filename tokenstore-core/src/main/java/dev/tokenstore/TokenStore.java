@@ -1,6 +1,7 @@
 package dev.tokenstore;
 
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -26,6 +27,13 @@ import java.util.Optional;
  * {@link #saveToken} merges: fields set on the new token overwrite, fields it leaves {@code null} keep their
  * stored values. A new record needs at least one of refresh, grant or access token. New ids are numeric
  * strings, unique across threads and processes. Two records never share user name, client id and API domain.
+ *
+ * <h2>Optional capabilities</h2>
+ * A store shared by several processes may offer more than the six operations: cross-process refresh leases
+ * ({@link dev.tokenstore.spi.RefreshCoordination}) and compare-and-set saves
+ * ({@link dev.tokenstore.spi.ConditionalSave}). Callers find them with {@link #capability(Class)}, never with
+ * {@code instanceof}, so that a decorator (logging, metrics, encryption) built on
+ * {@link dev.tokenstore.spi.ForwardingTokenStore} keeps them.
  *
  * <h2>Contract for implementations</h2>
  * Implementations are thread-safe, every operation is atomic, and every failure is a
@@ -60,6 +68,27 @@ public interface TokenStore extends AutoCloseable {
 
   /** The record with this id, or empty. */
   Optional<OAuthToken> findTokenById(String id);
+
+  /**
+   * This store seen as {@code type}, an optional capability such as {@link dev.tokenstore.spi.RefreshCoordination}
+   * or {@link dev.tokenstore.spi.ConditionalSave}, or empty when the store does not offer it. In the spirit of
+   * JDBC's {@code Wrapper.unwrap}: the default returns this store when it implements {@code type}; a decorator
+   * answers for the store it wraps (see {@link dev.tokenstore.spi.ForwardingTokenStore}), and may hide a
+   * capability it cannot honour. Use this, not {@code instanceof}, to find a capability. Thread-safe.
+   *
+   * <pre>{@code
+   * RefreshCoordinator c = store.capability(RefreshCoordination.class)
+   *     .map(RefreshCoordination::refreshCoordinator)
+   *     .orElseGet(RefreshCoordinator::inJvm);
+   * }</pre>
+   *
+   * @param type the capability's interface (or any class the store may be)
+   * @return the capability, backed by this store, or empty
+   */
+  default <T> Optional<T> capability(Class<T> type) {
+    Objects.requireNonNull(type, "type");
+    return type.isInstance(this) ? Optional.of(type.cast(this)) : Optional.empty();
+  }
 
   /** Releases files, connections and locks. Idempotent; later operations fail with {@link ErrorCode#STORE_CLOSED}. */
   @Override

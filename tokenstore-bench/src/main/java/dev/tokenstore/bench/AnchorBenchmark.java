@@ -47,6 +47,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *       without indexes (here with bound parameters: the sample's string concatenation is not reproduced).
  * </ul>
  * Compare with {@link StoreBenchmark}'s {@code file} and {@code sqlite} rows.
+ *
+ * <p>A JMH state: JMH drives it (one instance per benchmark run); not for other use, thread-safety is JMH's.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)

@@ -143,7 +143,8 @@ public class RefreshCoordinationBenchmark {
       byId = OAuthToken.builder().id(shared.id).build();
       last = manager.getToken(byId);
       onStore = shared.coordination.equals("store");
-      coordinator = onStore ? ((RefreshCoordination) store).refreshCoordinator() : RefreshCoordinator.inJvm();
+      coordinator = onStore ? store.capability(RefreshCoordination.class).orElseThrow().refreshCoordinator()
+          : RefreshCoordinator.inJvm();
       identity = new RefreshCoordinator.RefreshIdentity("bench-" + Thread.currentThread().getId(), shared.id);
     }
 
@@ -168,7 +169,7 @@ public class RefreshCoordinationBenchmark {
     OAuthToken update = OAuthToken.builder().id(w.last.id()).accessToken("bench-access-" + w.n)
         .refreshToken(w.last.refreshToken()).expiresAt(w.last.expiresAt()).build();
     OAuthToken saved = w.onStore
-        ? ((ConditionalSave) w.store).saveTokenIf(w.last, update)
+        ? w.store.capability(ConditionalSave.class).orElseThrow().saveTokenIf(w.last, update)
             .orElseThrow(() -> new IllegalStateException("compare-and-set refused in a single-thread benchmark"))
         : w.store.saveToken(update);
     w.last = saved;

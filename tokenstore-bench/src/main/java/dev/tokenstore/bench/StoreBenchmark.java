@@ -42,6 +42,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>Run: {@code ./mvnw -q -pl tokenstore-bench -am package -DskipTests && java -jar
  * tokenstore-bench/target/benchmarks.jar StoreBenchmark}; choose stores and sizes with e.g.
  * {@code -p store=mariadb,postgresql -p tokens=1000,100000}. Add {@code -bm sample} for p50/p99 latencies.
+ *
+ * <p>A JMH state: JMH drives it (one instance per benchmark run); not for other use, thread-safety is JMH's.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)

@@ -11,7 +11,7 @@ import java.util.logging.Logger;
 import java.util.logging.SimpleFormatter;
 import picocli.CommandLine;
 
-/** Entry point of the runnable jar: {@code java -jar tokenstore.jar [options] COMMAND}. Stateless. */
+/** Entry point of the runnable jar: {@code java -jar tokenstore.jar [options] COMMAND}. Stateless; thread-safe. */
 public final class Main {
   /** Held so that java.util.logging does not forget its level. */
   private static final Logger LIBRARY_LOGGER = Logger.getLogger("dev.tokenstore");

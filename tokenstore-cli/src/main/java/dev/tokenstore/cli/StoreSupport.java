@@ -5,9 +5,9 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tokenstore.OAuthToken;
+import dev.tokenstore.Secrets;
 import dev.tokenstore.TokenStore;
 import dev.tokenstore.TokenStores;
-import dev.tokenstore.internal.Redaction;
 import dev.tokenstore.spi.StoreUris;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -60,7 +60,7 @@ final class StoreSupport {
     if (value == null) {
       return null;
     }
-    return reveal ? value : Redaction.redact(value);
+    return reveal ? value : Secrets.redact(value);
   }
 
   static String expiry(OAuthToken t, Instant now) {

@@ -5,7 +5,7 @@ import java.io.InputStream;
 import java.util.Properties;
 import picocli.CommandLine.IVersionProvider;
 
-/** {@code --version}: the project version (filtered into {@code version.properties} at build time). Stateless. */
+/** {@code --version}: the project version (filtered into {@code version.properties} at build time). Stateless; thread-safe. */
 public final class Version implements IVersionProvider {
   static String version() {
     Properties p = new Properties();

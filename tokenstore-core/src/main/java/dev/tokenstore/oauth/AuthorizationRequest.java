@@ -126,7 +126,7 @@ public final class AuthorizationRequest {
     }
     String error = p.get("error");
     if (error != null) {
-      String shown = dev.tokenstore.internal.Redaction.shorten(error);
+      String shown = dev.tokenstore.Secrets.shorten(error);
       throw new OAuthException(ErrorCode.REAUTHORIZATION_REQUIRED, "The authorization server refused: " + shown
           + ". Authorize again, and grant the requested access.", shown, 0, null, null);
     }

@@ -1,8 +1,8 @@
 package dev.tokenstore.oauth;
 
 import dev.tokenstore.ErrorCode;
+import dev.tokenstore.Secrets;
 import dev.tokenstore.TokenStoreException;
-import dev.tokenstore.internal.Redaction;
 import dev.tokenstore.spi.StoreUris;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -298,7 +298,7 @@ public final class Environment {
 
   /** A URL for a message: passwords in user info or query masked, at most 64 characters. */
   private static String show(String url) {
-    return Redaction.shorten(StoreUris.mask(url));
+    return Secrets.shorten(StoreUris.mask(url));
   }
 
   private static TokenStoreException invalid(String message) {

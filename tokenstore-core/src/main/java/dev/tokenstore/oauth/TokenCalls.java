@@ -201,8 +201,9 @@ final class TokenCalls {
         OAuthToken.builder().id(entry.id), null, null);
     OAuthToken saved;
     try {
-      if (expected != null && store instanceof ConditionalSave cas) {
-        Optional<OAuthToken> done = cas.saveTokenIf(expected, update);
+      Optional<ConditionalSave> cas = expected != null ? store.capability(ConditionalSave.class) : Optional.empty();
+      if (expected != null && cas.isPresent()) {
+        Optional<OAuthToken> done = cas.get().saveTokenIf(expected, update);
         if (done.isEmpty()) {
           return lostSave(entry, base);
         }

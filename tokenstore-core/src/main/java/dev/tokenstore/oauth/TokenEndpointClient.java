@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import dev.tokenstore.ErrorCode;
-import dev.tokenstore.internal.Redaction;
+import dev.tokenstore.Secrets;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -57,8 +57,8 @@ final class TokenEndpointClient {
       String accessToken, @Nullable String refreshToken, Duration expiresIn, @Nullable String apiDomain) {
     @Override
     public String toString() {
-      return "TokenReply{accessToken=" + Redaction.redact(accessToken) + ", refreshToken="
-          + (refreshToken == null ? null : Redaction.redact(refreshToken)) + ", expiresIn=" + expiresIn
+      return "TokenReply{accessToken=" + Secrets.redact(accessToken) + ", refreshToken="
+          + (refreshToken == null ? null : Secrets.redact(refreshToken)) + ", expiresIn=" + expiresIn
           + ", apiDomain=" + apiDomain + "}";
     }
   }

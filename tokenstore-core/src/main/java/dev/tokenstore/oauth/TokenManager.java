@@ -88,7 +88,8 @@ public final class TokenManager {
             .build();
     this.listener = b.listener;
     this.coordinator = b.coordinator != null ? b.coordinator
-        : store instanceof RefreshCoordination rc ? rc.refreshCoordinator() : RefreshCoordinator.inJvm();
+        : store.capability(RefreshCoordination.class).map(RefreshCoordination::refreshCoordinator)
+            .orElseGet(RefreshCoordinator::inJvm);
     this.settings = new TokenCalls.Settings(b.clock, b.sleeper, b.retryPolicy, b.refreshWindow, b.requestTimeout,
         b.leaseTime, b.fillUserName);
     Events events = new Events(listener, environment.name());

@@ -1,6 +1,5 @@
 package dev.tokenstore.spi;
 
-import dev.tokenstore.internal.InJvmRefreshCoordinator;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -56,9 +55,20 @@ public interface RefreshCoordinator {
    */
   Optional<RefreshLease> tryAcquire(RefreshIdentity identity, Duration lease);
 
-  /** The default: leases held in this JVM's memory, shared by every manager that uses this instance. */
+  /**
+   * The default: leases held in this JVM's memory, one instance shared by every manager of the JVM that has no
+   * other coordinator. Thread-safe.
+   */
   static RefreshCoordinator inJvm() {
     return InJvmRefreshCoordinator.SHARED;
+  }
+
+  /**
+   * A new in-JVM coordinator that shares its leases with no other instance (unlike {@link #inJvm()}): managers
+   * given the same new instance coordinate with each other only. Thread-safe.
+   */
+  static RefreshCoordinator newInJvm() {
+    return new InJvmRefreshCoordinator();
   }
 
   /** Which token a lease is about: the environment's name and the stored record's id. Immutable. */

@@ -1,6 +1,7 @@
 package dev.tokenstore.spi;
 
 import dev.tokenstore.OAuthToken;
+import dev.tokenstore.Secrets;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
@@ -86,7 +87,7 @@ public sealed interface TokenKey {
 
     @Override
     public String toString() {
-      return "ByAccessToken[" + dev.tokenstore.internal.Redaction.redact(accessToken) + "]";
+      return "ByAccessToken[" + Secrets.redact(accessToken) + "]";
     }
   }
 
@@ -103,7 +104,7 @@ public sealed interface TokenKey {
 
     @Override
     public String toString() {
-      return "ByGrantToken[" + dev.tokenstore.internal.Redaction.redact(grantToken) + "]";
+      return "ByGrantToken[" + Secrets.redact(grantToken) + "]";
     }
   }
 
@@ -121,13 +122,13 @@ public sealed interface TokenKey {
 
     @Override
     public String toString() {
-      return "ByRefreshToken[" + dev.tokenstore.internal.Redaction.redact(refreshToken) + ", clientId="
+      return "ByRefreshToken[" + Secrets.redact(refreshToken) + ", clientId="
           + clientId + "]";
     }
   }
 
   private static @Nullable String shorten(@Nullable String value) {
-    return value == null ? null : dev.tokenstore.internal.Redaction.shorten(value);
+    return value == null ? null : Secrets.shorten(value);
   }
 
   /** Rule 6: the query means no record. */

@@ -2,6 +2,7 @@ package dev.tokenstore.spi;
 
 import dev.tokenstore.ErrorCode;
 import dev.tokenstore.OAuthToken;
+import dev.tokenstore.Secrets;
 import dev.tokenstore.TokenStoreException;
 import java.math.BigInteger;
 import java.util.Collection;
@@ -172,7 +173,7 @@ public final class TokenRules {
       sb.append(" id ").append(token.id());
     }
     if (token.userName() != null) {
-      sb.append(" of user ").append(dev.tokenstore.internal.Redaction.shorten(token.userName()));
+      sb.append(" of user ").append(Secrets.shorten(token.userName()));
     }
     return sb.toString();
   }

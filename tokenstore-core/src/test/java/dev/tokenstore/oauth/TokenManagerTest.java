@@ -360,7 +360,7 @@ class TokenManagerTest {
   @Test
   void whileAnotherManagerHoldsTheLeaseTheTokenItSavesIsUsed() throws Exception {
     OAuthToken seeded = seed("ada@example.com", T0.minusSeconds(1));
-    dev.tokenstore.internal.InJvmRefreshCoordinator coordinator = new dev.tokenstore.internal.InJvmRefreshCoordinator();
+    dev.tokenstore.spi.RefreshCoordinator coordinator = dev.tokenstore.spi.RefreshCoordinator.newInJvm();
     // "another process" holds the lease of this token
     dev.tokenstore.spi.RefreshCoordinator.RefreshLease held = coordinator.tryAcquire(
         new dev.tokenstore.spi.RefreshCoordinator.RefreshIdentity(fake.environment().name(), seeded.id()),

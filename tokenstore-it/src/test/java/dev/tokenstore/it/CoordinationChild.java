@@ -7,6 +7,7 @@ import dev.tokenstore.oauth.Environment;
 import dev.tokenstore.oauth.RetryPolicy;
 import dev.tokenstore.oauth.TokenEvent;
 import dev.tokenstore.oauth.TokenManager;
+import dev.tokenstore.spi.ForwardingTokenStore;
 import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -18,6 +19,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -38,7 +40,43 @@ import java.util.concurrent.atomic.AtomicLong;
  * printed. Exit code 0 when there was no failure.
  */
 public final class CoordinationChild {
+  /**
+   * System property: {@code forwarding} wraps the store in a counting decorator built on
+   * {@link ForwardingTokenStore}, {@code opaque} in one that hides the store's capabilities; default none.
+   */
+  static final String DECORATOR = "coordination.decorator";
+
   private CoordinationChild() {}
+
+  /** The store named by {@code uri}, wrapped as {@link #DECORATOR} says. */
+  static TokenStore open(String uri) {
+    TokenStore store = TokenStores.open(uri);
+    return switch (System.getProperty(DECORATOR, "none")) {
+      case "forwarding" -> new ForwardingTokenStore(store) { // counts operations, as a metrics decorator would
+        private final AtomicLong calls = new AtomicLong();
+
+        @Override
+        public Optional<OAuthToken> findToken(OAuthToken query) {
+          calls.incrementAndGet();
+          return super.findToken(query);
+        }
+
+        @Override
+        public OAuthToken saveToken(OAuthToken token) {
+          calls.incrementAndGet();
+          return super.saveToken(token);
+        }
+      };
+      case "opaque" -> new ForwardingTokenStore(store) {
+        @Override
+        public <T> Optional<T> capability(Class<T> type) {
+          return type.isInstance(this) ? Optional.of(type.cast(this)) : Optional.empty();
+        }
+      };
+      case "none" -> store;
+      default -> throw new IllegalArgumentException(DECORATOR + "=" + System.getProperty(DECORATOR));
+    };
+  }
 
   public static void main(String[] args) throws Exception {
     String base = args[0];
@@ -64,7 +102,7 @@ public final class CoordinationChild {
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     String usersUrl = base + "/crm/v8/users?type=CurrentUser";
 
-    try (TokenStore store = TokenStores.open(storeUri)) {
+    try (TokenStore store = open(storeUri)) {
       TokenManager manager = TokenManager.builder()
           .store(store)
           .environment(Environment.zohoAccounts(base, base))

@@ -56,6 +56,9 @@ class CoordinationMultiProcessTest {
 
   @TempDir Path dir;
 
+  /** How the children wrap the store ({@link CoordinationChild#DECORATOR}): none, forwarding or opaque. */
+  private String decorator = "none";
+
   @ParameterizedTest
   @ValueSource(strings = {"sqlite", "file", "mariadb", "postgresql", "redis"})
   void oneRefreshPerExpiryWithRotation(String kind) throws Exception {
@@ -99,6 +102,44 @@ class CoordinationMultiProcessTest {
         assertThat(zoho.isRefreshTokenValid(last.refreshToken())).as("the stored refresh token is still valid")
             .isTrue();
         assertThat(refreshTokens).contains(last.refreshToken());
+      }
+    }
+  }
+
+  /** The same through a decorator built on {@code ForwardingTokenStore}: the capabilities survive it. */
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "file", "mariadb", "postgresql", "redis"})
+  void oneRefreshPerExpiryThroughADecorator(String kind) throws Exception {
+    decorator = "forwarding";
+    oneRefreshPerExpiryWithRotation(kind);
+  }
+
+  /**
+   * The failure mode: a decorator that hides the store's capabilities leaves each process with its own in-JVM
+   * coordinator (and plain saves), so while one process's refresh is held by the server, the others refresh the
+   * same expiry too.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite"})
+  void aDecoratorThatHidesTheCapabilitiesRefreshesOncePerProcess(String kind) throws Exception {
+    decorator = "opaque";
+    String uri = SharedStores.uri(kind, dir);
+    try (AccountsEmulator zoho = emulator(false)) {
+      String id = seed(zoho, uri);
+      try (TokenStore store = TokenStores.open(uri)) {
+        OAuthToken t = store.findTokenById(id).orElseThrow();
+        store.saveToken(t.toBuilder().expiresAt(Instant.now().minusSeconds(1)).build()); // due for refresh now
+      }
+      zoho.resetCounters();
+      zoho.faults().delay(Duration.ofSeconds(10)); // the first refresh is held
+      List<Child> children = start(zoho, uri, id, 1, 60);
+      try {
+        go();
+        waitFor("a second process refreshes the same expiry",
+            () -> children.stream().filter(c -> c.saw("STARTED")).count() >= 2, children);
+        assertThat(zoho.refreshCalls()).as("refresh calls for one expiry").isGreaterThanOrEqualTo(2);
+      } finally {
+        kill(children);
       }
     }
   }
@@ -191,6 +232,7 @@ class CoordinationMultiProcessTest {
       for (int p = 0; p < PROCESSES; p++) {
         Path results = dir.resolve("results-" + p);
         ProcessBuilder pb = new ProcessBuilder(java, "-Xmx128m", "-XX:TieredStopAtLevel=1", "-Xshare:auto",
+            "-D" + CoordinationChild.DECORATOR + "=" + decorator,
             "-cp", System.getProperty("java.class.path"), CoordinationChild.class.getName(),
             zoho.baseUrl(), uri, CLIENT_ID, CLIENT_SECRET, id, String.valueOf(THREADS), String.valueOf(distinct),
             String.valueOf(LEASE_MS), String.valueOf(WINDOW_MS), results.toString(), goFile().toString(),

@@ -30,7 +30,9 @@ import org.junit.jupiter.api.io.TempDir;
  * (leases: one holder at a time, expiring by themselves, take-overs reported, fences growing, release only by
  * the holder) and {@link ConditionalSave} (compare-and-set saves). Extend it and implement {@link #openStore()}:
  * each call must return a new handle on the same storage (as another process would open it), empty at the first
- * call of a test. Not thread-safe (one instance per test, as JUnit makes).
+ * call of a test. The capabilities are found through {@link TokenStore#capability(Class)}, so the kit also runs
+ * on a decorated store (a {@link dev.tokenstore.spi.ForwardingTokenStore}) to prove the decorator keeps them.
+ * Not thread-safe (one instance per test, as JUnit makes).
  */
 public abstract class RefreshCoordinationContract {
   /** A fresh folder for each test, for stores that keep files. */
@@ -39,7 +41,7 @@ public abstract class RefreshCoordinationContract {
   private final List<TokenStore> opened = new ArrayList<>();
   private final String environment = "env-" + UUID.randomUUID();
 
-  /** Opens a handle on the storage under test; it must implement both SPIs. */
+  /** Opens a handle on the storage under test; it must offer both capabilities. */
   protected abstract TokenStore openStore() throws Exception;
 
   @AfterEach
@@ -50,12 +52,17 @@ public abstract class RefreshCoordinationContract {
   private TokenStore open() throws Exception {
     TokenStore s = openStore();
     opened.add(s);
-    assertThat(s).isInstanceOf(RefreshCoordination.class).isInstanceOf(ConditionalSave.class);
+    assertThat(s.capability(RefreshCoordination.class)).as("capability(RefreshCoordination.class)").isPresent();
+    assertThat(s.capability(ConditionalSave.class)).as("capability(ConditionalSave.class)").isPresent();
     return s;
   }
 
   private static RefreshCoordinator coordinator(TokenStore s) {
-    return ((RefreshCoordination) s).refreshCoordinator();
+    return s.capability(RefreshCoordination.class).orElseThrow().refreshCoordinator();
+  }
+
+  private static ConditionalSave conditionalSave(TokenStore s) {
+    return s.capability(ConditionalSave.class).orElseThrow();
   }
 
   private RefreshIdentity identity(String id) {
@@ -137,7 +144,7 @@ public abstract class RefreshCoordinationContract {
     TokenStore s = open();
     OAuthToken stored = s.saveToken(OAuthToken.builder().userName("cas@example.com").clientId("1000.C")
         .clientSecret("s").refreshToken("r0").accessToken("a0").expiresAt(Instant.ofEpochMilli(1_000_000)).build());
-    ConditionalSave cas = (ConditionalSave) open();
+    ConditionalSave cas = conditionalSave(open());
     OAuthToken update = OAuthToken.builder().id(stored.id()).accessToken("a1").refreshToken("r1")
         .expiresAt(Instant.ofEpochMilli(2_000_000)).build();
     OAuthToken saved = cas.saveTokenIf(stored, update).orElseThrow();
@@ -164,7 +171,7 @@ public abstract class RefreshCoordinationContract {
     int threads = 8;
     List<ConditionalSave> handles = new ArrayList<>();
     for (int i = 0; i < 2; i++) {
-      handles.add((ConditionalSave) open());
+      handles.add(conditionalSave(open()));
     }
     ExecutorService pool = Executors.newFixedThreadPool(threads);
     try {

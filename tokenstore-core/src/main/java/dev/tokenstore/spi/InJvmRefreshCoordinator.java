@@ -1,6 +1,5 @@
-package dev.tokenstore.internal;
+package dev.tokenstore.spi;
 
-import dev.tokenstore.spi.RefreshCoordinator;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -8,13 +7,14 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * {@link RefreshCoordinator} for one JVM: leases in a map, expiring by {@link System#nanoTime()}. Thread-safe.
+ * Reached through {@link RefreshCoordinator#inJvm()} and {@link RefreshCoordinator#newInJvm()}.
  */
-public final class InJvmRefreshCoordinator implements RefreshCoordinator {
+final class InJvmRefreshCoordinator implements RefreshCoordinator {
   /** The instance {@link RefreshCoordinator#inJvm()} returns. */
-  public static final InJvmRefreshCoordinator SHARED = new InJvmRefreshCoordinator();
+  static final InJvmRefreshCoordinator SHARED = new InJvmRefreshCoordinator();
 
-  /** A coordinator of its own (tests); managers share {@link #SHARED}. */
-  public InJvmRefreshCoordinator() {}
+  /** A coordinator of its own; managers share {@link #SHARED}. */
+  InJvmRefreshCoordinator() {}
 
   private final ConcurrentHashMap<RefreshIdentity, Lease> leases = new ConcurrentHashMap<>();
   private final AtomicLong fences = new AtomicLong();
