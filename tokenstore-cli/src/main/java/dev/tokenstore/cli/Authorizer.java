@@ -11,13 +11,25 @@ import org.jspecify.annotations.Nullable;
 /**
  * The CLI's face on the library's grant flows: exchange a code (with its PKCE verifier) or import a refresh
  * token through a {@link TokenManager}, which stores the result and, for Zoho, fills the user's e-mail. Adds only
- * the user name given on the command line and the warnings a person at a terminal needs. Thread-safe.
+ * the user name given on the command line and the warnings a person at a terminal needs. Immutable; thread-safe
+ * when {@code warn} is.
  */
 final class Authorizer {
   private final Clock clock;
+  private final String clientId;
+  private final @Nullable String clientSecret;
+  private final Consumer<String> warn;
 
-  Authorizer(Clock clock) {
+  /** The client {@code clientId} (with {@code clientSecret}, if any); warnings for the user go to {@code warn}. */
+  Authorizer(Clock clock, String clientId, @Nullable String clientSecret, Consumer<String> warn) {
     this.clock = clock;
+    this.clientId = clientId;
+    this.clientSecret = clientSecret;
+    this.warn = warn;
+  }
+
+  String clientId() {
+    return clientId;
   }
 
   private TokenManager manager(TokenStore store, Environment env, @Nullable String user) {
@@ -30,10 +42,8 @@ final class Authorizer {
   }
 
   /** Exchanges {@code code} at {@code env} and stores the tokens; returns the stored record. */
-  OAuthToken exchange(
-      TokenStore store, Environment env, String clientId, @Nullable String clientSecret,
-      @Nullable String redirectUri, String code, @Nullable String codeVerifier, @Nullable String user,
-      Consumer<String> warn) {
+  OAuthToken exchange(TokenStore store, Environment env, @Nullable String redirectUri, String code,
+      @Nullable String codeVerifier, @Nullable String user) {
     OAuthToken saved = manager(store, env, user).exchange(OAuthToken.builder()
         .userName(user)
         .clientId(clientId)
@@ -52,9 +62,7 @@ final class Authorizer {
   }
 
   /** Refreshes with a refresh token the user already has (which checks it) and stores the result. */
-  OAuthToken importRefreshToken(
-      TokenStore store, Environment env, String clientId, @Nullable String clientSecret, String refreshToken,
-      @Nullable String user, Consumer<String> warn) {
+  OAuthToken importRefreshToken(TokenStore store, Environment env, String refreshToken, @Nullable String user) {
     OAuthToken saved = manager(store, env, user).getToken(OAuthToken.builder()
         .clientId(clientId)
         .clientSecret(clientSecret)

@@ -33,8 +33,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
 
 /**
  * {@code tokenstore demo}: the whole lifecycle against the local accounts emulator, with a simulated clock so that
@@ -43,8 +43,6 @@ import picocli.CommandLine.ParentCommand;
 @Command(
     name = "demo",
     mixinStandardHelpOptions = true,
-    sortOptions = false,
-    footer = ExitCodes.FOOTER,
     description = {
       "Shows the whole token lifecycle offline, in a few seconds.",
       "Starts a local Zoho accounts emulator,",
@@ -58,7 +56,7 @@ final class DemoCommand implements Callable<Integer> {
   private static final String USER = "jane@example.com";
   private static final int STEPS = 7;
 
-  @ParentCommand TokenstoreCommand root;
+  @Mixin StoreSession session;
 
   @Option(names = "--threads", paramLabel = "N", defaultValue = "50",
       description = "Concurrent callers at expiry (default: ${DEFAULT-VALUE}).")
@@ -72,7 +70,7 @@ final class DemoCommand implements Callable<Integer> {
     if (threads < 1 || threads > 1000) {
       throw new CliException(ExitCodes.USAGE, "--threads must be between 1 and 1000.");
     }
-    out = root.out();
+    out = session.out();
     long startedNanos = System.nanoTime();
     out.println("tokenstore demo: the token lifecycle against a local Zoho accounts emulator.");
     out.println("No network and no configuration; the emulator's clock and the library's are simulated,");
@@ -81,8 +79,9 @@ final class DemoCommand implements Callable<Integer> {
     ManualClock clock = new ManualClock();
     Path tempDir = null;
     String storeUri;
-    if (root.store != null) {
-      storeUri = TokenstoreCommand.expandHome(root.store);
+    String given = session.options().store;
+    if (given != null) {
+      storeUri = StoreSession.expandHome(given);
     } else {
       tempDir = Files.createTempDirectory("tokenstore-demo-");
       storeUri = "sqlite:" + tempDir.resolve("tokens.db");
@@ -131,8 +130,8 @@ final class DemoCommand implements Callable<Integer> {
 
     // 2. exchange and store
     Environment at = callback.environment(env);
-    OAuthToken saved = new Authorizer(clock).exchange(store, at, CLIENT_ID, CLIENT_SECRET, redirectUri,
-        callback.code(), request.codeVerifier(), null, w -> detail("warning: " + w));
+    OAuthToken saved = new Authorizer(clock, CLIENT_ID, CLIENT_SECRET, w -> detail("warning: " + w))
+        .exchange(store, at, redirectUri, callback.code(), request.codeVerifier(), null);
     String id = saved.id();
     step("Exchanged the grant code and stored the tokens: id " + id + ", user " + saved.userName()
         + ", access token valid for 1 h");

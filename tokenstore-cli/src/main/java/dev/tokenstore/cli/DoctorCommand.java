@@ -26,15 +26,13 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
 
 /** {@code tokenstore doctor}: checks the store, the clock and the accounts server. Not thread-safe (one per run). */
 @Command(
     name = "doctor",
     mixinStandardHelpOptions = true,
-    sortOptions = false,
-    footer = ExitCodes.FOOTER,
     description = {
       "Checks the store, the clock and the accounts server, and says what to fix.",
       "The store: opens, reads its tokens, file permissions 0600 for file: and sqlite: paths;",
@@ -45,7 +43,7 @@ final class DoctorCommand implements Callable<Integer> {
   static final Duration CLOCK_WARN = Duration.ofSeconds(30);
   static final Duration CLOCK_FAIL = Duration.ofMinutes(5);
 
-  @ParentCommand TokenstoreCommand root;
+  @Mixin StoreSession session;
 
   @Option(names = "--offline", description = "Skip the accounts-server and clock checks.")
   boolean offline;
@@ -65,7 +63,7 @@ final class DoctorCommand implements Callable<Integer> {
       checkServer();
     }
     boolean failed = checks.stream().anyMatch(c -> c.level == Level.FAIL);
-    if (root.json) {
+    if (session.json()) {
       ArrayNode a = StoreSupport.JSON.createArrayNode();
       for (Check c : checks) {
         ObjectNode n = a.addObject();
@@ -76,19 +74,18 @@ final class DoctorCommand implements Callable<Integer> {
       ObjectNode top = StoreSupport.JSON.createObjectNode();
       top.put("ok", !failed);
       top.set("checks", a);
-      StoreSupport.printJson(root.out(), top);
+      StoreSupport.printJson(session.out(), top);
     } else {
       for (Check c : checks) {
-        root.out().printf("%-5s %-11s %s%n", c.level, c.name, c.message);
+        session.out().printf("%-5s %-11s %s%n", c.level, c.name, c.message);
       }
-      root.out().println(failed ? "Some checks failed: fix the FAIL lines above." : "All checks passed.");
-      root.out().flush();
+      session.println(failed ? "Some checks failed: fix the FAIL lines above." : "All checks passed.");
     }
     return failed ? ExitCodes.FAILURE : ExitCodes.OK;
   }
 
   private void checkStore() {
-    String uri = root.storeUri();
+    String uri = session.storeUri();
     String shown = StoreSupport.show(uri);
     Path path = localPath(uri);
     TokenStore store;
@@ -180,7 +177,7 @@ final class DoctorCommand implements Callable<Integer> {
   private void checkServer() {
     Environment env;
     try {
-      env = root.environment();
+      env = session.environment();
     } catch (TokenStoreException e) {
       checks.add(new Check(Level.FAIL, "server", e.getMessage()));
       return;

@@ -7,7 +7,8 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 
 /** {@code tokenstore emulator}: the local Zoho accounts emulator in the foreground. Not thread-safe (one per run). */
 @Command(
@@ -23,7 +24,7 @@ import picocli.CommandLine.ParentCommand;
       "Any client id and secret are accepted."
     })
 final class EmulatorCommand implements Callable<Integer> {
-  @ParentCommand TokenstoreCommand root;
+  @Spec CommandSpec spec;
 
   @Option(names = "--port", paramLabel = "N", defaultValue = "0", description = "Port (0: a free port).")
   int port;
@@ -42,7 +43,7 @@ final class EmulatorCommand implements Callable<Integer> {
     }
     AccountsEmulator emulator =
         AccountsEmulator.builder().port(port).accessTokenTtl(Duration.ofSeconds(ttl)).user(user).start();
-    PrintWriter out = root.out();
+    PrintWriter out = spec.commandLine().getOut();
     out.print(emulator.describe());
     out.println();
     out.println("Try: tokenstore --accounts-url " + emulator.baseUrl() + " --client-id any login --no-browser");

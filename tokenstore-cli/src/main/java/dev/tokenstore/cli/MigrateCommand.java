@@ -9,15 +9,13 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
 
 /** {@code tokenstore migrate}: copies every token between two stores, idempotently. Not thread-safe (one per run). */
 @Command(
     name = "migrate",
     mixinStandardHelpOptions = true,
-    sortOptions = false,
-    footer = ExitCodes.FOOTER,
     description = {
       "Copies every token from one store to another, idempotently.",
       "For example Zoho's sdk_tokens.txt to SQLite or PostgreSQL:",
@@ -27,7 +25,7 @@ import picocli.CommandLine.ParentCommand;
       "Prints how many were copied, updated and skipped; a progress bar on stderr on a terminal."
     })
 final class MigrateCommand implements Callable<Integer> {
-  @ParentCommand TokenstoreCommand root;
+  @Mixin StoreSession session;
 
   @Option(names = "--from", paramLabel = "URI", required = true, description = "The store to copy from.")
   String from;
@@ -41,8 +39,8 @@ final class MigrateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    String fromUri = TokenstoreCommand.expandHome(from);
-    String toUri = TokenstoreCommand.expandHome(to);
+    String fromUri = StoreSession.expandHome(from);
+    String toUri = StoreSession.expandHome(to);
     if (fromUri.equals(toUri)) {
       throw new CliException(ExitCodes.USAGE, "--from and --to name the same store.");
     }
@@ -53,7 +51,7 @@ final class MigrateCommand implements Callable<Integer> {
         TokenStore target = StoreSupport.open(toUri)) {
       List<OAuthToken> tokens = source.getTokens();
       boolean bar = progress != null ? progress : System.console() != null;
-      Progress p = new Progress(root.err(), tokens.size(), bar && !tokens.isEmpty());
+      Progress p = new Progress(session.err(), tokens.size(), bar && !tokens.isEmpty());
       for (OAuthToken t : tokens) {
         Optional<OAuthToken> existing = match(target, t);
         if (existing.isEmpty()) {
@@ -73,17 +71,16 @@ final class MigrateCommand implements Callable<Integer> {
       }
       p.done();
     }
-    if (root.json) {
+    if (session.json()) {
       ObjectNode n = StoreSupport.JSON.createObjectNode();
       n.put("copied", copied);
       n.put("updated", updated);
       n.put("skipped", skipped);
-      StoreSupport.printJson(root.out(), n);
+      StoreSupport.printJson(session.out(), n);
     } else {
-      root.out().println("Migrated " + (copied + updated + skipped) + " tokens from " + StoreSupport.show(fromUri)
+      session.println("Migrated " + (copied + updated + skipped) + " tokens from " + StoreSupport.show(fromUri)
           + " to " + StoreSupport.show(toUri) + ": copied " + copied + ", updated " + updated + ", skipped "
           + skipped + " (unchanged).");
-      root.out().flush();
     }
     return ExitCodes.OK;
   }

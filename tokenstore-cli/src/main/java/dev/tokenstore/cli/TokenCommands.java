@@ -11,50 +11,19 @@ import java.io.Console;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Instant;
-import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
-import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
 
 /** The commands that work on stored tokens. Each is not thread-safe (one per run). */
 final class TokenCommands {
   private TokenCommands() {}
-
-  /** {@code --user NAME | --id ID}. */
-  static final class Target {
-    @Option(names = "--user", paramLabel = "NAME", required = true, description = "The token of this user.")
-    @Nullable String user;
-
-    @Option(names = "--id", paramLabel = "ID", required = true, description = "The token with this id.")
-    @Nullable String id;
-  }
-
-  /** The stored token {@code target} names (with the client id, when given, narrowing a user name). */
-  static OAuthToken find(TokenstoreCommand root, TokenStore store, Target target) {
-    OAuthToken query = query(root, target);
-    return store.findToken(query).orElseThrow(() -> new TokenStoreException(ErrorCode.TOKEN_NOT_FOUND,
-        "No stored token " + (target.id != null ? "has id " + target.id : "belongs to user " + target.user
-            + (root.clientId != null ? " and client " + root.clientId : ""))
-            + " in " + StoreSupport.show(root.storeUri()) + ". See 'tokenstore list'."));
-  }
-
-  static OAuthToken query(TokenstoreCommand root, Target target) {
-    return target.id != null ? OAuthToken.builder().id(target.id).build()
-        : OAuthToken.builder().userName(target.user).clientId(root.clientId).build();
-  }
-
-  /** A partial token by id, carrying the client credentials given on the command line (used if the record lacks them). */
-  static OAuthToken byId(TokenstoreCommand root, OAuthToken stored) {
-    return OAuthToken.builder().id(stored.id()).clientId(root.clientId).clientSecret(root.clientSecret).build();
-  }
 
   /** Reads a secret given as {@code -} from stdin (so it does not show in the process list). */
   static String valueOrStdin(String value, String what) {
@@ -75,13 +44,13 @@ final class TokenCommands {
 
   // ------------------------------------------------------------------------------------------------
 
-  @Command(name = "exchange", mixinStandardHelpOptions = true, sortOptions = false, footer = ExitCodes.FOOTER,
+  @Command(name = "exchange", mixinStandardHelpOptions = true,
       description = {
         "Exchanges a grant token (e.g. Zoho's self-client) and stores the tokens.",
         "Without --user, Zoho's current-user API names the token."
       })
   static final class Exchange implements Callable<Integer> {
-    @ParentCommand TokenstoreCommand root;
+    @Mixin StoreSession session;
 
     @Option(names = "--grant-token", paramLabel = "CODE", required = true,
         description = "The grant token (authorization code); '-' reads it from stdin.")
@@ -96,25 +65,20 @@ final class TokenCommands {
 
     @Override
     public Integer call() {
-      String clientId = root.requireClientId();
+      Authorizer client = session.authorizer();
       String code = valueOrStdin(grantToken, "grant token");
-      Environment env = root.environment();
-      try (TokenStore store = root.openStore()) {
-        OAuthToken saved = new Authorizer(Clock.systemUTC()).exchange(store, env, clientId, root.clientSecret,
-            redirectUrl, code, null, user, w -> root.err().println("warning: " + w));
-        LoginCommand.report(root, saved, "Exchanged");
-      }
+      session.save("Exchanged", (store, env) -> client.exchange(store, env, redirectUrl, code, null, user));
       return ExitCodes.OK;
     }
   }
 
-  @Command(name = "import", mixinStandardHelpOptions = true, sortOptions = false, footer = ExitCodes.FOOTER,
+  @Command(name = "import", mixinStandardHelpOptions = true,
       description = {
         "Stores a refresh token the user already has.",
         "It is checked by refreshing it once at the server."
       })
   static final class Import implements Callable<Integer> {
-    @ParentCommand TokenstoreCommand root;
+    @Mixin StoreSession session;
 
     @Option(names = "--refresh-token", paramLabel = "TOKEN", required = true,
         description = "The refresh token; '-' reads it from stdin.")
@@ -125,61 +89,52 @@ final class TokenCommands {
 
     @Override
     public Integer call() {
-      String clientId = root.requireClientId();
+      Authorizer client = session.authorizer();
       String token = valueOrStdin(refreshToken, "refresh token");
-      Environment env = root.environment();
-      try (TokenStore store = root.openStore()) {
-        OAuthToken saved = new Authorizer(Clock.systemUTC()).importRefreshToken(store, env, clientId,
-            root.clientSecret, token, user, w -> root.err().println("warning: " + w));
-        LoginCommand.report(root, saved, "Imported");
-      }
+      session.save("Imported", (store, env) -> client.importRefreshToken(store, env, token, user));
       return ExitCodes.OK;
     }
   }
 
-  @Command(name = "list", mixinStandardHelpOptions = true, sortOptions = false, footer = ExitCodes.FOOTER,
+  @Command(name = "list", mixinStandardHelpOptions = true,
       description = {
         "Lists the stored tokens (secrets are not shown unless --reveal).",
         "Columns: id, user, client, API domain, status (valid, expiring, expired, not exchanged,",
         "needs re-authorization) and expiry."
       })
   static final class ListTokens implements Callable<Integer> {
-    @ParentCommand TokenstoreCommand root;
+    @Mixin StoreSession session;
 
     @Option(names = "--reveal", description = "Also print the tokens and client secrets.")
     boolean reveal;
 
     @Override
     public Integer call() {
-      try (TokenStore store = root.openStore()) {
-        List<OAuthToken> tokens = store.getTokens();
-        StoreSupport.printList(root.out(), tokens, Instant.now(), root.json, reveal);
+      try (TokenStore store = session.open()) {
+        StoreSupport.printList(session.out(), store.getTokens(), Instant.now(), session.json(), reveal);
       }
       return ExitCodes.OK;
     }
   }
 
-  @Command(name = "show", mixinStandardHelpOptions = true, sortOptions = false, footer = ExitCodes.FOOTER,
+  @Command(name = "show", mixinStandardHelpOptions = true,
       description = "Shows one stored token; secrets as fingerprints unless --reveal.")
   static final class Show implements Callable<Integer> {
-    @ParentCommand TokenstoreCommand root;
-
-    @ArgGroup(exclusive = true, multiplicity = "1")
-    Target target;
+    @Mixin StoreSession.OneToken session;
 
     @Option(names = "--reveal", description = "Also print the tokens and the client secret.")
     boolean reveal;
 
     @Override
     public Integer call() {
-      try (TokenStore store = root.openStore()) {
-        StoreSupport.printToken(root.out(), find(root, store, target), Instant.now(), root.json, reveal);
+      try (StoreSession.Found found = session.find()) {
+        StoreSupport.printToken(session.out(), found.token(), Instant.now(), session.json(), reveal);
       }
       return ExitCodes.OK;
     }
   }
 
-  @Command(name = "access-token", mixinStandardHelpOptions = true, sortOptions = false, footer = ExitCodes.FOOTER,
+  @Command(name = "access-token", mixinStandardHelpOptions = true,
       description = {
         "Prints only a valid access token, for scripts.",
         "The token is refreshed first if it expires within 5 minutes. Example:",
@@ -187,88 +142,71 @@ final class TokenCommands {
         "Exits with 3 when the server no longer accepts the refresh token."
       })
   static final class AccessToken implements Callable<Integer> {
-    @ParentCommand TokenstoreCommand root;
-
-    @ArgGroup(exclusive = true, multiplicity = "1")
-    Target target;
+    @Mixin StoreSession.OneToken session;
 
     @Override
     public Integer call() {
-      try (TokenStore store = root.openStore()) {
-        OAuthToken stored = find(root, store, target);
-        TokenManager m = root.manager(store, root.environmentFor(stored));
-        String access = m.accessToken(byId(root, stored));
-        root.out().println(access);
-        root.out().flush();
+      try (StoreSession.Found found = session.find()) {
+        session.println(found.manager().accessToken(found.byId()));
       }
       return ExitCodes.OK;
     }
   }
 
-  @Command(name = "refresh", mixinStandardHelpOptions = true, sortOptions = false, footer = ExitCodes.FOOTER,
+  @Command(name = "refresh", mixinStandardHelpOptions = true,
       description = "Refreshes a token if it expires within 5 minutes, or now with --force.")
   static final class Refresh implements Callable<Integer> {
-    @ParentCommand TokenstoreCommand root;
-
-    @ArgGroup(exclusive = true, multiplicity = "1")
-    Target target;
+    @Mixin StoreSession.OneToken session;
 
     @Option(names = "--force", description = "Refresh now, whatever the expiry.")
     boolean force;
 
     @Override
     public Integer call() {
-      try (TokenStore store = root.openStore()) {
-        OAuthToken stored = find(root, store, target);
-        TokenManager m = root.manager(store, root.environmentFor(stored));
-        OAuthToken t = force ? m.refresh(byId(root, stored)) : m.getToken(byId(root, stored));
-        boolean refreshed = !Objects.equals(t.accessToken(), stored.accessToken());
-        if (root.json) {
-          StoreSupport.printToken(root.out(), t, Instant.now(), true, false);
+      try (StoreSession.Found found = session.find()) {
+        TokenManager m = found.manager();
+        OAuthToken t = force ? m.refresh(found.byId()) : m.getToken(found.byId());
+        boolean refreshed = !Objects.equals(t.accessToken(), found.token().accessToken());
+        if (session.json()) {
+          StoreSupport.printToken(session.out(), t, Instant.now(), true, false);
         } else {
-          root.out().println((refreshed ? "Refreshed" : "Still valid, not refreshed (use --force)") + ": token id "
+          session.println((refreshed ? "Refreshed" : "Still valid, not refreshed (use --force)") + ": token id "
               + t.id() + (t.userName() == null ? "" : " of user " + t.userName()) + ", access token expires "
               + StoreSupport.expiry(t, Instant.now()));
-          root.out().flush();
         }
       }
       return ExitCodes.OK;
     }
   }
 
-  @Command(name = "revoke", mixinStandardHelpOptions = true, sortOptions = false, footer = ExitCodes.FOOTER,
+  @Command(name = "revoke", mixinStandardHelpOptions = true,
       description = "Revokes a token at the server, then deletes it from the store.")
   static final class Revoke implements Callable<Integer> {
-    @ParentCommand TokenstoreCommand root;
-
-    @ArgGroup(exclusive = true, multiplicity = "1")
-    Target target;
+    @Mixin StoreSession.OneToken session;
 
     @Override
     public Integer call() {
-      try (TokenStore store = root.openStore()) {
-        OAuthToken stored = find(root, store, target);
-        Environment env = root.environmentFor(stored);
-        TokenManager m = root.manager(store, env);
-        m.revoke(byId(root, stored));
-        root.out().println("Revoked token id " + stored.id()
+      try (StoreSession.Found found = session.find()) {
+        found.manager().revoke(found.byId());
+        OAuthToken stored = found.token();
+        Environment env = found.environment();
+        session.println("Revoked token id " + stored.id()
             + (stored.userName() == null ? "" : " of user " + stored.userName())
             + (env.revokeUrl().isPresent() ? " at " + env.name() : " (the server has no revoke URL: deleted locally only)")
             + " and deleted it from the store.");
-        root.out().flush();
       }
       return ExitCodes.OK;
     }
   }
 
-  @Command(name = "delete", mixinStandardHelpOptions = true, sortOptions = false, footer = ExitCodes.FOOTER,
+  @Command(name = "delete", mixinStandardHelpOptions = true,
       description = {
         "Deletes one token or all tokens from the store (not revoked at the server).",
         "Use 'revoke' to revoke at the server too. Asks first unless --yes; refuses without --yes",
         "when not on a terminal."
       })
   static final class Delete implements Callable<Integer> {
-    @ParentCommand TokenstoreCommand root;
+    @Mixin StoreSession session;
 
     @Parameters(arity = "0..1", paramLabel = "ID", description = "The id of the token to delete.")
     @Nullable String id;
@@ -284,27 +222,25 @@ final class TokenCommands {
       if ((id == null) == !all) {
         throw new CliException(ExitCodes.USAGE, "Give either a token ID or --all (see 'tokenstore delete --help').");
       }
-      try (TokenStore store = root.openStore()) {
+      try (TokenStore store = session.open()) {
         if (all) {
           int n = store.getTokens().size();
           if (n == 0) {
-            root.out().println("The store holds no tokens; nothing deleted.");
-            root.out().flush();
+            session.println("The store holds no tokens; nothing deleted.");
             return ExitCodes.OK;
           }
-          confirm("Delete all " + n + " tokens from " + StoreSupport.show(root.storeUri())
+          confirm("Delete all " + n + " tokens from " + StoreSupport.show(session.storeUri())
               + "? They are not revoked at the server.");
           store.deleteTokens();
-          root.out().println("Deleted " + n + " tokens.");
+          session.println("Deleted " + n + " tokens.");
         } else {
           OAuthToken t = store.findTokenById(Objects.requireNonNull(id)).orElseThrow(() -> new TokenStoreException(
               ErrorCode.TOKEN_NOT_FOUND, "No stored token has id " + id + ". See 'tokenstore list'."));
           confirm("Delete token id " + id + (t.userName() == null ? "" : " of user " + t.userName())
               + "? It is not revoked at the server.");
           store.deleteToken(id);
-          root.out().println("Deleted token id " + id + ".");
+          session.println("Deleted token id " + id + ".");
         }
-        root.out().flush();
       }
       return ExitCodes.OK;
     }

@@ -117,6 +117,31 @@ public final class Environment {
   }
 
   /**
+   * The Zoho environment whose API domain this is: {@code https://www.zohoapis.eu} is {@link DataCenter#EU}
+   * {@link Kind#PRODUCTION}, {@code https://sandbox.zohoapis.com} is {@link DataCenter#US} {@link Kind#SANDBOX},
+   * and so on for every {@link DataCenter} and {@link Kind}. Use it to pick the accounts server of a stored token
+   * from its {@link dev.tokenstore.OAuthToken#apiDomain()}.
+   *
+   * <p>Matches {@code https://HOST}, with or without a trailing {@code /} or the port 443, or the bare
+   * {@code HOST}, where HOST is one of Zoho's API hosts in any ASCII case. Anything else is empty: another
+   * scheme, a path, user info, a query, another port, a trailing dot, non-ASCII look-alike letters, or a host
+   * that only starts or ends like one of Zoho's ({@code www.zohoapis.com.example.net}).
+   */
+  public static Optional<Environment> zohoFromApiDomain(String apiDomain) {
+    String host = DataCenter.apiHostOf(Objects.requireNonNull(apiDomain, "apiDomain"));
+    if (host != null) {
+      for (DataCenter dc : DataCenter.values()) {
+        for (Kind k : Kind.values()) {
+          if (dc.apiHost(k).equals(host)) {
+            return Optional.of(zoho(dc, k));
+          }
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  /**
    * Any server with Zoho's accounts paths under {@code accountsUrl} (e.g. {@code http://127.0.0.1:8080} for an
    * emulator, or a data centre not in {@link DataCenter}), with {@code apiDomain} as API base.
    */

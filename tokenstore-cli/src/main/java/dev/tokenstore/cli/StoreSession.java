@@ -1,0 +1,277 @@
+package dev.tokenstore.cli;
+
+import dev.tokenstore.ErrorCode;
+import dev.tokenstore.OAuthToken;
+import dev.tokenstore.TokenStore;
+import dev.tokenstore.TokenStoreException;
+import dev.tokenstore.oauth.DataCenter;
+import dev.tokenstore.oauth.Environment;
+import dev.tokenstore.oauth.TokenManager;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.function.BiFunction;
+import org.jspecify.annotations.Nullable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * The picocli mixin of every command that works with the token store ({@code @Mixin StoreSession session}): it
+ * reads the global options of {@link TokenstoreCommand} (before or after the command name), opens the store,
+ * builds the environment and the client's {@link Authorizer}, and prints what a command stored. The variant
+ * {@link OneToken} adds {@code --user NAME | --id ID}, finds the record they name and builds its
+ * {@link TokenManager}. Its {@code @Command} attributes give each command the exit-code footer and options in
+ * declaration order. Not thread-safe: one per invocation.
+ */
+@Command(sortOptions = false, footer = ExitCodes.FOOTER)
+class StoreSession {
+  @Spec(Spec.Target.MIXEE) CommandSpec mixee;
+
+  /** The global options. */
+  TokenstoreCommand options() {
+    return (TokenstoreCommand) mixee.root().userObject();
+  }
+
+  // ------------------------------------------------------------------------------------------ output
+
+  PrintWriter out() {
+    return mixee.commandLine().getOut();
+  }
+
+  PrintWriter err() {
+    return mixee.commandLine().getErr();
+  }
+
+  boolean json() {
+    return options().json;
+  }
+
+  /** Prints a result line on stdout. */
+  void println(String line) {
+    out().println(line);
+    out().flush();
+  }
+
+  /** Prints the stored token's id and user (no secret) as the command's result. */
+  void report(OAuthToken saved, String what) {
+    if (json()) {
+      StoreSupport.printToken(out(), saved, Instant.now(), true, false);
+      return;
+    }
+    Instant exp = saved.expiresAt();
+    println(what + ": stored token id " + saved.id()
+        + (saved.userName() == null ? "" : " for user " + saved.userName())
+        + " (api domain " + saved.apiDomain()
+        + (exp == null ? "" : "; access token expires in " + StoreSupport.human(Duration.between(Instant.now(), exp)))
+        + ") in " + StoreSupport.show(storeUri()));
+  }
+
+  // ------------------------------------------------------------------------------------------- store
+
+  /** The store URI the user chose: {@code --store}, else {@code TOKENSTORE_STORE}, else the default SQLite file. */
+  String storeUri() {
+    String store = options().store;
+    if (store != null && !store.isBlank()) {
+      return expandHome(store);
+    }
+    String env = System.getenv("TOKENSTORE_STORE");
+    if (env != null && !env.isBlank()) {
+      return expandHome(env);
+    }
+    Path dir = Path.of(System.getProperty("user.home"), ".tokenstore");
+    createPrivateDirectory(dir);
+    return "sqlite:" + dir.resolve("tokens.db");
+  }
+
+  /** Opens {@link #storeUri()}. */
+  TokenStore open() {
+    return StoreSupport.open(storeUri());
+  }
+
+  /** {@code sqlite:~/x} and {@code file:~/x}: {@code ~} is the user's home. */
+  static String expandHome(String uri) {
+    int colon = uri.indexOf(':');
+    if (colon > 0 && uri.startsWith("~/", colon + 1)) {
+      return uri.substring(0, colon + 1) + System.getProperty("user.home") + uri.substring(colon + 2);
+    }
+    return uri;
+  }
+
+  private static void createPrivateDirectory(Path dir) {
+    if (Files.isDirectory(dir)) {
+      return;
+    }
+    try {
+      try {
+        Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      } catch (UnsupportedOperationException notPosix) {
+        Files.createDirectories(dir);
+      }
+    } catch (IOException e) {
+      throw new TokenStoreException(ErrorCode.STORE_UNAVAILABLE, "Could not create the folder " + dir + " for the "
+          + "default store (" + e.getClass().getSimpleName() + "). Create it, or choose a store with --store.", e);
+    }
+  }
+
+  // ----------------------------------------------------------------------------------- environment
+
+  /** The environment the options describe (Zoho US production by default). */
+  Environment environment() {
+    TokenstoreCommand o = options();
+    if (o.tokenUrl != null) {
+      URI u = URI.create(o.tokenUrl);
+      return Environment.builder("oauth@" + u.getRawAuthority())
+          .tokenUrl(o.tokenUrl)
+          .authorizationUrl(o.authUrl)
+          .revokeUrl(o.revokeUrl)
+          .apiDomain(o.apiUrl != null ? o.apiUrl : u.getScheme() + "://" + u.getRawAuthority())
+          .build();
+    }
+    Environment e;
+    if (o.accountsUrl != null) {
+      e = Environment.zohoAccounts(o.accountsUrl, o.apiUrl != null ? o.apiUrl : o.accountsUrl);
+    } else {
+      e = Environment.zoho(o.dc != null ? o.dc : DataCenter.US, o.kind != null ? o.kind : Environment.Kind.PRODUCTION);
+      if (o.apiUrl != null) {
+        e = e.toBuilder().apiDomain(o.apiUrl).build();
+      }
+    }
+    if (o.authUrl != null || o.revokeUrl != null) {
+      Environment.Builder b = e.toBuilder();
+      if (o.authUrl != null) {
+        b.authorizationUrl(o.authUrl);
+      }
+      if (o.revokeUrl != null) {
+        b.revokeUrl(o.revokeUrl);
+      }
+      e = b.build();
+    }
+    return e;
+  }
+
+  /**
+   * The environment for a stored token: the options' when any names the server, else the Zoho environment of the
+   * token's API domain (the library's {@link Environment#zohoFromApiDomain}).
+   */
+  Environment environmentFor(OAuthToken stored) {
+    TokenstoreCommand o = options();
+    String api = stored.apiDomain();
+    if (o.dc != null || o.kind != null || o.accountsUrl != null || o.tokenUrl != null || api == null) {
+      return environment();
+    }
+    return Environment.zohoFromApiDomain(api).orElseThrow(() -> new CliException("Token id " + stored.id()
+        + " is used with " + api + ", which is not one of Zoho's API domains, so its accounts server is not known. "
+        + "Pass --accounts-url URL (a Zoho-like server) or --token-url URL (any OAuth 2.0 server)."));
+  }
+
+  // ------------------------------------------------------------------------------------------ client
+
+  /** The OAuth client of the options ({@code --client-id} is required) and the grant flows it runs. */
+  Authorizer authorizer() {
+    String clientId = options().clientId;
+    if (clientId == null || clientId.isBlank()) {
+      throw new CliException(ExitCodes.USAGE, "This command needs the OAuth client id: pass --client-id ID or set "
+          + "TOKENSTORE_CLIENT_ID (and --client-secret / TOKENSTORE_CLIENT_SECRET).");
+    }
+    return new Authorizer(Clock.systemUTC(), clientId, options().clientSecret, w -> err().println("warning: " + w));
+  }
+
+  /** Opens the store, runs {@code grant} at the options' environment and reports what it stored. */
+  void save(String what, BiFunction<TokenStore, Environment, OAuthToken> grant) {
+    Environment env = environment();
+    try (TokenStore store = open()) {
+      report(grant.apply(store, env), what);
+    }
+  }
+
+  // --------------------------------------------------------------------------------------- one token
+
+  /** The mixin of the commands that work on one stored token: {@code --user NAME | --id ID}. */
+  static class OneToken extends StoreSession {
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Target target;
+
+    /**
+     * Opens the store and finds the token {@code --user}/{@code --id} names (with {@code --client-id}, when given,
+     * narrowing a user name); closing the result closes the store.
+     */
+    Found find() {
+      TokenStore store = open();
+      try {
+        OAuthToken query = target.id != null ? OAuthToken.builder().id(target.id).build()
+            : OAuthToken.builder().userName(target.user).clientId(options().clientId).build();
+        return new Found(store, store.findToken(query).orElseThrow(() -> new TokenStoreException(
+            ErrorCode.TOKEN_NOT_FOUND, "No stored token " + (target.id != null ? "has id " + target.id
+                : "belongs to user " + target.user
+                    + (options().clientId != null ? " and client " + options().clientId : ""))
+                + " in " + StoreSupport.show(storeUri()) + ". See 'tokenstore list'.")));
+      } catch (RuntimeException | Error e) {
+        try {
+          store.close();
+        } catch (RuntimeException c) {
+          e.addSuppressed(c);
+        }
+        throw e;
+      }
+    }
+  }
+
+  /** {@code --user NAME | --id ID}. */
+  static final class Target {
+    @Option(names = "--user", paramLabel = "NAME", required = true, description = "The token of this user.")
+    @Nullable String user;
+
+    @Option(names = "--id", paramLabel = "ID", required = true, description = "The token with this id.")
+    @Nullable String id;
+  }
+
+  /** A stored token and the open store it is in; closing it closes the store. Not thread-safe. */
+  final class Found implements AutoCloseable {
+    private final TokenStore store;
+    private final OAuthToken token;
+    private @Nullable Environment environment;
+
+    private Found(TokenStore store, OAuthToken token) {
+      this.store = store;
+      this.token = token;
+    }
+
+    /** The stored record. */
+    OAuthToken token() {
+      return token;
+    }
+
+    /** Its environment ({@link StoreSession#environmentFor}). */
+    Environment environment() {
+      if (environment == null) {
+        environment = environmentFor(token);
+      }
+      return environment;
+    }
+
+    /** A manager of the store at {@link #environment()}. */
+    TokenManager manager() {
+      return TokenManager.builder().store(store).environment(environment()).build();
+    }
+
+    /** The record by id, with the client credentials of the options (used if the record lacks them). */
+    OAuthToken byId() {
+      return OAuthToken.builder().id(token.id()).clientId(options().clientId).clientSecret(options().clientSecret)
+          .build();
+    }
+
+    @Override
+    public void close() {
+      store.close();
+    }
+  }
+}
