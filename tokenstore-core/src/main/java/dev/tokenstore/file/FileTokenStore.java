@@ -11,18 +11,9 @@ import dev.tokenstore.spi.RefreshCoordinator;
 import dev.tokenstore.spi.TokenRules;
 import java.io.IOException;
 import java.math.BigInteger;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
-import java.nio.file.InvalidPathException;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.FileAttribute;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -97,8 +88,8 @@ public final class FileTokenStore implements TokenStore, RefreshCoordination, Co
   private static final int READ_ATTEMPTS = 10;
 
   private final Path path; // the real path of the token file
+  private final TokenFile file;
   private final PathLock pathLock;
-  private final boolean posix;
   private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
   private final AtomicLong loads = new AtomicLong();
 
@@ -112,7 +103,7 @@ public final class FileTokenStore implements TokenStore, RefreshCoordination, Co
 
   private FileTokenStore(Path path) {
     this.path = path;
-    this.posix = path.getFileSystem().supportedFileAttributeViews().contains("posix");
+    this.file = new TokenFile(path);
     this.pathLock = PathLock.acquire(path);
   }
 
@@ -125,7 +116,7 @@ public final class FileTokenStore implements TokenStore, RefreshCoordination, Co
    */
   public static FileTokenStore open(Path file) {
     Objects.requireNonNull(file, "file");
-    Path real = realPath(file);
+    Path real = TokenFile.realPath(file);
     if (Files.isDirectory(real)) {
       throw new TokenStoreException(
           ErrorCode.STORE_UNAVAILABLE,
@@ -222,7 +213,7 @@ public final class FileTokenStore implements TokenStore, RefreshCoordination, Co
   public RefreshCoordinator refreshCoordinator() {
     RefreshCoordinator c = coordinator;
     if (c == null) {
-      c = FileRefreshCoordinator.of(path, fileAttributes());
+      c = FileRefreshCoordinator.of(path, file.fileAttributes());
       coordinator = c;
     }
     return c;
@@ -278,7 +269,7 @@ public final class FileTokenStore implements TokenStore, RefreshCoordination, Co
 
   private <T> T read(Function<TokenTable, T> op) {
     checkOpen();
-    FileState now = stat();
+    FileState now = file.stat();
     lock.readLock().lock();
     try {
       checkOpen();
@@ -314,13 +305,13 @@ public final class FileTokenStore implements TokenStore, RefreshCoordination, Co
     lock.writeLock().lock();
     try {
       checkOpen();
-      Path dir = folder();
+      Path dir = file.folder();
       if (deleteOnly && !Files.isDirectory(dir)) {
         // Nothing to delete, and no reason to create a folder and lock file.
         refresh();
         return op.apply(table, null).result();
       }
-      ensureFolder(dir);
+      file.ensureFolder(dir);
       PathLock.Held held = lockFile();
       try {
         refresh();
@@ -356,23 +347,23 @@ public final class FileTokenStore implements TokenStore, RefreshCoordination, Co
     try {
       return held.highWater();
     } catch (IOException e) {
-      throw unavailable("cannot read the lock file " + pathLock.lockFile(), e,
+      throw file.unavailable("cannot read the lock file " + pathLock.lockFile(), e,
           "Check that this user may read and write it.");
     }
   }
 
   private PathLock.Held lockFile() {
     try {
-      return pathLock.lockExclusive(fileAttributes());
+      return pathLock.lockExclusive(file.fileAttributes());
     } catch (IOException e) {
-      throw unavailable("cannot create or lock the lock file " + pathLock.lockFile(), e,
-          "Check that this user may create and write files in " + folder() + ".");
+      throw file.unavailable("cannot create or lock the lock file " + pathLock.lockFile(), e,
+          "Check that this user may create and write files in " + file.folder() + ".");
     }
   }
 
   /** Rereads the file if its state differs from the parsed one. Caller holds the write lock. */
   private void refresh() {
-    FileState now = stat();
+    FileState now = file.stat();
     if (now.equals(state)) {
       return;
     }
@@ -383,15 +374,8 @@ public final class FileTokenStore implements TokenStore, RefreshCoordination, Co
         state = now;
         return;
       }
-      byte[] bytes;
-      try {
-        bytes = Files.readAllBytes(path);
-      } catch (NoSuchFileException e) {
-        bytes = null; // replaced or deleted while we read: look again
-      } catch (IOException e) {
-        throw unavailable("cannot read it", e, "Check that the file is readable by this user.");
-      }
-      FileState after = stat();
+      byte @Nullable [] bytes = file.readOrNull();
+      FileState after = file.stat();
       if (bytes != null && after.equals(now)) {
         ZohoCsv.Parsed parsed = ZohoCsv.parse(bytes, path);
         loads.incrementAndGet();
@@ -417,115 +401,15 @@ public final class FileTokenStore implements TokenStore, RefreshCoordination, Co
     if (out != layout) {
       LOG.log(System.Logger.Level.INFO, "Upgrading the token file {0} from nine to ten columns (api_domain)", path);
     }
-    Path tmp = null;
-    boolean moved = false;
-    try {
-      tmp = Files.createTempFile(dir, "." + path.getFileName() + ".", ".tmp", fileAttributes());
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-        ByteBuffer buf = ByteBuffer.wrap(bytes);
-        while (buf.hasRemaining()) {
-          ch.write(buf);
-        }
-        ch.force(true);
-      }
-      Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      moved = true;
-      syncFolder(dir);
-      layout = out;
-      state = stat();
-    } catch (IOException e) {
-      throw unavailable("cannot write it", e,
-          "Check that this user may create and rename files in " + dir + " and that the disk is not full. "
-              + "The file was not changed.");
-    } finally {
-      if (!moved && tmp != null) {
-        try {
-          Files.deleteIfExists(tmp);
-        } catch (IOException e) {
-          LOG.log(System.Logger.Level.WARNING, "Could not delete the temp file {0}: {1}", tmp, e.toString());
-        }
-      }
-    }
-  }
-
-  private void syncFolder(Path dir) {
-    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-      ch.force(true);
-    } catch (IOException e) {
-      // Some platforms cannot open or sync folders; the rename itself is done.
-      LOG.log(System.Logger.Level.DEBUG, "Could not fsync the folder {0}: {1}", dir, e.toString());
-    }
-  }
-
-  private void ensureFolder(Path dir) {
-    if (Files.isDirectory(dir)) {
-      return;
-    }
-    try {
-      if (posix) {
-        Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-      } else {
-        Files.createDirectories(dir);
-      }
-    } catch (IOException e) {
-      throw unavailable("cannot create its folder " + dir, e,
-          "Create the folder, or check that this user may create it.");
-    }
-  }
-
-  private FileAttribute<?>[] fileAttributes() {
-    return posix
-        ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))}
-        : new FileAttribute<?>[0];
-  }
-
-  private Path folder() {
-    Path parent = path.getParent();
-    return parent != null ? parent : path.toAbsolutePath().getRoot();
-  }
-
-  private FileState stat() {
-    try {
-      return FileState.of(path);
-    } catch (IOException e) {
-      throw unavailable("cannot read its attributes", e, "Check that this user may access " + folder() + ".");
-    }
+    file.replace(dir, bytes);
+    layout = out;
+    state = file.stat();
   }
 
   private void checkOpen() {
     if (closed) {
       throw new TokenStoreException(
           ErrorCode.STORE_CLOSED, "The file store for " + path + " is closed; open a new one.");
-    }
-  }
-
-  private TokenStoreException unavailable(String what, IOException e, String advice) {
-    String reason = e instanceof AccessDeniedException
-        ? "permission denied"
-        : e instanceof FileSystemException fse && fse.getReason() != null ? fse.getReason() : e.toString();
-    return new TokenStoreException(
-        ErrorCode.STORE_UNAVAILABLE,
-        "The token file " + path + ": " + what + " (" + reason + "). " + advice,
-        e);
-  }
-
-  /** The absolute path with symbolic links resolved as far as the path exists. */
-  private static Path realPath(Path file) {
-    Path abs;
-    try {
-      abs = file.toAbsolutePath().normalize();
-    } catch (InvalidPathException | java.io.IOError e) {
-      throw new TokenStoreException(ErrorCode.INVALID_ARGUMENT, "The path '" + file + "' is not valid here.");
-    }
-    try {
-      return abs.toRealPath();
-    } catch (IOException e) {
-      // Missing file: resolve the deepest existing folder and append the rest.
-      Path parent = abs.getParent();
-      if (parent == null) {
-        return abs;
-      }
-      return realPath(parent).resolve(abs.getFileName());
     }
   }
 }

@@ -1,23 +1,24 @@
 package dev.tokenstore.redis;
 
+import static dev.tokenstore.redis.RedisScripts.ALL;
+import static dev.tokenstore.redis.RedisScripts.CLEAR;
+import static dev.tokenstore.redis.RedisScripts.DELETE;
+import static dev.tokenstore.redis.RedisScripts.FIND;
+import static dev.tokenstore.redis.RedisScripts.SAVE;
+import static dev.tokenstore.redis.ScriptValues.list;
+import static dev.tokenstore.redis.ScriptValues.nz;
+import static dev.tokenstore.redis.ScriptValues.string;
+
 import dev.tokenstore.ErrorCode;
 import dev.tokenstore.OAuthToken;
 import dev.tokenstore.TokenStore;
 import dev.tokenstore.TokenStoreException;
 import dev.tokenstore.spi.ConditionalSave;
 import dev.tokenstore.spi.RefreshCoordination;
-import dev.tokenstore.spi.GrantedLease;
 import dev.tokenstore.spi.RefreshCoordinator;
 import dev.tokenstore.spi.TokenKey;
 import dev.tokenstore.spi.TokenRules;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -25,7 +26,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import redis.clients.jedis.ConnectionPoolConfig;
 import redis.clients.jedis.DefaultJedisClientConfig;
@@ -33,10 +33,6 @@ import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.SslOptions;
 import redis.clients.jedis.SslVerifyMode;
 import redis.clients.jedis.UnifiedJedis;
-import redis.clients.jedis.exceptions.JedisAccessControlException;
-import redis.clients.jedis.exceptions.JedisConnectionException;
-import redis.clients.jedis.exceptions.JedisException;
-import redis.clients.jedis.exceptions.JedisNoScriptException;
 
 /**
  * A {@link TokenStore} on Redis: a hash per token plus index sets for user name, access, grant and refresh
@@ -87,30 +83,23 @@ public final class RedisTokenStore implements TokenStore, RefreshCoordination, C
   /** Records per script call in {@link #getTokens()} and {@link #deleteTokens()}. */
   private static final int PAGE = 1000;
 
-  private static final Script FIND = Script.load("find.lua");
-  private static final Script SAVE = Script.load("save.lua");
-  private static final Script DELETE = Script.load("delete.lua");
-  private static final Script ALL = Script.load("all.lua");
-  private static final Script CLEAR = Script.load("clear.lua");
-  private static final Script LEASE = Script.load("lease.lua");
-  private static final Script RELEASE = Script.load("release.lua");
-
   private final UnifiedJedis client;
   private final boolean ownsClient;
   private final String prefix;
   private final String base;
-  private final List<String> keys;
   private final String where;
+  private final RedisScripts scripts;
   private final AtomicBoolean closed = new AtomicBoolean();
-  private final RefreshCoordinator coordinator = new Coordinator();
+  private final RefreshCoordinator coordinator;
 
   private RedisTokenStore(UnifiedJedis client, boolean ownsClient, String prefix, String where) {
     this.client = client;
     this.ownsClient = ownsClient;
     this.prefix = prefix;
     this.base = "{" + prefix + "}:";
-    this.keys = List.of(base + "seq", base + "ids");
     this.where = where;
+    this.scripts = new RedisScripts(client, base, where);
+    this.coordinator = new RedisRefreshCoordinator(scripts, this::checkOpen, base, where, prefix);
   }
 
   /**
@@ -189,7 +178,7 @@ public final class RedisTokenStore implements TokenStore, RefreshCoordination, C
       return Optional.empty();
     }
     List<String> args = lookupArgs(lookupOf(key));
-    Object reply = run("find a token", FIND, args);
+    Object reply = scripts.run("find a token", FIND, args);
     List<OAuthToken> matches = new ArrayList<>();
     for (Object flat : list(reply)) {
       OAuthToken t = toToken(list(flat));
@@ -241,7 +230,7 @@ public final class RedisTokenStore implements TokenStore, RefreshCoordination, C
       args.add(nz(expected.accessToken()));
       args.add(nz(expected.refreshToken()));
     }
-    List<?> reply = list(run("save a token", SAVE, args));
+    List<?> reply = list(scripts.run("save a token", SAVE, args));
     String status = string(reply.get(0));
     switch (status) {
       case "ok":
@@ -276,7 +265,7 @@ public final class RedisTokenStore implements TokenStore, RefreshCoordination, C
   public boolean deleteToken(String id) {
     Objects.requireNonNull(id, "id");
     checkOpen();
-    Object reply = run("delete a token", DELETE, List.of(base, id));
+    Object reply = scripts.run("delete a token", DELETE, List.of(base, id));
     return reply instanceof Long && (Long) reply == 1L;
   }
 
@@ -294,7 +283,7 @@ public final class RedisTokenStore implements TokenStore, RefreshCoordination, C
     Map<String, OAuthToken> byId = new HashMap<>();
     String cursor = "0";
     do {
-      List<?> page = list(run("read all tokens", ALL, List.of(base, cursor, Integer.toString(PAGE))));
+      List<?> page = list(scripts.run("read all tokens", ALL, List.of(base, cursor, Integer.toString(PAGE))));
       cursor = string(page.get(0));
       for (Object flat : page.subList(1, page.size())) {
         OAuthToken t = toToken(list(flat));
@@ -310,7 +299,7 @@ public final class RedisTokenStore implements TokenStore, RefreshCoordination, C
   public void deleteTokens() {
     checkOpen();
     while (true) {
-      Object removed = run("delete all tokens", CLEAR, List.of(base, Integer.toString(PAGE)));
+      Object removed = scripts.run("delete all tokens", CLEAR, List.of(base, Integer.toString(PAGE)));
       if (!(removed instanceof Long) || (Long) removed == 0L) {
         return;
       }
@@ -398,186 +387,14 @@ public final class RedisTokenStore implements TokenStore, RefreshCoordination, C
     return args;
   }
 
-  // ---------------------------------------------------------------------------------------------------
-  // Replies -> tokens
-
   private OAuthToken toToken(List<?> flat) {
-    Map<String, String> f = new HashMap<>();
-    for (int i = 0; i + 1 < flat.size(); i += 2) {
-      f.put(string(flat.get(i)), string(flat.get(i + 1)));
-    }
-    String expiry = f.get("expiry_time");
-    Instant expiresAt = null;
-    if (expiry != null) {
-      try {
-        expiresAt = Instant.ofEpochMilli(Long.parseLong(expiry));
-      } catch (NumberFormatException e) {
-        throw new TokenStoreException(ErrorCode.CORRUPT_STORE,
-            "Token id " + f.get("id") + " in Redis at " + where + " has an expiry_time that is not epoch "
-                + "milliseconds. Fix or delete that hash (key " + base + "token:" + f.get("id") + ").");
-      }
-    }
-    return OAuthToken.builder()
-        .id(f.get("id"))
-        .userName(f.get("user_name"))
-        .clientId(f.get("client_id"))
-        .clientSecret(f.get("client_secret"))
-        .refreshToken(f.get("refresh_token"))
-        .accessToken(f.get("access_token"))
-        .grantToken(f.get("grant_token"))
-        .expiresAt(expiresAt)
-        .redirectUrl(f.get("redirect_url"))
-        .apiDomain(f.get("api_domain"))
-        .build();
-  }
-
-  private static List<?> list(@Nullable Object reply) {
-    if (reply instanceof List<?> l) {
-      return l;
-    }
-    throw new TokenStoreException(ErrorCode.CORRUPT_STORE, "Redis sent an unexpected reply to a tokenstore script.");
-  }
-
-  private static String string(@Nullable Object o) {
-    if (o instanceof String s) {
-      return s;
-    }
-    if (o instanceof byte[] b) {
-      return new String(b, StandardCharsets.UTF_8);
-    }
-    return String.valueOf(o);
-  }
-
-  private static String nz(@Nullable String s) {
-    return s == null ? "" : s;
-  }
-
-  // ---------------------------------------------------------------------------------------------------
-  // Running scripts
-
-  private @Nullable Object run(String what, Script script, List<String> args) {
-    return call(what, () -> {
-      try {
-        return client.evalsha(script.sha, keys, args);
-      } catch (JedisNoScriptException e) {
-        return client.eval(script.source, keys, args); // EVAL also caches the script for the next EVALSHA
-      }
-    });
-  }
-
-  private <T> T call(String what, Supplier<T> op) {
-    try {
-      return op.get();
-    } catch (JedisAccessControlException e) {
-      throw new TokenStoreException(ErrorCode.STORE_UNAVAILABLE,
-          "Redis at " + where + " refused to " + what + ": authentication or permission failed (" + e.getMessage()
-              + "). Check the user name and password in the URI and the user's ACL (it needs EVAL, EVALSHA and "
-              + "the keys " + base + "*).", e);
-    } catch (JedisConnectionException e) {
-      throw new TokenStoreException(ErrorCode.STORE_UNAVAILABLE,
-          "Cannot " + what + ": Redis at " + where + " is not reachable (" + rootMessage(e) + "). Check that the "
-              + "server runs and the host, port and TLS setting (redis:// or rediss://) are right; the store "
-              + "reconnects by itself once the server is back.", e);
-    } catch (JedisException e) {
-      throw new TokenStoreException(ErrorCode.STORE_UNAVAILABLE,
-          "Redis at " + where + " failed to " + what + " (" + e.getClass().getSimpleName() + ": " + e.getMessage()
-              + "). Check the server's log and state (memory, read-only replica); retry when fixed.", e);
-    }
-  }
-
-  /** The innermost cause (Jedis attaches the per-address connect failures as suppressed exceptions). */
-  private static String rootMessage(Throwable e) {
-    Throwable t = e;
-    for (int depth = 0; depth < 10; depth++) {
-      if (t.getCause() != null && t.getCause() != t) {
-        t = t.getCause();
-      } else if (t.getSuppressed().length > 0) {
-        t = t.getSuppressed()[0];
-      } else {
-        break;
-      }
-    }
-    String outer = e.getMessage() == null ? "" : e.getMessage();
-    String inner = t == e ? "" : "; " + t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage());
-    return outer + inner;
+    return ScriptValues.toToken(flat, where, base);
   }
 
   private void checkOpen() {
     if (closed.get()) {
       throw new TokenStoreException(ErrorCode.STORE_CLOSED,
           "This Redis store (" + where + ") is closed; open a new one.");
-    }
-  }
-
-  /** A Lua script: the shared part and one body from the resources, with its SHA-1 for EVALSHA. */
-  /** Refresh leases on the server (lease.lua, release.lua). Thread-safe. */
-  private final class Coordinator implements RefreshCoordinator {
-    private final java.security.SecureRandom random = new java.security.SecureRandom();
-
-    @Override
-    public Optional<RefreshLease> tryAcquire(RefreshIdentity identity, Duration lease) {
-      checkOpen();
-      String h = Script.sha1Hex(identity.environment() + "\u0000" + identity.tokenId());
-      String holder = Long.toHexString(random.nextLong()) + Long.toHexString(random.nextLong());
-      long started = System.nanoTime();
-      List<?> reply = list(run("take a refresh lease", LEASE,
-          List.of(base, h, holder, Long.toString(Math.max(1, lease.toMillis())))));
-      long fence = ((Number) reply.get(0)).longValue();
-      if (fence == 0) {
-        return Optional.empty();
-      }
-      boolean took = ((Number) reply.get(1)).longValue() == 1;
-      return Optional.of(GrantedLease.of(fence, started, lease, took, () -> {
-        try {
-          run("release a refresh lease", RELEASE, List.of(base, h, holder));
-        } catch (TokenStoreException e) {
-          LOG.log(System.Logger.Level.WARNING, "Could not release a refresh lease at " + where
-              + "; it expires by itself: " + e.getMessage());
-        }
-      }));
-    }
-
-    @Override
-    public String toString() {
-      return "RedisRefreshCoordinator{" + where + ", prefix=" + prefix + "}";
-    }
-  }
-
-  private static final class Script {
-    final String source;
-    final String sha;
-
-    private Script(String source) {
-      this.source = source;
-      this.sha = sha1Hex(source);
-    }
-
-    static Script load(String name) {
-      return new Script(resource("common.lua") + "\n" + resource(name));
-    }
-
-    private static String resource(String name) {
-      try (InputStream in = RedisTokenStore.class.getResourceAsStream(name)) {
-        if (in == null) {
-          throw new IllegalStateException("missing resource dev/tokenstore/redis/" + name);
-        }
-        return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
-
-    static String sha1Hex(String s) {
-      try {
-        byte[] d = MessageDigest.getInstance("SHA-1").digest(s.getBytes(StandardCharsets.UTF_8));
-        StringBuilder sb = new StringBuilder(40);
-        for (byte b : d) {
-          sb.append(Character.forDigit((b >> 4) & 0xF, 16)).append(Character.forDigit(b & 0xF, 16));
-        }
-        return sb.toString();
-      } catch (NoSuchAlgorithmException e) {
-        throw new IllegalStateException("SHA-1 is required by every Java platform", e);
-      }
     }
   }
 }

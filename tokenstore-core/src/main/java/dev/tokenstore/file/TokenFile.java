@@ -1,0 +1,164 @@
+package dev.tokenstore.file;
+
+import dev.tokenstore.ErrorCode;
+import dev.tokenstore.TokenStoreException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermissions;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The token file of a {@link FileTokenStore} on disk: its real path, its {@link FileState}, reading it whole,
+ * replacing it atomically (temp file 0600, fsync, {@code ATOMIC_MOVE}, fsync of the folder), creating its folder
+ * (0700), and the {@link ErrorCode#STORE_UNAVAILABLE} messages that name the file and what to check. It knows
+ * nothing of the format or the locks: the store decides what to write and when.
+ *
+ * <p>Thread-safe: immutable; callers serialise writes (the store's write lock and {@link PathLock}).
+ */
+final class TokenFile {
+  private static final System.Logger LOG = System.getLogger(FileTokenStore.class.getName());
+
+  private final Path path; // the real path of the token file
+  private final boolean posix;
+
+  /** {@code path} must be a real path ({@link #realPath}). */
+  TokenFile(Path path) {
+    this.path = path;
+    this.posix = path.getFileSystem().supportedFileAttributeViews().contains("posix");
+  }
+
+  Path path() {
+    return path;
+  }
+
+  /** The file's state now; {@link FileState#MISSING} when there is no file. */
+  FileState stat() {
+    try {
+      return FileState.of(path);
+    } catch (IOException e) {
+      throw unavailable("cannot read its attributes", e, "Check that this user may access " + folder() + ".");
+    }
+  }
+
+  /** The whole file; null when it was replaced or deleted while being read (look again). */
+  byte @Nullable [] readOrNull() {
+    try {
+      return Files.readAllBytes(path);
+    } catch (NoSuchFileException e) {
+      return null; // replaced or deleted while we read: look again
+    } catch (IOException e) {
+      throw unavailable("cannot read it", e, "Check that the file is readable by this user.");
+    }
+  }
+
+  /** Replaces the file with {@code bytes} atomically, through a temp file in {@code dir}, the file's folder. */
+  void replace(Path dir, byte[] bytes) {
+    Path tmp = null;
+    boolean moved = false;
+    try {
+      tmp = Files.createTempFile(dir, "." + path.getFileName() + ".", ".tmp", fileAttributes());
+      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+        ByteBuffer buf = ByteBuffer.wrap(bytes);
+        while (buf.hasRemaining()) {
+          ch.write(buf);
+        }
+        ch.force(true);
+      }
+      Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      moved = true;
+      syncFolder(dir);
+    } catch (IOException e) {
+      throw unavailable("cannot write it", e,
+          "Check that this user may create and rename files in " + dir + " and that the disk is not full. "
+              + "The file was not changed.");
+    } finally {
+      if (!moved && tmp != null) {
+        try {
+          Files.deleteIfExists(tmp);
+        } catch (IOException e) {
+          LOG.log(System.Logger.Level.WARNING, "Could not delete the temp file {0}: {1}", tmp, e.toString());
+        }
+      }
+    }
+  }
+
+  private void syncFolder(Path dir) {
+    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+      ch.force(true);
+    } catch (IOException e) {
+      // Some platforms cannot open or sync folders; the rename itself is done.
+      LOG.log(System.Logger.Level.DEBUG, "Could not fsync the folder {0}: {1}", dir, e.toString());
+    }
+  }
+
+  /** Creates the folder {@code dir} (0700) if it is missing. */
+  void ensureFolder(Path dir) {
+    if (Files.isDirectory(dir)) {
+      return;
+    }
+    try {
+      if (posix) {
+        Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      } else {
+        Files.createDirectories(dir);
+      }
+    } catch (IOException e) {
+      throw unavailable("cannot create its folder " + dir, e,
+          "Create the folder, or check that this user may create it.");
+    }
+  }
+
+  /** Owner read and write only (0600) where the file system has POSIX permissions. */
+  FileAttribute<?>[] fileAttributes() {
+    return posix
+        ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))}
+        : new FileAttribute<?>[0];
+  }
+
+  /** The folder that holds the file. */
+  Path folder() {
+    Path parent = path.getParent();
+    return parent != null ? parent : path.toAbsolutePath().getRoot();
+  }
+
+  /** A {@link ErrorCode#STORE_UNAVAILABLE} naming the file, {@code what} failed, the reason and {@code advice}. */
+  TokenStoreException unavailable(String what, IOException e, String advice) {
+    String reason = e instanceof AccessDeniedException
+        ? "permission denied"
+        : e instanceof FileSystemException fse && fse.getReason() != null ? fse.getReason() : e.toString();
+    return new TokenStoreException(
+        ErrorCode.STORE_UNAVAILABLE,
+        "The token file " + path + ": " + what + " (" + reason + "). " + advice,
+        e);
+  }
+
+  /** The absolute path with symbolic links resolved as far as the path exists. */
+  static Path realPath(Path file) {
+    Path abs;
+    try {
+      abs = file.toAbsolutePath().normalize();
+    } catch (InvalidPathException | java.io.IOError e) {
+      throw new TokenStoreException(ErrorCode.INVALID_ARGUMENT, "The path '" + file + "' is not valid here.");
+    }
+    try {
+      return abs.toRealPath();
+    } catch (IOException e) {
+      // Missing file: resolve the deepest existing folder and append the rest.
+      Path parent = abs.getParent();
+      if (parent == null) {
+        return abs;
+      }
+      return realPath(parent).resolve(abs.getFileName());
+    }
+  }
+}

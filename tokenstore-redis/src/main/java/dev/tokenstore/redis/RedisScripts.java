@@ -1,0 +1,139 @@
+package dev.tokenstore.redis;
+
+import dev.tokenstore.ErrorCode;
+import dev.tokenstore.TokenStoreException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.List;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
+import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.exceptions.JedisAccessControlException;
+import redis.clients.jedis.exceptions.JedisConnectionException;
+import redis.clients.jedis.exceptions.JedisException;
+import redis.clients.jedis.exceptions.JedisNoScriptException;
+
+/**
+ * The Lua scripts of a {@link RedisTokenStore} and how they run: each is {@code common.lua} plus one body from
+ * the resources, called by {@code EVALSHA} (by {@code EVAL} when the server does not have it yet) with the
+ * store's two declared keys ({@code <base>seq}, {@code <base>ids}); Jedis failures become
+ * {@link ErrorCode#STORE_UNAVAILABLE} exceptions that say what to check.
+ *
+ * <p>Thread-safe: immutable; the Jedis client pools connections.
+ */
+final class RedisScripts {
+  static final Script FIND = Script.load("find.lua");
+  static final Script SAVE = Script.load("save.lua");
+  static final Script DELETE = Script.load("delete.lua");
+  static final Script ALL = Script.load("all.lua");
+  static final Script CLEAR = Script.load("clear.lua");
+  static final Script LEASE = Script.load("lease.lua");
+  static final Script RELEASE = Script.load("release.lua");
+
+  private final UnifiedJedis client;
+  private final String base;
+  private final List<String> keys;
+  private final String where;
+
+  /**
+   * @param base the store's key base, <code>{prefix}:</code>
+   * @param where how messages name the server (no password)
+   */
+  RedisScripts(UnifiedJedis client, String base, String where) {
+    this.client = client;
+    this.base = base;
+    this.keys = List.of(base + "seq", base + "ids");
+    this.where = where;
+  }
+
+  /** Runs {@code script}; {@code what} says in messages what failed ("save a token"). */
+  @Nullable Object run(String what, Script script, List<String> args) {
+    return call(what, () -> {
+      try {
+        return client.evalsha(script.sha, keys, args);
+      } catch (JedisNoScriptException e) {
+        return client.eval(script.source, keys, args); // EVAL also caches the script for the next EVALSHA
+      }
+    });
+  }
+
+  private <T> T call(String what, Supplier<T> op) {
+    try {
+      return op.get();
+    } catch (JedisAccessControlException e) {
+      throw new TokenStoreException(ErrorCode.STORE_UNAVAILABLE,
+          "Redis at " + where + " refused to " + what + ": authentication or permission failed (" + e.getMessage()
+              + "). Check the user name and password in the URI and the user's ACL (it needs EVAL, EVALSHA and "
+              + "the keys " + base + "*).", e);
+    } catch (JedisConnectionException e) {
+      throw new TokenStoreException(ErrorCode.STORE_UNAVAILABLE,
+          "Cannot " + what + ": Redis at " + where + " is not reachable (" + rootMessage(e) + "). Check that the "
+              + "server runs and the host, port and TLS setting (redis:// or rediss://) are right; the store "
+              + "reconnects by itself once the server is back.", e);
+    } catch (JedisException e) {
+      throw new TokenStoreException(ErrorCode.STORE_UNAVAILABLE,
+          "Redis at " + where + " failed to " + what + " (" + e.getClass().getSimpleName() + ": " + e.getMessage()
+              + "). Check the server's log and state (memory, read-only replica); retry when fixed.", e);
+    }
+  }
+
+  /** The innermost cause (Jedis attaches the per-address connect failures as suppressed exceptions). */
+  private static String rootMessage(Throwable e) {
+    Throwable t = e;
+    for (int depth = 0; depth < 10; depth++) {
+      if (t.getCause() != null && t.getCause() != t) {
+        t = t.getCause();
+      } else if (t.getSuppressed().length > 0) {
+        t = t.getSuppressed()[0];
+      } else {
+        break;
+      }
+    }
+    String outer = e.getMessage() == null ? "" : e.getMessage();
+    String inner = t == e ? "" : "; " + t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage());
+    return outer + inner;
+  }
+
+  /** A Lua script: the shared part and one body from the resources, with its SHA-1 for EVALSHA. Immutable. */
+  static final class Script {
+    final String source;
+    final String sha;
+
+    private Script(String source) {
+      this.source = source;
+      this.sha = sha1Hex(source);
+    }
+
+    static Script load(String name) {
+      return new Script(resource("common.lua") + "\n" + resource(name));
+    }
+
+    private static String resource(String name) {
+      try (InputStream in = RedisTokenStore.class.getResourceAsStream(name)) {
+        if (in == null) {
+          throw new IllegalStateException("missing resource dev/tokenstore/redis/" + name);
+        }
+        return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+
+    static String sha1Hex(String s) {
+      try {
+        byte[] d = MessageDigest.getInstance("SHA-1").digest(s.getBytes(StandardCharsets.UTF_8));
+        StringBuilder sb = new StringBuilder(40);
+        for (byte b : d) {
+          sb.append(Character.forDigit((b >> 4) & 0xF, 16)).append(Character.forDigit(b & 0xF, 16));
+        }
+        return sb.toString();
+      } catch (NoSuchAlgorithmException e) {
+        throw new IllegalStateException("SHA-1 is required by every Java platform", e);
+      }
+    }
+  }
+}
