@@ -3,10 +3,9 @@ package dev.tokenstore.file;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tokenstore.OAuthToken;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import dev.tokenstore.testservers.ChildJvms;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -89,28 +88,11 @@ class FileStoreConcurrencyTest {
     int processes = 4;
     int threads = 3;
     int perThread = 25;
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<Process> started = new ArrayList<>();
-    try {
-      for (int p = 0; p < processes; p++) {
-        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx128m", "-XX:TieredStopAtLevel=1", "-cp",
-            System.getProperty("java.class.path"), ConcurrentWriterMain.class.getName(), file.toString(),
-            "p" + p, String.valueOf(threads), String.valueOf(perThread));
-        pb.redirectErrorStream(true);
-        pb.redirectOutput(dir.resolve("process-" + p + ".log").toFile());
-        started.add(pb.start());
-      }
-      for (int p = 0; p < processes; p++) {
-        Process proc = started.get(p);
-        boolean finished = proc.waitFor(180, TimeUnit.SECONDS);
-        String log = Files.readString(dir.resolve("process-" + p + ".log"), StandardCharsets.UTF_8);
-        assertThat(finished).as("process %d finished; log:%n%s", p, log).isTrue();
-        assertThat(proc.exitValue()).as("exit code of process %d; log:%n%s", p, log).isZero();
-        assertThat(log).contains("DONE");
-      }
-    } finally {
-      for (Process proc : started) {
-        proc.destroyForcibly();
+    try (ChildJvms children = ChildJvms.start(ConcurrentWriterMain.class, processes,
+        p -> List.of(file.toString(), "p" + p, String.valueOf(threads), String.valueOf(perThread)))) {
+      children.joinAll(Duration.ofSeconds(180));
+      for (ChildJvms.Child child : children.children()) {
+        assertThat(child.lines()).as("output of %s", child.name()).contains("DONE");
       }
     }
     try (FileTokenStore store = FileTokenStore.open(file)) {
@@ -136,23 +118,13 @@ class FileStoreConcurrencyTest {
     try (FileTokenStore store = FileTokenStore.open(file)) {
       store.saveToken(user("local@example.com"));
       assertThat(store.getTokens()).hasSize(1);
-      String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-      Process proc = new ProcessBuilder(java, "-Xmx128m", "-cp", System.getProperty("java.class.path"),
-          ConcurrentWriterMain.class.getName(), file.toString(), "remote", "1", "1")
-          .redirectErrorStream(true).redirectOutput(dir.resolve("remote.log").toFile()).start();
-      try {
-        assertThat(proc.waitFor(120, TimeUnit.SECONDS)).isTrue();
-        assertThat(proc.exitValue()).as(readLog(dir.resolve("remote.log"))).isZero();
-      } finally {
-        proc.destroyForcibly();
+      try (ChildJvms remote = ChildJvms.start(ConcurrentWriterMain.class, 1,
+          p -> List.of(file.toString(), "remote", "1", "1"))) {
+        remote.joinAll(Duration.ofSeconds(120));
       }
       assertThat(store.findToken(OAuthToken.builder().userName("remote-t0-u0@example.com").build()))
           .hasValueSatisfying(t -> assertThat(t.id()).isEqualTo("2"));
       assertThat(store.saveToken(user("next@example.com")).id()).isEqualTo("3");
     }
-  }
-
-  private static String readLog(Path log) throws IOException {
-    return Files.readString(log, StandardCharsets.UTF_8);
   }
 }

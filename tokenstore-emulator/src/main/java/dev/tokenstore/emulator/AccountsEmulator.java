@@ -1,34 +1,21 @@
 package dev.tokenstore.emulator;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.tokenstore.emulator.AccountsState.Client;
-import dev.tokenstore.emulator.AccountsState.Reply;
-import dev.tokenstore.emulator.Faults.Fault;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.regex.Pattern;
-import org.jspecify.annotations.Nullable;
 
 /**
  * A local emulator of Zoho's accounts server, listening on 127.0.0.1.
@@ -80,8 +67,6 @@ public final class AccountsEmulator implements AutoCloseable {
   public static final String DEFAULT_USER = "user@example.com";
 
   private static final System.Logger LOG = System.getLogger(AccountsEmulator.class.getName());
-  private static final Pattern USERS_PATH = Pattern.compile("/crm/v[0-9]+/users/?");
-  private static final int MAX_BODY = 64 * 1024;
   private static final AtomicInteger INSTANCES = new AtomicInteger();
 
   private final AccountsState state;
@@ -89,16 +74,9 @@ public final class AccountsEmulator implements AutoCloseable {
   private final HttpServer server;
   private final ExecutorService executor;
   private final String baseUrl;
-  private final ObjectMapper json = new ObjectMapper();
   private final Map<Endpoint, Faults> faults = new EnumMap<>(Endpoint.class);
 
-  private final AtomicLong authorizationCalls = new AtomicLong();
-  private final AtomicLong tokenCalls = new AtomicLong();
-  private final AtomicLong exchangeCalls = new AtomicLong();
-  private final AtomicLong refreshCalls = new AtomicLong();
-  private final AtomicLong revokeCalls = new AtomicLong();
-  private final AtomicLong userInfoCalls = new AtomicLong();
-  private final ConcurrentHashMap<String, AtomicLong> refreshCallsByToken = new ConcurrentHashMap<>();
+  private final Counters counters = new Counters();
 
   private AccountsEmulator(Builder b) {
     this.defaultUser = b.user;
@@ -143,7 +121,7 @@ public final class AccountsEmulator implements AutoCloseable {
           e);
     }
     server.setExecutor(executor);
-    server.createContext("/", this::handle);
+    server.createContext("/", new HttpFront(state, faults, counters)::handle);
     server.start();
     this.baseUrl = "http://127.0.0.1:" + server.getAddress().getPort();
     state.baseUrl(baseUrl);
@@ -221,49 +199,42 @@ public final class AccountsEmulator implements AutoCloseable {
 
   /** Calls to the authorization endpoint. */
   public long authorizationCalls() {
-    return authorizationCalls.get();
+    return counters.authorization.get();
   }
 
   /** Calls to the token endpoint, whatever their grant type or outcome. */
   public long tokenCalls() {
-    return tokenCalls.get();
+    return counters.token.get();
   }
 
   /** Token-endpoint calls with {@code grant_type=authorization_code}. */
   public long exchangeCalls() {
-    return exchangeCalls.get();
+    return counters.exchange.get();
   }
 
   /** Token-endpoint calls with {@code grant_type=refresh_token}. */
   public long refreshCalls() {
-    return refreshCalls.get();
+    return counters.refresh.get();
   }
 
   /** Token-endpoint calls with {@code grant_type=refresh_token} that named this refresh token. */
   public long refreshCalls(String refreshToken) {
-    AtomicLong n = refreshCallsByToken.get(refreshToken);
-    return n == null ? 0 : n.get();
+    return counters.refreshCalls(refreshToken);
   }
 
   /** Calls to the revoke endpoint. */
   public long revokeCalls() {
-    return revokeCalls.get();
+    return counters.revoke.get();
   }
 
   /** Calls to {@code /crm/vN/users}. */
   public long userInfoCalls() {
-    return userInfoCalls.get();
+    return counters.userInfo.get();
   }
 
   /** Sets every counter to zero (tokens and limits are not affected). */
   public void resetCounters() {
-    authorizationCalls.set(0);
-    tokenCalls.set(0);
-    exchangeCalls.set(0);
-    refreshCalls.set(0);
-    revokeCalls.set(0);
-    userInfoCalls.set(0);
-    refreshCallsByToken.clear();
+    counters.reset();
   }
 
   // ------------------------------------------------------------------------------------------ test helpers
@@ -320,180 +291,6 @@ public final class AccountsEmulator implements AutoCloseable {
   @Override
   public String toString() {
     return "AccountsEmulator[" + baseUrl + "]";
-  }
-
-  // ------------------------------------------------------------------------------------------ HTTP
-
-  private void handle(HttpExchange ex) throws IOException {
-    try (ex) {
-      String path = ex.getRequestURI().getPath();
-      String method = ex.getRequestMethod();
-      Endpoint endpoint;
-      String allowed;
-      if (path.equals("/oauth/v2/auth")) {
-        endpoint = Endpoint.AUTHORIZATION;
-        allowed = "GET";
-      } else if (path.equals("/oauth/v2/token")) {
-        endpoint = Endpoint.TOKEN;
-        allowed = "POST";
-      } else if (path.equals("/oauth/v2/token/revoke")) {
-        endpoint = Endpoint.REVOKE;
-        allowed = "POST";
-      } else if (USERS_PATH.matcher(path).matches()) {
-        endpoint = Endpoint.USER_INFO;
-        allowed = "GET";
-      } else {
-        send(ex, Reply.json(404, Map.of("error", "not_found", "status", "failure")));
-        return;
-      }
-      if (!method.equals(allowed)) {
-        ex.getResponseHeaders().set("Allow", allowed);
-        send(ex, Reply.json(405, Map.of("error", "method_not_allowed", "status", "failure")));
-        return;
-      }
-      Map<String, String> params = parseForm(ex.getRequestURI().getRawQuery());
-      if (endpoint == Endpoint.TOKEN || endpoint == Endpoint.REVOKE) {
-        byte[] body = readBody(ex.getRequestBody());
-        params.putAll(parseForm(new String(body, StandardCharsets.UTF_8)));
-      }
-      count(endpoint, params);
-      Fault fault = faults(endpoint).next();
-      if (fault != null && !applyFault(ex, fault)) {
-        LOG.log(System.Logger.Level.DEBUG, "{0} {1}: injected fault {2}", method, path, fault.kind());
-        return;
-      }
-      Reply reply =
-          switch (endpoint) {
-            case AUTHORIZATION -> state.authorize(params);
-            case TOKEN -> state.token(params);
-            case REVOKE -> state.revoke(params.get("token"));
-            case USER_INFO -> state.currentUser(
-                ex.getRequestHeaders().getFirst("Authorization"), params.get("type"));
-          };
-      LOG.log(System.Logger.Level.DEBUG, "{0} {1}: {2}", method, path, reply.outcome());
-      send(ex, reply);
-    } catch (RuntimeException e) {
-      LOG.log(System.Logger.Level.WARNING, "accounts emulator failed to serve a request", e);
-      throw e;
-    }
-  }
-
-  private void count(Endpoint endpoint, Map<String, String> params) {
-    switch (endpoint) {
-      case AUTHORIZATION -> authorizationCalls.incrementAndGet();
-      case REVOKE -> revokeCalls.incrementAndGet();
-      case USER_INFO -> userInfoCalls.incrementAndGet();
-      case TOKEN -> {
-        tokenCalls.incrementAndGet();
-        String grantType = params.get("grant_type");
-        if ("authorization_code".equals(grantType)) {
-          exchangeCalls.incrementAndGet();
-        } else if ("refresh_token".equals(grantType)) {
-          refreshCalls.incrementAndGet();
-          String rt = params.get("refresh_token");
-          if (rt != null) {
-            refreshCallsByToken.computeIfAbsent(rt, k -> new AtomicLong()).incrementAndGet();
-          }
-        }
-      }
-    }
-  }
-
-  /** Applies a fault; true if the call should then be served normally. */
-  private boolean applyFault(HttpExchange ex, Fault fault) throws IOException {
-    switch (fault.kind()) {
-      case DELAY -> {
-        try {
-          Thread.sleep(fault.delay().toMillis());
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          return false; // closing: the connection is dropped
-        }
-        return true;
-      }
-      case STATUS, MALFORMED -> {
-        byte[] body = fault.body().getBytes(StandardCharsets.UTF_8);
-        ex.getResponseHeaders().set("Content-Type", fault.contentType());
-        ex.sendResponseHeaders(fault.status(), body.length == 0 ? -1 : body.length);
-        try (OutputStream out = ex.getResponseBody()) {
-          out.write(body);
-        }
-        return false;
-      }
-      case DROP -> {
-        // Closing an exchange whose headers were never sent closes the connection without a reply.
-        return false;
-      }
-      case THROTTLE -> {
-        send(ex, AccountsState.throttled());
-        return false;
-      }
-    }
-    throw new AssertionError(fault.kind());
-  }
-
-  private void send(HttpExchange ex, Reply reply) throws IOException {
-    byte[] body;
-    if (reply.location() != null) {
-      ex.getResponseHeaders().set("Location", reply.location());
-      body = new byte[0];
-    } else if (reply.html() != null) {
-      ex.getResponseHeaders().set("Content-Type", "text/html; charset=UTF-8");
-      body =
-          ("<!DOCTYPE html><html><head><title>Accounts emulator</title></head><body><p>"
-                  + escapeHtml(reply.html())
-                  + "</p></body></html>")
-              .getBytes(StandardCharsets.UTF_8);
-    } else {
-      ex.getResponseHeaders().set("Content-Type", "application/json;charset=UTF-8");
-      ex.getResponseHeaders().set("Cache-Control", "no-store");
-      try {
-        body = json.writeValueAsBytes(reply.json());
-      } catch (JsonProcessingException e) {
-        throw new IllegalStateException("could not write a JSON reply", e);
-      }
-    }
-    ex.sendResponseHeaders(reply.status(), body.length == 0 ? -1 : body.length);
-    if (body.length > 0) {
-      try (OutputStream out = ex.getResponseBody()) {
-        out.write(body);
-      }
-    }
-  }
-
-  private static byte[] readBody(InputStream in) throws IOException {
-    byte[] body = in.readNBytes(MAX_BODY + 1);
-    if (body.length > MAX_BODY) {
-      throw new IOException("request body larger than " + MAX_BODY + " bytes");
-    }
-    return body;
-  }
-
-  /** Parses {@code application/x-www-form-urlencoded} text; the first value of a repeated name wins. */
-  static Map<String, String> parseForm(@Nullable String raw) {
-    Map<String, String> out = new LinkedHashMap<>();
-    if (raw == null || raw.isEmpty()) {
-      return out;
-    }
-    for (String pair : raw.split("&")) {
-      if (pair.isEmpty()) {
-        continue;
-      }
-      int eq = pair.indexOf('=');
-      String name = eq < 0 ? pair : pair.substring(0, eq);
-      String value = eq < 0 ? "" : pair.substring(eq + 1);
-      try {
-        out.putIfAbsent(
-            URLDecoder.decode(name, StandardCharsets.UTF_8), URLDecoder.decode(value, StandardCharsets.UTF_8));
-      } catch (IllegalArgumentException malformedEscape) {
-        // Skip a parameter with a broken %-escape, as lenient servers do.
-      }
-    }
-    return out;
-  }
-
-  private static String escapeHtml(String s) {
-    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
   }
 
   // ------------------------------------------------------------------------------------------ builder
@@ -603,7 +400,7 @@ public final class AccountsEmulator implements AutoCloseable {
       for (String uri : redirectUris) {
         Objects.requireNonNull(uri, "redirectUris");
       }
-      clients.put(clientId, new Client(clientId, clientSecret, AccountsState.copyOf(redirectUris)));
+      clients.put(clientId, new Client(clientId, clientSecret, Protocol.copyOf(redirectUris)));
       return this;
     }
 

@@ -1,19 +1,13 @@
 package dev.tokenstore.emulator;
 
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -25,9 +19,6 @@ import org.jspecify.annotations.Nullable;
  * is {@code synchronized} on this object (the emulator is a test tool; one lock keeps the rules obviously right).
  */
 final class AccountsState {
-  static final String THROTTLE_DESCRIPTION =
-      "You have made too many requests continuously. Please try again after some time.";
-
   /** A registered client; an empty redirect set accepts any redirect URI. */
   record Client(String id, String secret, Set<String> redirectUris) {}
 
@@ -44,30 +35,6 @@ final class AccountsState {
       boolean errorsWithHttp200,
       Map<String, Client> clients,
       Clock clock) {}
-
-  /** What an endpoint answers: JSON with a status, a redirect, or an HTML error page. */
-  record Reply(int status, @Nullable Map<String, Object> json, @Nullable String location, @Nullable String html) {
-    static Reply json(int status, Map<String, Object> json) {
-      return new Reply(status, json, null, null);
-    }
-
-    static Reply redirect(String location) {
-      return new Reply(302, null, location, null);
-    }
-
-    static Reply page(int status, String text) {
-      return new Reply(status, null, null, text);
-    }
-
-    /** A short outcome for debug logs: never contains a token. */
-    String outcome() {
-      if (location != null) {
-        return "302";
-      }
-      Object error = json == null ? null : json.get("error");
-      return status + (error == null ? "" : " " + error);
-    }
-  }
 
   record User(String email, String id, String fullName) {}
 
@@ -100,7 +67,6 @@ final class AccountsState {
 
   private record Access(@Nullable Grant grant, User user, Instant expiresAt) {}
 
-  private static final char[] HEX = "0123456789abcdef".toCharArray();
   private static final int PRUNE_THRESHOLD = 10_000;
 
   private final Settings settings;
@@ -123,8 +89,8 @@ final class AccountsState {
   // ---------------------------------------------------------------------------------------- authorization
 
   synchronized Reply authorize(Map<String, String> p) {
-    String clientId = blankToNull(p.get("client_id"));
-    String redirectUri = blankToNull(p.get("redirect_uri"));
+    String clientId = Protocol.blankToNull(p.get("client_id"));
+    String redirectUri = Protocol.blankToNull(p.get("redirect_uri"));
     if (clientId == null) {
       return Reply.page(400, "Invalid request: the client_id parameter is missing.");
     }
@@ -142,14 +108,14 @@ final class AccountsState {
     }
     String state = p.get("state");
     if (!"code".equals(p.get("response_type"))) {
-      return Reply.redirect(errorRedirect(redirectUri, "unsupported_response_type", state));
+      return Reply.redirect(Protocol.errorRedirect(redirectUri, "unsupported_response_type", state));
     }
-    String challenge = blankToNull(p.get("code_challenge"));
+    String challenge = Protocol.blankToNull(p.get("code_challenge"));
     String method = p.getOrDefault("code_challenge_method", "plain");
     if (challenge != null && !method.equals("S256") && !method.equals("plain")) {
-      return Reply.redirect(errorRedirect(redirectUri, "invalid_request", state));
+      return Reply.redirect(Protocol.errorRedirect(redirectUri, "invalid_request", state));
     }
-    String hint = blankToNull(p.get("login_hint"));
+    String hint = Protocol.blankToNull(p.get("login_hint"));
     User user = user(hint == null ? settings.defaultUser() : hint);
     boolean offline = "offline".equals(p.get("access_type"));
     String code =
@@ -157,10 +123,10 @@ final class AccountsState {
     StringBuilder location = new StringBuilder(redirectUri);
     location.append(redirectUri.indexOf('?') >= 0 ? '&' : '?');
     if (state != null) {
-      location.append("state=").append(enc(state)).append('&');
+      location.append("state=").append(Protocol.enc(state)).append('&');
     }
-    location.append("code=").append(enc(code));
-    location.append("&location=us&accounts-server=").append(enc(baseUrl));
+    location.append("code=").append(Protocol.enc(code));
+    location.append("&location=us&accounts-server=").append(Protocol.enc(baseUrl));
     return Reply.redirect(location.toString());
   }
 
@@ -177,7 +143,7 @@ final class AccountsState {
       boolean offline,
       @Nullable String challenge,
       String method) {
-    String code = newToken();
+    String code = Protocol.newToken(random);
     Instant expiresAt = settings.clock().instant().plus(settings.grantCodeTtl());
     codes.put(code, new Code(clientId, redirectUri, scope, user, offline, challenge, method, expiresAt));
     return code;
@@ -186,11 +152,11 @@ final class AccountsState {
   // ---------------------------------------------------------------------------------------- token
 
   synchronized Reply token(Map<String, String> p) {
-    String grantType = blankToNull(p.get("grant_type"));
+    String grantType = Protocol.blankToNull(p.get("grant_type"));
     if (grantType == null) {
       return error("invalid_request", "invalid_request", "the grant_type parameter is missing");
     }
-    String clientId = blankToNull(p.get("client_id"));
+    String clientId = Protocol.blankToNull(p.get("client_id"));
     if (clientId == null) {
       return error("invalid_client", "invalid_client", "the client_id parameter is missing");
     }
@@ -215,7 +181,7 @@ final class AccountsState {
   }
 
   private Reply exchange(String clientId, Map<String, String> p) {
-    String codeValue = blankToNull(p.get("code"));
+    String codeValue = Protocol.blankToNull(p.get("code"));
     if (codeValue == null) {
       return error("invalid_request", "invalid_request", "the code parameter is missing");
     }
@@ -236,13 +202,14 @@ final class AccountsState {
     }
     if (code.challenge() != null) {
       String verifier = p.get("code_verifier");
-      if (verifier == null || !code.challenge().equals(challengeOf(verifier, code.challengeMethod()))) {
+      if (verifier == null
+          || !code.challenge().equals(Protocol.challengeOf(verifier, code.challengeMethod()))) {
         return error("invalid_code", "invalid_grant", "the PKCE code_verifier is missing or does not match");
       }
     }
     Grant grant = null;
     if (code.offline()) {
-      grant = new Grant(clientId, code.user(), code.scope(), newToken());
+      grant = new Grant(clientId, code.user(), code.scope(), Protocol.newToken(random));
       grantsByRefreshToken.put(grant.refreshToken, grant);
       ArrayDeque<Grant> ofUser = grantsByUser.computeIfAbsent(code.user().email(), k -> new ArrayDeque<>());
       ofUser.addLast(grant);
@@ -255,7 +222,7 @@ final class AccountsState {
   }
 
   private Reply refresh(String clientId, Map<String, String> p) {
-    String refreshToken = blankToNull(p.get("refresh_token"));
+    String refreshToken = Protocol.blankToNull(p.get("refresh_token"));
     if (refreshToken == null) {
       return error("invalid_request", "invalid_request", "the refresh_token parameter is missing");
     }
@@ -272,13 +239,13 @@ final class AccountsState {
       grant.issued.removeFirst();
     }
     if (grant.issued.size() >= settings.maxAccessTokensPerWindow()) {
-      return throttled();
+      return Reply.throttled();
     }
     grant.issued.addLast(now);
     String newRefresh = null;
     if (settings.rotateRefreshTokens()) {
       grantsByRefreshToken.remove(grant.refreshToken);
-      grant.refreshToken = newToken();
+      grant.refreshToken = Protocol.newToken(random);
       grantsByRefreshToken.put(grant.refreshToken, grant);
       newRefresh = grant.refreshToken;
     }
@@ -290,7 +257,7 @@ final class AccountsState {
     if (accessTokens.size() >= PRUNE_THRESHOLD) {
       pruneExpired(now);
     }
-    String token = newToken();
+    String token = Protocol.newToken(random);
     accessTokens.put(token, new Access(grant, user, now.plus(settings.accessTokenTtl())));
     if (grant != null) {
       grant.accessTokens.add(token);
@@ -343,14 +310,6 @@ final class AccountsState {
     return Reply.json(400, json);
   }
 
-  static Reply throttled() {
-    Map<String, Object> json = new LinkedHashMap<>();
-    json.put("error", "Access Denied");
-    json.put("error_description", THROTTLE_DESCRIPTION);
-    json.put("status", "failure");
-    return Reply.json(400, json);
-  }
-
   // ---------------------------------------------------------------------------------------- revoke
 
   synchronized Reply revoke(@Nullable String token) {
@@ -394,7 +353,7 @@ final class AccountsState {
   // ---------------------------------------------------------------------------------------- current user
 
   synchronized Reply currentUser(@Nullable String authorization, @Nullable String type) {
-    String token = bearer(authorization);
+    String token = Protocol.bearer(authorization);
     Access access = token == null ? null : accessTokens.get(token);
     if (access == null || !settings.clock().instant().isBefore(access.expiresAt())) {
       Map<String, Object> json = new LinkedHashMap<>();
@@ -423,22 +382,6 @@ final class AccountsState {
     return Reply.json(200, json);
   }
 
-  private static @Nullable String bearer(@Nullable String authorization) {
-    if (authorization == null) {
-      return null;
-    }
-    String h = authorization.trim();
-    int space = h.indexOf(' ');
-    if (space < 0) {
-      return null;
-    }
-    String scheme = h.substring(0, space).toLowerCase(Locale.ROOT);
-    if (!scheme.equals("zoho-oauthtoken") && !scheme.equals("bearer")) {
-      return null;
-    }
-    return blankToNull(h.substring(space + 1).trim());
-  }
-
   // ---------------------------------------------------------------------------------------- inspection
 
   synchronized boolean isAccessTokenValid(String token) {
@@ -459,68 +402,7 @@ final class AccountsState {
 
   private User user(String email) {
     return users.computeIfAbsent(
-        email, e -> new User(e, String.format(Locale.ROOT, "41508680000002%05d", users.size() + 1), fullName(e)));
-  }
-
-  private static String fullName(String email) {
-    int at = email.indexOf('@');
-    String local = at > 0 ? email.substring(0, at) : email;
-    StringBuilder out = new StringBuilder();
-    for (String part : local.split("[._+-]+")) {
-      if (part.isEmpty()) {
-        continue;
-      }
-      if (out.length() > 0) {
-        out.append(' ');
-      }
-      out.append(part.substring(0, 1).toUpperCase(Locale.ROOT)).append(part.substring(1));
-    }
-    return out.length() == 0 ? email : out.toString();
-  }
-
-  /** A Zoho-looking token: {@code 1000.<32 hex>.<32 hex>}, 256 random bits. */
-  private String newToken() {
-    byte[] bytes = new byte[32];
-    random.nextBytes(bytes);
-    char[] out = new char[64];
-    for (int i = 0; i < 32; i++) {
-      out[2 * i] = HEX[(bytes[i] >> 4) & 0xF];
-      out[2 * i + 1] = HEX[bytes[i] & 0xF];
-    }
-    String hex = new String(out);
-    return "1000." + hex.substring(0, 32) + "." + hex.substring(32);
-  }
-
-  static String challengeOf(String verifier, String method) {
-    if (method.equals("plain")) {
-      return verifier;
-    }
-    try {
-      byte[] digest = MessageDigest.getInstance("SHA-256").digest(verifier.getBytes(StandardCharsets.US_ASCII));
-      return Base64.getUrlEncoder().withoutPadding().encodeToString(digest);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is required by every Java platform", e);
-    }
-  }
-
-  private static String errorRedirect(String redirectUri, String error, @Nullable String state) {
-    StringBuilder location = new StringBuilder(redirectUri);
-    location.append(redirectUri.indexOf('?') >= 0 ? '&' : '?').append("error=").append(error);
-    if (state != null) {
-      location.append("&state=").append(enc(state));
-    }
-    return location.toString();
-  }
-
-  static String enc(String s) {
-    return URLEncoder.encode(s, StandardCharsets.UTF_8);
-  }
-
-  static @Nullable String blankToNull(@Nullable String s) {
-    return s == null || s.isBlank() ? null : s;
-  }
-
-  static Set<String> copyOf(String... values) {
-    return new LinkedHashSet<>(List.of(values));
+        email,
+        e -> new User(e, String.format(Locale.ROOT, "41508680000002%05d", users.size() + 1), Protocol.fullName(e)));
   }
 }

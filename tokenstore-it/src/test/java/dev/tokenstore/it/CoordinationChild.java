@@ -8,6 +8,7 @@ import dev.tokenstore.oauth.RetryPolicy;
 import dev.tokenstore.oauth.TokenEvent;
 import dev.tokenstore.oauth.TokenManager;
 import dev.tokenstore.spi.ForwardingTokenStore;
+import dev.tokenstore.testservers.ChildJvms;
 import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -33,25 +34,25 @@ import java.util.concurrent.atomic.AtomicLong;
  * as a failure unless the token's expiry had passed by the time the reply came (a token may expire in flight).
  *
  * <p>Args: emulator base URL, store URI, client id, client secret, token id, threads, distinct, lease ms,
- * refresh window ms, results file, go file, deadline s. Prints {@code ready}, {@code STARTED} (a refresh calls
- * the server), {@code TAKEOVER} (a lease was taken over), {@code FAIL <reason>} and finally
+ * refresh window ms, results file, deadline s, decorator. Prints {@code READY} ({@link ChildJvms#awaitGo()}, the start
+ * barrier), {@code STARTED} (a refresh calls the server), {@code TAKEOVER} (a lease was taken over), {@code FAIL <reason>} and finally
  * {@code DONE ok=<n> verified=<n> failures=<n> distinct=<n>}. Writes the access and refresh tokens it saw to the
  * results file (0600, in the test's temp folder) for the parent to check against the emulator; tokens are never
  * printed. Exit code 0 when there was no failure.
  */
 public final class CoordinationChild {
   /**
-   * System property: {@code forwarding} wraps the store in a counting decorator built on
-   * {@link ForwardingTokenStore}, {@code opaque} in one that hides the store's capabilities; default none.
+   * The last argument: {@code forwarding} wraps the store in a counting decorator built on
+   * {@link ForwardingTokenStore}, {@code opaque} in one that hides the store's capabilities, {@code none} not at all.
    */
-  static final String DECORATOR = "coordination.decorator";
+  static final String DECORATOR = "decorator";
 
   private CoordinationChild() {}
 
-  /** The store named by {@code uri}, wrapped as {@link #DECORATOR} says. */
-  static TokenStore open(String uri) {
+  /** The store named by {@code uri}, wrapped as {@code decorator} says (see {@link #DECORATOR}). */
+  static TokenStore open(String uri, String decorator) {
     TokenStore store = TokenStores.open(uri);
-    return switch (System.getProperty(DECORATOR, "none")) {
+    return switch (decorator) {
       case "forwarding" -> new ForwardingTokenStore(store) { // counts operations, as a metrics decorator would
         private final AtomicLong calls = new AtomicLong();
 
@@ -74,7 +75,7 @@ public final class CoordinationChild {
         }
       };
       case "none" -> store;
-      default -> throw new IllegalArgumentException(DECORATOR + "=" + System.getProperty(DECORATOR));
+      default -> throw new IllegalArgumentException(DECORATOR + "=" + decorator);
     };
   }
 
@@ -89,8 +90,8 @@ public final class CoordinationChild {
     Duration lease = Duration.ofMillis(Long.parseLong(args[7]));
     Duration window = Duration.ofMillis(Long.parseLong(args[8]));
     Path results = Path.of(args[9]);
-    Path go = Path.of(args[10]);
-    long deadline = System.nanoTime() + Duration.ofSeconds(Long.parseLong(args[11])).toNanos();
+    long deadline = System.nanoTime() + Duration.ofSeconds(Long.parseLong(args[10])).toNanos();
+    String decorator = args[11];
     PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
 
     Set<String> access = ConcurrentHashMap.newKeySet();
@@ -102,7 +103,7 @@ public final class CoordinationChild {
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     String usersUrl = base + "/crm/v8/users?type=CurrentUser";
 
-    try (TokenStore store = open(storeUri)) {
+    try (TokenStore store = open(storeUri, decorator)) {
       TokenManager manager = TokenManager.builder()
           .store(store)
           .environment(Environment.zohoAccounts(base, base))
@@ -121,68 +122,53 @@ public final class CoordinationChild {
           })
           .build();
       OAuthToken byId = OAuthToken.builder().id(tokenId).clientId(clientId).clientSecret(clientSecret).build();
-      out.println("ready");
-      while (!Files.exists(go)) {
-        if (System.nanoTime() - deadline > 0) {
-          out.println("FAIL no go signal");
-          System.exit(3);
-        }
-        Thread.sleep(5);
-      }
-      List<Thread> workers = new ArrayList<>();
-      for (int i = 0; i < threads; i++) {
-        Thread t = new Thread(() -> {
-          Set<String> mine = new java.util.HashSet<>();
-          while (!stop.get() && System.nanoTime() - deadline < 0) {
-            try {
-              OAuthToken t1 = manager.getToken(byId);
-              long handed = System.currentTimeMillis();
-              String a = t1.accessToken();
-              if (a == null || t1.expiresAt() == null || t1.expiresAt().toEpochMilli() <= handed) {
-                failures.incrementAndGet();
-                out.println("FAIL an expired or empty token was handed out");
-                continue;
-              }
-              ok.incrementAndGet();
-              access.add(a);
-              if (t1.refreshToken() != null) {
-                refresh.add(t1.refreshToken());
-              }
-              if (mine.add(a)) {
-                HttpResponse<Void> r = http.send(HttpRequest.newBuilder(URI.create(usersUrl))
-                    .header("Authorization", "Zoho-oauthtoken " + a).timeout(Duration.ofSeconds(10)).build(),
-                    HttpResponse.BodyHandlers.discarding());
-                long answered = System.currentTimeMillis();
-                if (r.statusCode() == 200) {
-                  verified.incrementAndGet();
-                } else if (answered < t1.expiresAt().toEpochMilli()) {
-                  failures.incrementAndGet();
-                  out.println("FAIL the API refused a token the manager handed out: HTTP " + r.statusCode());
-                }
-              }
-              if (access.size() >= distinct) {
-                stop.set(true);
-              }
-              Thread.sleep(10);
-            } catch (InterruptedException e) {
-              return;
-            } catch (Exception e) {
+      ChildJvms.awaitGo();
+      ChildJvms.inThreads(threads, worker -> {
+        Set<String> mine = new java.util.HashSet<>();
+        while (!stop.get() && System.nanoTime() - deadline < 0) {
+          try {
+            OAuthToken t1 = manager.getToken(byId);
+            long handed = System.currentTimeMillis();
+            String a = t1.accessToken();
+            if (a == null || t1.expiresAt() == null || t1.expiresAt().toEpochMilli() <= handed) {
               failures.incrementAndGet();
-              out.println("FAIL " + e.getClass().getSimpleName() + ": " + e.getMessage());
-              try {
-                Thread.sleep(50);
-              } catch (InterruptedException ie) {
-                return;
+              out.println("FAIL an expired or empty token was handed out");
+              continue;
+            }
+            ok.incrementAndGet();
+            access.add(a);
+            if (t1.refreshToken() != null) {
+              refresh.add(t1.refreshToken());
+            }
+            if (mine.add(a)) {
+              HttpResponse<Void> r = http.send(HttpRequest.newBuilder(URI.create(usersUrl))
+                  .header("Authorization", "Zoho-oauthtoken " + a).timeout(Duration.ofSeconds(10)).build(),
+                  HttpResponse.BodyHandlers.discarding());
+              long answered = System.currentTimeMillis();
+              if (r.statusCode() == 200) {
+                verified.incrementAndGet();
+              } else if (answered < t1.expiresAt().toEpochMilli()) {
+                failures.incrementAndGet();
+                out.println("FAIL the API refused a token the manager handed out: HTTP " + r.statusCode());
               }
             }
+            if (access.size() >= distinct) {
+              stop.set(true);
+            }
+            Thread.sleep(10);
+          } catch (InterruptedException e) {
+            return;
+          } catch (Exception e) {
+            failures.incrementAndGet();
+            out.println("FAIL " + e.getClass().getSimpleName() + ": " + e.getMessage());
+            try {
+              Thread.sleep(50);
+            } catch (InterruptedException ie) {
+              return;
+            }
           }
-        }, "worker-" + i);
-        t.start();
-        workers.add(t);
-      }
-      for (Thread t : workers) {
-        t.join();
-      }
+        }
+      });
     }
     List<String> lines = new ArrayList<>();
     access.forEach(a -> lines.add("A " + a));

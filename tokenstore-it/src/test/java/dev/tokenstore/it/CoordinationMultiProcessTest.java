@@ -8,21 +8,14 @@ import dev.tokenstore.TokenStores;
 import dev.tokenstore.emulator.AccountsEmulator;
 import dev.tokenstore.oauth.Environment;
 import dev.tokenstore.oauth.TokenManager;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
+import dev.tokenstore.testservers.ChildJvms;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -53,6 +46,7 @@ class CoordinationMultiProcessTest {
   private static final Duration TTL = Duration.ofSeconds(3);
   private static final long WINDOW_MS = 1000;
   private static final long LEASE_MS = 2000;
+  private static final Duration WAIT = Duration.ofSeconds(60);
 
   @TempDir Path dir;
 
@@ -66,22 +60,17 @@ class CoordinationMultiProcessTest {
     try (AccountsEmulator zoho = emulator(true)) {
       String id = seed(zoho, uri);
       int distinct = 4; // the exchanged token and three refreshed ones: three expiries
-      List<Child> children = start(zoho, uri, id, distinct, 60);
-      try {
-        go();
-        for (Child c : children) {
-          assertThat(c.process.waitFor(90, TimeUnit.SECONDS)).as("child %s ended; output:%n%s", c.name, c.output())
-              .isTrue();
-          assertThat(c.process.exitValue()).as("child %s exit code; output:%n%s", c.name, c.output()).isZero();
+      try (ChildJvms children = start(zoho, uri, id, distinct, 60)) {
+        children.startTogether(WAIT);
+        children.joinAll(Duration.ofSeconds(90));
+        for (ChildJvms.Child c : children.children()) {
           assertThat(c.output()).doesNotContain("FAIL").contains("DONE");
         }
-      } finally {
-        kill(children);
       }
       Set<String> refreshTokens = new HashSet<>();
       Set<String> accessTokens = new HashSet<>();
-      for (Child c : children) {
-        for (String line : Files.readAllLines(c.results)) {
+      for (int p = 0; p < PROCESSES; p++) {
+        for (String line : Files.readAllLines(results(p))) {
           (line.startsWith("R ") ? refreshTokens : accessTokens).add(line.substring(2));
         }
       }
@@ -132,14 +121,11 @@ class CoordinationMultiProcessTest {
       }
       zoho.resetCounters();
       zoho.faults().delay(Duration.ofSeconds(10)); // the first refresh is held
-      List<Child> children = start(zoho, uri, id, 1, 60);
-      try {
-        go();
-        waitFor("a second process refreshes the same expiry",
-            () -> children.stream().filter(c -> c.saw("STARTED")).count() >= 2, children);
+      try (ChildJvms children = start(zoho, uri, id, 1, 60)) {
+        children.startTogether(WAIT);
+        children.waitUntil("a second process refreshes the same expiry", WAIT,
+            () -> children.children().stream().filter(c -> c.saw("STARTED")).count() >= 2);
         assertThat(zoho.refreshCalls()).as("refresh calls for one expiry").isGreaterThanOrEqualTo(2);
-      } finally {
-        kill(children);
       }
     }
   }
@@ -158,31 +144,27 @@ class CoordinationMultiProcessTest {
       }
       zoho.resetCounters();
       zoho.faults().delay(Duration.ofSeconds(120)); // the first refresh hangs until the emulator closes
-      List<Child> children = start(zoho, uri, id, 1, 90);
-      try {
-        go();
-        waitFor("the emulator holds the first refresh",
-            () -> zoho.refreshCalls() == 1 && zoho.faults().pending() == 0, children);
-        waitFor("the holder reported its refresh", () -> children.stream().anyMatch(c -> c.saw("STARTED")), children);
-        List<Child> holders = children.stream().filter(c -> c.saw("STARTED")).toList();
+      try (ChildJvms children = start(zoho, uri, id, 1, 90)) {
+        children.startTogether(WAIT);
+        children.waitUntil("the emulator holds the first refresh", WAIT,
+            () -> zoho.refreshCalls() == 1 && zoho.faults().pending() == 0);
+        children.waitUntil("the holder reported its refresh", WAIT,
+            () -> children.children().stream().anyMatch(c -> c.saw("STARTED")));
+        List<ChildJvms.Child> holders = children.children().stream().filter(c -> c.saw("STARTED")).toList();
         assertThat(holders).as("exactly one process calls the server").hasSize(1);
-        Child holder = holders.get(0);
-        holder.process.destroyForcibly();
-        assertThat(holder.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        for (Child c : children) {
+        ChildJvms.Child holder = holders.get(0);
+        holder.kill();
+        assertThat(holder.process().isAlive()).as("the killed holder is gone").isFalse();
+        for (ChildJvms.Child c : children.children()) {
           if (c == holder) {
             continue;
           }
-          assertThat(c.process.waitFor(60, TimeUnit.SECONDS)).as("survivor %s ended; output:%n%s", c.name,
-              c.output()).isTrue();
-          assertThat(c.process.exitValue()).as("survivor %s exit code; output:%n%s", c.name, c.output()).isZero();
+          c.join(Duration.ofSeconds(60)); // the survivor ended with exit code 0
           assertThat(c.output()).doesNotContain("FAIL");
         }
-        assertThat(children.stream().filter(c -> c != holder && c.saw("TAKEOVER")).count())
+        assertThat(children.children().stream().filter(c -> c != holder && c.saw("TAKEOVER")).count())
             .as("one survivor took the lease over").isEqualTo(1);
         assertThat(zoho.refreshCalls()).as("the killed refresh and exactly one take-over refresh").isEqualTo(2);
-      } finally {
-        kill(children);
       }
       try (TokenStore store = TokenStores.open(uri)) {
         OAuthToken last = store.findTokenById(id).orElseThrow();
@@ -216,100 +198,15 @@ class CoordinationMultiProcessTest {
     }
   }
 
-  private Path goFile() {
-    return dir.resolve("go");
+  private Path results(int child) {
+    return dir.resolve("results-" + child);
   }
 
-  private void go() throws IOException {
-    Files.createFile(goFile());
-  }
-
-  private List<Child> start(AccountsEmulator zoho, String uri, String id, int distinct, int deadlineSeconds)
-      throws Exception {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<Child> children = new ArrayList<>();
-    try {
-      for (int p = 0; p < PROCESSES; p++) {
-        Path results = dir.resolve("results-" + p);
-        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx128m", "-XX:TieredStopAtLevel=1", "-Xshare:auto",
-            "-D" + CoordinationChild.DECORATOR + "=" + decorator,
-            "-cp", System.getProperty("java.class.path"), CoordinationChild.class.getName(),
-            zoho.baseUrl(), uri, CLIENT_ID, CLIENT_SECRET, id, String.valueOf(THREADS), String.valueOf(distinct),
-            String.valueOf(LEASE_MS), String.valueOf(WINDOW_MS), results.toString(), goFile().toString(),
-            String.valueOf(deadlineSeconds));
-        pb.redirectErrorStream(true);
-        children.add(new Child("p" + p, pb.start(), results));
-      }
-      waitFor("every child is ready", () -> children.stream().allMatch(c -> c.saw("ready")), children);
-      return children;
-    } catch (Exception | Error e) {
-      kill(children);
-      throw e;
-    }
-  }
-
-  private static void waitFor(String what, BooleanSupplier condition, List<Child> children)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() - deadline > 0) {
-        StringBuilder sb = new StringBuilder();
-        children.forEach(c -> sb.append(c.name).append(":\n").append(c.output()).append('\n'));
-        throw new AssertionError("Timed out waiting until " + what + ". Children's output:\n" + sb);
-      }
-      Thread.sleep(10);
-    }
-  }
-
-  private static void kill(List<Child> children) throws InterruptedException {
-    for (Child c : children) {
-      if (c.process.isAlive()) {
-        c.process.destroyForcibly();
-        c.process.waitFor(10, TimeUnit.SECONDS);
-      }
-    }
-  }
-
-  /** A child JVM and the lines it printed (read by a daemon thread). */
-  private static final class Child {
-    final String name;
-    final Process process;
-    final Path results;
-    final List<String> lines = new CopyOnWriteArrayList<>();
-    final Thread reader;
-
-    Child(String name, Process process, Path results) {
-      this.name = name;
-      this.process = process;
-      this.results = results;
-      this.reader = new Thread(() -> {
-        try (BufferedReader r = new BufferedReader(
-            new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-          String line;
-          while ((line = r.readLine()) != null) {
-            lines.add(line);
-          }
-        } catch (IOException ignored) {
-          // the process ended
-        }
-      }, "child-output-" + name);
-      reader.setDaemon(true);
-      reader.start();
-    }
-
-    boolean saw(String line) {
-      return lines.contains(line);
-    }
-
-    String output() {
-      if (!process.isAlive()) {
-        try {
-          reader.join(5000); // the last lines of an ended process
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }
-      return String.join("\n", lines);
-    }
+  /** Starts the children (not yet told to go); each writes the tokens it saw to {@link #results}. */
+  private ChildJvms start(AccountsEmulator zoho, String uri, String id, int distinct, int deadlineSeconds) {
+    return ChildJvms.start(CoordinationChild.class, PROCESSES, p -> List.of(
+        zoho.baseUrl(), uri, CLIENT_ID, CLIENT_SECRET, id, String.valueOf(THREADS), String.valueOf(distinct),
+        String.valueOf(LEASE_MS), String.valueOf(WINDOW_MS), results(p).toString(), String.valueOf(deadlineSeconds),
+        decorator));
   }
 }

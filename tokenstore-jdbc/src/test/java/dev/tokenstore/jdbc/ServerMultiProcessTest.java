@@ -5,18 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.tokenstore.OAuthToken;
 import dev.tokenstore.TokenStore;
 import dev.tokenstore.TokenStores;
+import dev.tokenstore.testservers.ChildJvms;
 import dev.tokenstore.testservers.TestDatabase;
 import dev.tokenstore.testservers.TestServers;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -31,8 +28,6 @@ class ServerMultiProcessTest {
   private static final int PER_THREAD = 10;
   private static final String SHARED = "shared@example.com";
 
-  @TempDir Path dir;
-
   @ParameterizedTest
   @ValueSource(strings = {"mariadb", "postgresql"})
   void threeProcessesOfFourThreads(String engine) throws Exception {
@@ -45,41 +40,10 @@ class ServerMultiProcessTest {
       sharedId = store.saveToken(OAuthToken.builder().userName(SHARED).clientId("1000.C").refreshToken("r-shared")
           .build()).id();
     }
-    Path go = dir.resolve("go");
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<Process> procs = new ArrayList<>();
-    try {
-      for (int p = 0; p < PROCESSES; p++) {
-        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx128m", "-cp", System.getProperty("java.class.path"),
-            ServerWriterMain.class.getName(), uri, "p" + p, String.valueOf(THREADS), String.valueOf(PER_THREAD),
-            SHARED, go.toString());
-        pb.redirectErrorStream(true);
-        pb.redirectOutput(dir.resolve("p" + p + ".log").toFile());
-        procs.add(pb.start());
-      }
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-      for (int p = 0; p < PROCESSES; p++) {
-        Path log = dir.resolve("p" + p + ".log");
-        while (System.nanoTime() < deadline && !(Files.exists(log) && Files.readString(log).contains("ready"))
-            && procs.get(p).isAlive()) {
-          Thread.sleep(20);
-        }
-      }
-      Files.createFile(go);
-      for (int p = 0; p < PROCESSES; p++) {
-        Process proc = procs.get(p);
-        boolean ended = proc.waitFor(120, TimeUnit.SECONDS);
-        String log = Files.readString(dir.resolve("p" + p + ".log"));
-        assertThat(ended).as("process p%d ended in time; output:%n%s", p, log).isTrue();
-        assertThat(proc.exitValue()).as("process p%d exit; output:%n%s", p, log).isZero();
-      }
-    } finally {
-      for (Process proc : procs) {
-        if (proc.isAlive()) {
-          proc.destroyForcibly();
-          proc.waitFor(10, TimeUnit.SECONDS);
-        }
-      }
+    try (ChildJvms children = ChildJvms.start(ServerWriterMain.class, PROCESSES,
+        p -> List.of(uri, "p" + p, String.valueOf(THREADS), String.valueOf(PER_THREAD), SHARED))) {
+      children.startTogether(Duration.ofSeconds(60));
+      children.joinAll(Duration.ofSeconds(120));
     }
     try (TokenStore store = TokenStores.open(uri)) {
       List<OAuthToken> all = store.getTokens();

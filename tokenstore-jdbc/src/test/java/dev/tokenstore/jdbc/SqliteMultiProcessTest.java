@@ -3,13 +3,12 @@ package dev.tokenstore.jdbc;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tokenstore.OAuthToken;
-import java.nio.file.Files;
+import dev.tokenstore.testservers.ChildJvms;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,42 +23,11 @@ class SqliteMultiProcessTest {
   @Test
   void fourProcessesOfFourThreadsSaveDistinctUsers() throws Exception {
     Path db = dir.resolve("shared.db");
-    Path go = dir.resolve("go");
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<Process> procs = new ArrayList<>();
-    try {
-      for (int p = 0; p < PROCESSES; p++) {
-        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx128m", "-cp", System.getProperty("java.class.path"),
-            SqliteWriterMain.class.getName(), db.toString(), "p" + p, String.valueOf(THREADS),
-            String.valueOf(PER_THREAD), go.toString());
-        pb.redirectErrorStream(true);
-        pb.redirectOutput(dir.resolve("p" + p + ".log").toFile());
-        procs.add(pb.start());
-      }
-      // Start together once every process has opened the store (or soon after a bounded wait).
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-      for (int p = 0; p < PROCESSES; p++) {
-        Path log = dir.resolve("p" + p + ".log");
-        while (System.nanoTime() < deadline && !(Files.exists(log) && Files.readString(log).contains("ready"))
-            && procs.get(p).isAlive()) {
-          Thread.sleep(20);
-        }
-      }
-      Files.createFile(go);
-      for (int p = 0; p < PROCESSES; p++) {
-        Process proc = procs.get(p);
-        boolean ended = proc.waitFor(120, TimeUnit.SECONDS);
-        String log = Files.readString(dir.resolve("p" + p + ".log"));
-        assertThat(ended).as("process p%d ended in time; output:%n%s", p, log).isTrue();
-        assertThat(proc.exitValue()).as("process p%d exit; output:%n%s", p, log).isZero();
-      }
-    } finally {
-      for (Process proc : procs) {
-        if (proc.isAlive()) {
-          proc.destroyForcibly();
-          proc.waitFor(10, TimeUnit.SECONDS);
-        }
-      }
+    try (ChildJvms children = ChildJvms.start(SqliteWriterMain.class, PROCESSES,
+        p -> List.of(db.toString(), "p" + p, String.valueOf(THREADS), String.valueOf(PER_THREAD)))) {
+      // Start together once every process has opened the store.
+      children.startTogether(Duration.ofSeconds(60));
+      children.joinAll(Duration.ofSeconds(120));
     }
     try (JdbcTokenStore store = JdbcTokenStore.sqlite(db)) {
       List<OAuthToken> all = store.getTokens();

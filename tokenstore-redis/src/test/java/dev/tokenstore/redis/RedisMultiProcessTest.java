@@ -3,20 +3,13 @@ package dev.tokenstore.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tokenstore.OAuthToken;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.io.OutputStreamWriter;
-import java.io.Writer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
+import dev.tokenstore.testservers.ChildJvms;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
@@ -30,47 +23,22 @@ class RedisMultiProcessTest {
   void threeProcessesSavingAtOnceLoseNothingAndDuplicateNothing() throws Exception {
     String prefix = RedisTestServer.freshPrefix();
     String uri = RedisTestServer.storeUri(prefix);
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<Process> processes = new ArrayList<>();
-    List<BlockingQueue<String>> outputs = new ArrayList<>();
-    try {
-      for (int w = 0; w < PROCESSES; w++) {
-        Process p = new ProcessBuilder(java, "-Xmx128m", "-cp", System.getProperty("java.class.path"),
-            RedisSaveWorker.class.getName(), uri, Integer.toString(w), Integer.toString(THREADS),
-            Integer.toString(PER_THREAD))
-            .redirectError(ProcessBuilder.Redirect.INHERIT)
-            .start();
-        processes.add(p);
-        outputs.add(lines(p));
-      }
-      for (BlockingQueue<String> out : outputs) {
-        assertThat(out.poll(60, TimeUnit.SECONDS)).as("worker ready").isEqualTo("READY");
-      }
-      for (Process p : processes) {
-        Writer w = new OutputStreamWriter(p.getOutputStream(), StandardCharsets.UTF_8);
-        w.write("GO\n");
-        w.flush();
-      }
+    try (ChildJvms children = ChildJvms.start(RedisSaveWorker.class, PROCESSES,
+        w -> List.of(uri, Integer.toString(w), Integer.toString(THREADS), Integer.toString(PER_THREAD)))) {
+      children.startTogether(Duration.ofSeconds(60));
+      children.joinAll(Duration.ofSeconds(120));
       Map<String, String> idByUser = new HashMap<>();
       List<String> ids = new ArrayList<>();
-      for (BlockingQueue<String> out : outputs) {
-        while (true) {
-          String line = out.poll(120, TimeUnit.SECONDS);
-          assertThat(line).as("worker output before the deadline").isNotNull();
-          if (line.equals("DONE")) {
-            break;
-          }
+      for (ChildJvms.Child child : children.children()) {
+        List<String> lines = child.lines();
+        assertThat(lines).as("output of %s", child.name()).startsWith(ChildJvms.READY).endsWith("DONE");
+        for (String line : lines.subList(1, lines.size() - 1)) {
           assertThat(line).startsWith("SAVED ");
           String[] parts = line.split(" ");
           idByUser.put(parts[1], parts[2]);
           ids.add(parts[2]);
         }
       }
-      for (Process p : processes) {
-        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).isZero();
-      }
-
       int distinct = PROCESSES * THREADS * PER_THREAD;
       assertThat(idByUser).hasSize(distinct);
       assertThat(Set.copyOf(ids)).as("no id given twice").hasSize(distinct);
@@ -97,28 +65,7 @@ class RedisMultiProcessTest {
         }
       }
     } finally {
-      for (Process p : processes) {
-        p.destroyForcibly();
-        p.waitFor(10, TimeUnit.SECONDS);
-      }
       RedisKeys.drop(prefix);
     }
-  }
-
-  private static BlockingQueue<String> lines(Process p) {
-    BlockingQueue<String> q = new LinkedBlockingQueue<>();
-    Thread t = new Thread(() -> {
-      try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-        String line;
-        while ((line = r.readLine()) != null) {
-          q.add(line);
-        }
-      } catch (java.io.IOException e) {
-        q.add("ERROR reading worker output: " + e);
-      }
-    }, "worker-output");
-    t.setDaemon(true);
-    t.start();
-    return q;
   }
 }
