@@ -159,19 +159,18 @@ public final class FileTokenStore implements TokenStore, RefreshCoordination, Co
     return read(TokenTable::all);
   }
 
+  /** The range of instants that epoch milliseconds (Zoho's expiry_time column) can hold. */
+  private static final Instant EPOCH_MS_MIN = Instant.ofEpochMilli(Long.MIN_VALUE);
+  private static final Instant EPOCH_MS_MAX = Instant.ofEpochMilli(Long.MAX_VALUE);
+
   @Override
   public OAuthToken saveToken(OAuthToken token) {
     Objects.requireNonNull(token, "token");
     Instant expiry = token.expiresAt();
-    if (expiry != null) {
-      try {
-        expiry.toEpochMilli();
-      } catch (ArithmeticException e) {
-        throw new TokenStoreException(
-            ErrorCode.INVALID_ARGUMENT,
-            "The expiry time of the token is too far from 1970 to store as epoch milliseconds. "
-                + "Use a realistic expiry time.");
-      }
+    if (expiry != null && (expiry.isBefore(EPOCH_MS_MIN) || expiry.isAfter(EPOCH_MS_MAX))) {
+      throw new TokenStoreException(ErrorCode.INVALID_ARGUMENT,
+          "The expiry time of the token is too far from 1970 to store as epoch milliseconds. "
+              + "Use a realistic expiry time.");
     }
     return write(false, (t, held) -> {
       OAuthToken before = t.findOne(token).orElse(null);

@@ -44,7 +44,7 @@ final class Retries {
             throw ex;
           }
           throw new OAuthException(ErrorCode.SERVER_ERROR,
-              ex.getMessage() + " ( + attempt + " attempts made; nothing was changed)",
+              ex.getMessage() + " (" + attempt + " attempts made; nothing was changed)",
               ex.serverError().orElse(null), ex.httpStatus(), ex.retryAfter().orElse(null), ex);
         }
         Duration delay = policy.backoff(attempt);

@@ -389,16 +389,18 @@ class TokenManagerTest {
   @Test
   void aLeaseThatIsNeverReleasedIsWaitedForAtMostLeaseTimePlusRequestTime() {
     OAuthToken seeded = seed("ada@example.com", T0.minusSeconds(1));
-    dev.tokenstore.internal.InJvmRefreshCoordinator coordinator = new dev.tokenstore.internal.InJvmRefreshCoordinator();
+    dev.tokenstore.spi.RefreshCoordinator coordinator = dev.tokenstore.spi.RefreshCoordinator.newInJvm();
     // "another process" holds the lease and never refreshes nor releases it
     coordinator.tryAcquire(
         new dev.tokenstore.spi.RefreshCoordinator.RefreshIdentity(fake.environment().name(), seeded.id()),
         Duration.ofHours(1)).orElseThrow();
     TokenManager m = manager(b -> b.refreshCoordinator(coordinator).leaseTime(Duration.ofSeconds(60)));
 
-    OAuthException e = seen(catchThrowableOfType(OAuthException.class, () -> m.getToken(user("ada@example.com"))));
+    TokenstoreException e =
+        seen(catchThrowableOfType(TokenstoreException.class, () -> m.getToken(user("ada@example.com"))));
 
-    assertThat(e.code()).isEqualTo(ErrorCode.SERVER_ERROR);
+    assertThat(e).isExactlyInstanceOf(TokenstoreException.class);
+    assertThat(e.code()).isEqualTo(ErrorCode.LEASE_WAIT_TIMEOUT);
     assertThat(e.getMessage()).contains("holds the refresh lease");
     assertThat(m.metrics().leaseWaits()).isEqualTo(1);
     assertThat(fake.tokenCalls.get()).isZero();
