@@ -32,6 +32,12 @@ public class TokenstoreException extends RuntimeException {
     this.code = Objects.requireNonNull(code, "code");
   }
 
+  /** The message: what happened and what to do; never null, never a secret. */
+  @Override
+  public String getMessage() {
+    return Objects.requireNonNull(super.getMessage());
+  }
+
   /** The stable error code. */
   public ErrorCode code() {
     return code;

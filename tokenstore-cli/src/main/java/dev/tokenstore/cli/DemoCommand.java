@@ -12,6 +12,7 @@ import dev.tokenstore.oauth.TokenManager;
 import dev.tokenstore.oauth.TokenManagerMetrics;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.Writer;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -23,6 +24,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -62,7 +64,7 @@ final class DemoCommand implements Callable<Integer> {
       description = "Concurrent callers at expiry (default: ${DEFAULT-VALUE}).")
   int threads;
 
-  private PrintWriter out;
+  private PrintWriter out = new PrintWriter(Writer.nullWriter()); // the command line's, set in call()
   private int step;
 
   @Override
@@ -132,7 +134,7 @@ final class DemoCommand implements Callable<Integer> {
     Environment at = callback.environment(env);
     OAuthToken saved = new Authorizer(clock, CLIENT_ID, CLIENT_SECRET, w -> detail("warning: " + w))
         .exchange(store, at, redirectUri, callback.code(), request.codeVerifier(), null);
-    String id = saved.id();
+    String id = Objects.requireNonNull(saved.id(), "a saved token has an id");
     step("Exchanged the grant code and stored the tokens: id " + id + ", user " + saved.userName()
         + ", access token valid for 1 h");
     detail("secrets are kept, never printed: access token " + StoreSupport.secret(saved.accessToken(), false)

@@ -44,7 +44,7 @@ final class StoreSupport {
     if (t.accessToken() != null && (exp == null || exp.isAfter(now.plus(EXPIRING)))) {
       return "valid";
     }
-    if (t.accessToken() != null && exp.isAfter(now)) {
+    if (t.accessToken() != null && exp != null && exp.isAfter(now)) {
       return "expiring";
     }
     if (t.refreshToken() != null) {

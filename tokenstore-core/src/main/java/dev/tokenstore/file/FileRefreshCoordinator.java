@@ -185,7 +185,7 @@ final class FileRefreshCoordinator implements RefreshCoordinator {
           slot.holder = 0;
           slot.dirty = true;
         }
-        return null;
+        return slot.dirty;
       });
     } catch (TokenStoreException e) {
       // Not released: the lease expires by itself.

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -27,7 +28,8 @@ record FileState(@Nullable Object identity, long size, @Nullable Object modified
       if (hasUnixView(file.getFileSystem())) {
         Map<String, Object> a = Files.readAttributes(file, "unix:dev,ino,size,lastModifiedTime,ctime");
         return new FileState(
-            List.of(a.get("dev"), a.get("ino")), (Long) a.get("size"), a.get("lastModifiedTime"), a.get("ctime"));
+            List.of(a.get("dev"), a.get("ino")), ((Number) Objects.requireNonNull(a.get("size"), "size")).longValue(),
+            a.get("lastModifiedTime"), a.get("ctime"));
       }
       BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
       return new FileState(a.fileKey(), a.size(), a.lastModifiedTime(), null);

@@ -21,6 +21,7 @@ import java.util.Collection;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;
@@ -118,8 +119,9 @@ final class ZohoCsv {
           throw corrupt(path, line, "the row has " + size + " fields but the header has " + header.size());
         }
         OAuthToken token = toToken(record, path, line);
-        if (table.get(token.id()).isPresent()) {
-          throw corrupt(path, line, "the id '" + token.id() + "' appears on an earlier row too");
+        String id = Objects.requireNonNull(token.id(), "toToken gives every row's id");
+        if (table.get(id).isPresent()) {
+          throw corrupt(path, line, "the id '" + id + "' appears on an earlier row too");
         }
         table.put(token);
       }
@@ -222,7 +224,7 @@ final class ZohoCsv {
     try {
       return ZohoRecord.fromValues(java.util.Arrays.asList(r.values()));
     } catch (IllegalArgumentException e) {
-      throw corrupt(path, line, e.getMessage());
+      throw corrupt(path, line, String.valueOf(e.getMessage()));
     }
   }
 

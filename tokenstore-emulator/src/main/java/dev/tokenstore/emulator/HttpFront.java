@@ -11,6 +11,7 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
@@ -68,7 +69,7 @@ final class HttpFront {
         params.putAll(parseForm(new String(body, StandardCharsets.UTF_8)));
       }
       counters.count(endpoint, params);
-      Fault fault = faults.get(endpoint).next();
+      Fault fault = Objects.requireNonNull(faults.get(endpoint), "every endpoint has its faults").next();
       if (fault != null && !applyFault(ex, fault)) {
         LOG.log(System.Logger.Level.DEBUG, "{0} {1}: injected fault {2}", method, path, fault.kind());
         return;

@@ -200,9 +200,8 @@ public final class JdbcTokenStore implements TokenStore, RefreshCoordination, Co
   public void deleteTokens() {
     connections.withConnection("delete all tokens", c -> {
       try (PreparedStatement ps = c.prepareStatement(rows.deleteAll)) {
-        ps.executeUpdate();
+        return ps.executeUpdate();
       }
-      return null;
     });
   }
 

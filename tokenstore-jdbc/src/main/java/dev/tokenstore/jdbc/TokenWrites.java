@@ -105,7 +105,7 @@ final class TokenWrites {
         boolean done = false;
         try {
           OAuthToken stored = lookups.findOne(c, new TokenKey.ById(id)).orElse(null);
-          if (!ConditionalSave.matches(stored, expected)) {
+          if (stored == null || !ConditionalSave.matches(stored, expected)) {
             dialect.commit(c, table);
             done = true;
             return Optional.<OAuthToken>empty();
@@ -149,11 +149,12 @@ final class TokenWrites {
         if (unique != null) {
           OAuthToken other = lookups.findSameUser(c, p, unique);
           if (other != null) {
-            return other;
+            return Optional.of(other);
           }
         }
-        return p.id() == null ? null : lookups.findOne(c, new TokenKey.ById(p.id())).orElse(null);
-      });
+        String id = p.id();
+        return id == null ? Optional.<OAuthToken>empty() : lookups.findOne(c, new TokenKey.ById(id));
+      }).orElse(null);
     } catch (TokenStoreException e) {
       return null;
     }

@@ -2,6 +2,7 @@ package dev.tokenstore.testkit;
 
 import static dev.tokenstore.testkit.TokenStoreContract.fullToken;
 import static dev.tokenstore.testkit.TokenStoreContract.runInThreads;
+import static dev.tokenstore.testkit.TokenStoreContract.idOf;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tokenstore.OAuthToken;
@@ -67,14 +68,16 @@ abstract class ConcurrencyContract extends ContractGroup {
       for (int i = 0; i < 40; i++) {
         if (t % 2 == 0) {
           String v = "v-" + t + "-" + i;
-          store.saveToken(OAuthToken.builder().id(base.id()).accessToken(v + "-a").refreshToken(v + "-r").build());
+          store.saveToken(OAuthToken.builder().id(idOf(base)).accessToken(v + "-a").refreshToken(v + "-r").build());
         } else {
-          Optional<OAuthToken> seen = store.findTokenById(base.id());
+          Optional<OAuthToken> seen = store.findTokenById(idOf(base));
+          String a = seen.map(OAuthToken::accessToken).orElse(null);
+          String r = seen.map(OAuthToken::refreshToken).orElse(null);
           if (seen.isEmpty()) {
             problems.add("record vanished during an update");
+          } else if (a == null || r == null) {
+            problems.add("a token lost during an update");
           } else {
-            String a = seen.get().accessToken();
-            String r = seen.get().refreshToken();
             boolean original = a.equals(base.accessToken()) && r.equals(base.refreshToken());
             boolean paired = a.endsWith("-a") && r.endsWith("-r")
                 && a.substring(0, a.length() - 2).equals(r.substring(0, r.length() - 2));

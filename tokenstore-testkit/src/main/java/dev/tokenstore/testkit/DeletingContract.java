@@ -1,6 +1,7 @@
 package dev.tokenstore.testkit;
 
 import static dev.tokenstore.testkit.TokenStoreContract.fullToken;
+import static dev.tokenstore.testkit.TokenStoreContract.idOf;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tokenstore.OAuthToken;
@@ -21,9 +22,9 @@ abstract class DeletingContract extends ContractGroup {
   void deleteTokenDeletesOnlyThatRecord() {
     OAuthToken a = store.saveToken(fullToken("a@example.com"));
     OAuthToken b = store.saveToken(fullToken("b@example.com"));
-    assertThat(store.deleteToken(a.id())).isTrue();
-    assertThat(store.deleteToken(a.id())).as("second delete").isFalse();
-    assertThat(store.findTokenById(a.id())).isEmpty();
+    assertThat(store.deleteToken(idOf(a))).isTrue();
+    assertThat(store.deleteToken(idOf(a))).as("second delete").isFalse();
+    assertThat(store.findTokenById(idOf(a))).isEmpty();
     assertThat(store.findToken(OAuthToken.builder().userName("a@example.com").build())).isEmpty();
     assertThat(store.findToken(OAuthToken.builder().refreshToken(a.refreshToken()).build())).isEmpty();
     assertThat(store.getTokens()).containsExactly(b);

@@ -2,6 +2,7 @@ package dev.tokenstore.testkit;
 
 import static dev.tokenstore.testkit.TokenStoreContract.codeOf;
 import static dev.tokenstore.testkit.TokenStoreContract.fullToken;
+import static dev.tokenstore.testkit.TokenStoreContract.idOf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -65,7 +66,7 @@ abstract class LifecycleContract extends ContractGroup {
     assertThat(second.findToken(OAuthToken.builder().userName("a@example.com").build())).contains(a);
     OAuthToken b = second.saveToken(fullToken("b@example.com"));
     assertThat(b.id()).isNotEqualTo(a.id());
-    assertThat(store.findTokenById(b.id())).contains(b);
+    assertThat(store.findTokenById(idOf(b))).contains(b);
   }
 
   @Test

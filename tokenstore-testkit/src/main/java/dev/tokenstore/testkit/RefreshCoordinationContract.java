@@ -1,5 +1,6 @@
 package dev.tokenstore.testkit;
 
+import static dev.tokenstore.testkit.TokenStoreContract.idOf;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tokenstore.OAuthToken;
@@ -145,17 +146,17 @@ public abstract class RefreshCoordinationContract {
     OAuthToken stored = s.saveToken(OAuthToken.builder().userName("cas@example.com").clientId("1000.C")
         .clientSecret("s").refreshToken("r0").accessToken("a0").expiresAt(Instant.ofEpochMilli(1_000_000)).build());
     ConditionalSave cas = conditionalSave(open());
-    OAuthToken update = OAuthToken.builder().id(stored.id()).accessToken("a1").refreshToken("r1")
+    OAuthToken update = OAuthToken.builder().id(idOf(stored)).accessToken("a1").refreshToken("r1")
         .expiresAt(Instant.ofEpochMilli(2_000_000)).build();
     OAuthToken saved = cas.saveTokenIf(stored, update).orElseThrow();
     assertThat(saved.accessToken()).isEqualTo("a1");
     assertThat(saved.refreshToken()).isEqualTo("r1");
     assertThat(saved.userName()).as("merged like saveToken").isEqualTo("cas@example.com");
 
-    OAuthToken late = OAuthToken.builder().id(stored.id()).accessToken("a-late").refreshToken("r-late")
+    OAuthToken late = OAuthToken.builder().id(idOf(stored)).accessToken("a-late").refreshToken("r-late")
         .expiresAt(Instant.ofEpochMilli(3_000_000)).build();
     assertThat(cas.saveTokenIf(stored, late)).as("the record changed since it was read").isEmpty();
-    OAuthToken now = s.findTokenById(stored.id()).orElseThrow();
+    OAuthToken now = s.findTokenById(idOf(stored)).orElseThrow();
     assertThat(now.accessToken()).isEqualTo("a1");
     assertThat(now.refreshToken()).as("a lost race never nulls or replaces the newer token").isEqualTo("r1");
 
@@ -179,7 +180,7 @@ public abstract class RefreshCoordinationContract {
       List<Future<Optional<OAuthToken>>> results = new ArrayList<>();
       for (int i = 0; i < threads; i++) {
         ConditionalSave h = handles.get(i % handles.size());
-        OAuthToken update = OAuthToken.builder().id(stored.id()).accessToken("a" + (i + 1))
+        OAuthToken update = OAuthToken.builder().id(idOf(stored)).accessToken("a" + (i + 1))
             .refreshToken("r" + (i + 1)).build();
         results.add(pool.submit(() -> {
           start.await(30, TimeUnit.SECONDS);
@@ -191,7 +192,7 @@ public abstract class RefreshCoordinationContract {
         f.get(60, TimeUnit.SECONDS).ifPresent(winners::add);
       }
       assertThat(winners).hasSize(1);
-      OAuthToken now = s.findTokenById(stored.id()).orElseThrow();
+      OAuthToken now = s.findTokenById(idOf(stored)).orElseThrow();
       assertThat(now.accessToken()).isEqualTo(winners.get(0).accessToken());
       assertThat(now.refreshToken()).isEqualTo(winners.get(0).refreshToken());
     } finally {

@@ -2,6 +2,7 @@ package dev.tokenstore.testkit;
 
 import static dev.tokenstore.testkit.TokenStoreContract.codeOf;
 import static dev.tokenstore.testkit.TokenStoreContract.fullToken;
+import static dev.tokenstore.testkit.TokenStoreContract.idOf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -31,7 +32,7 @@ abstract class SavingContract extends ContractGroup {
     OAuthToken saved = store.saveToken(update);
     assertThat(saved.id()).isEqualTo(first.id());
     assertThat(saved).isEqualTo(first.toBuilder().accessToken("new-access").expiresAt(later).build());
-    assertThat(store.findTokenById(first.id())).contains(saved);
+    assertThat(store.findTokenById(idOf(first))).contains(saved);
     assertThat(store.getTokens()).hasSize(1);
   }
 

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -108,6 +109,11 @@ public abstract class TokenStoreContract {
         .build();
   }
 
+  /** The id of a token the store returned (a saved token always has one). */
+  static String idOf(OAuthToken saved) {
+    return Objects.requireNonNull(saved.id(), "a token the store returned has no id");
+  }
+
   static OAuthToken withoutId(OAuthToken t) {
     return t.toBuilder().id(null).build();
   }
@@ -190,7 +196,7 @@ public abstract class TokenStoreContract {
     if (persistent()) {
       store.close();
       TokenStore reopened = open();
-      assertThat(reopened.findTokenById(saved.id())).contains(saved);
+      assertThat(reopened.findTokenById(idOf(saved))).contains(saved);
       assertThat(reopened.getTokens()).hasSize(2);
     }
   }
