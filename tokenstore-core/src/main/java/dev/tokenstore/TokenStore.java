@@ -37,7 +37,7 @@ import java.util.Optional;
  *
  * <h2>Contract for implementations</h2>
  * Implementations are thread-safe, every operation is atomic, and every failure is a
- * {@link TokenStoreException} whose message holds no secret. {@code tokenstore-testkit}'s
+ * {@link StoreException} whose message holds no secret. {@code tokenstore-testkit}'s
  * {@code TokenStoreContract} checks all of this for any implementation.
  */
 public interface TokenStore extends AutoCloseable {
@@ -45,14 +45,14 @@ public interface TokenStore extends AutoCloseable {
   /**
    * The full stored token that {@code query} means, or empty.
    *
-   * @throws TokenStoreException {@link ErrorCode#AMBIGUOUS_MATCH} when several records match
+   * @throws StoreException {@link ErrorCode#AMBIGUOUS_MATCH} when several records match
    */
   Optional<OAuthToken> findToken(OAuthToken query);
 
   /**
    * Inserts {@code token} or merges it into the record it means; returns the record as stored, with its id.
    *
-   * @throws TokenStoreException {@link ErrorCode#INVALID_ARGUMENT} for a new record with no refresh, grant or
+   * @throws StoreException {@link ErrorCode#INVALID_ARGUMENT} for a new record with no refresh, grant or
    *     access token; {@link ErrorCode#AMBIGUOUS_MATCH}; {@link ErrorCode#DUPLICATE_TOKEN}
    */
   OAuthToken saveToken(OAuthToken token);

@@ -22,12 +22,12 @@ public final class TokenStores {
   /**
    * Opens the store {@code uri} names.
    *
-   * @throws TokenStoreException {@link ErrorCode#INVALID_STORE_URI} for an unknown scheme or a malformed URI
+   * @throws StoreException {@link ErrorCode#INVALID_STORE_URI} for an unknown scheme or a malformed URI
    *     (the message masks any password), or the store's own error when it cannot open
    */
   public static TokenStore open(String uri) {
     if (uri == null || uri.isBlank()) {
-      throw new TokenStoreException(
+      throw new StoreException(
           ErrorCode.INVALID_STORE_URI,
           "The store URI is empty. Use e.g. 'memory:', 'file:sdk_tokens.txt' or 'sqlite:tokens.db'.");
     }
@@ -45,7 +45,7 @@ public final class TokenStores {
     if (best == null) {
       TreeSet<String> known = new TreeSet<>();
       providers().forEach(p -> known.addAll(p.schemes()));
-      throw new TokenStoreException(
+      throw new StoreException(
           ErrorCode.INVALID_STORE_URI,
           "No store handles the URI '" + StoreUris.mask(trimmed) + "'. Known schemes: "
               + String.join(", ", known) + ". For another scheme, add the module that provides it "

@@ -19,24 +19,24 @@ class TokenStoresTest {
   @Test
   void unknownSchemeSaysWhatIsKnownAndMasksThePassword() {
     assertThatThrownBy(() -> TokenStores.open("oracle://scott:tiger@db/x"))
-        .isInstanceOf(TokenStoreException.class)
+        .isInstanceOf(StoreException.class)
         .hasMessageContaining("memory")
         .hasMessageContaining("oracle://scott:***@db/x")
         .hasMessageNotContaining("tiger")
-        .satisfies(e -> assertThat(((TokenStoreException) e).code()).isEqualTo(ErrorCode.INVALID_STORE_URI));
+        .satisfies(e -> assertThat(((StoreException) e).code()).isEqualTo(ErrorCode.INVALID_STORE_URI));
   }
 
   @Test
   void emptyUriIsAClearError() {
     assertThatThrownBy(() -> TokenStores.open(" "))
-        .isInstanceOf(TokenStoreException.class)
+        .isInstanceOf(StoreException.class)
         .hasMessageContaining("empty");
   }
 
   @Test
   void memoryTakesNoPath() {
     assertThatThrownBy(() -> TokenStores.open("memory:foo"))
-        .isInstanceOf(TokenStoreException.class)
+        .isInstanceOf(StoreException.class)
         .hasMessageContaining("memory:");
   }
 }

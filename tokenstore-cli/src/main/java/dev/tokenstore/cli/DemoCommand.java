@@ -2,8 +2,8 @@ package dev.tokenstore.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tokenstore.OAuthToken;
+import dev.tokenstore.StoreException;
 import dev.tokenstore.TokenStore;
-import dev.tokenstore.TokenStoreException;
 import dev.tokenstore.emulator.AccountsEmulator;
 import dev.tokenstore.emulator.ManualClock;
 import dev.tokenstore.oauth.AuthorizationRequest;
@@ -254,7 +254,7 @@ final class DemoCommand implements Callable<Integer> {
           // a leftover temp file is harmless
         }
       });
-    } catch (IOException | TokenStoreException e) {
+    } catch (IOException | StoreException e) {
       // ignore
     }
   }

@@ -3,8 +3,8 @@ package dev.tokenstore.cli;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tokenstore.OAuthToken;
+import dev.tokenstore.TokenstoreException;
 import dev.tokenstore.TokenStore;
-import dev.tokenstore.TokenStoreException;
 import dev.tokenstore.oauth.Environment;
 import java.io.IOException;
 import java.net.URI;
@@ -91,8 +91,8 @@ final class DoctorCommand implements Callable<Integer> {
     TokenStore store;
     try {
       store = StoreSupport.open(uri);
-    } catch (TokenStoreException e) {
-      checks.add(new Check(Level.FAIL, "store", "cannot open " + shown + ": " + e.getMessage()));
+    } catch (TokenstoreException e) {
+      checks.add(new Check(Level.FAIL, "store", "cannot open " + shown + ": " + coded(e)));
       return;
     }
     try (store) {
@@ -109,8 +109,8 @@ final class DoctorCommand implements Callable<Integer> {
         checks.add(new Check(Level.WARN, "tokens", reauth.size() + " tokens need re-authorization: "
             + String.join(", ", reauth) + ". Run 'tokenstore login' for those users, or 'tokenstore delete ID'."));
       }
-    } catch (TokenStoreException e) {
-      checks.add(new Check(Level.FAIL, "store", "opened " + shown + " but cannot read its tokens: " + e.getMessage()));
+    } catch (TokenstoreException e) {
+      checks.add(new Check(Level.FAIL, "store", "opened " + shown + " but cannot read its tokens: " + coded(e)));
     }
     if (path != null && Files.exists(path)) {
       checkPermissions(path, "rw-------", "chmod 600 " + path);
@@ -174,12 +174,17 @@ final class DoctorCommand implements Callable<Integer> {
     }
   }
 
+  /** The message with its code, as {@code Main} prints errors: {@code [CODE] message}. */
+  private static String coded(TokenstoreException e) {
+    return "[" + e.code() + "] " + e.getMessage();
+  }
+
   private void checkServer() {
     Environment env;
     try {
       env = session.environment();
-    } catch (TokenStoreException e) {
-      checks.add(new Check(Level.FAIL, "server", e.getMessage()));
+    } catch (TokenstoreException e) {
+      checks.add(new Check(Level.FAIL, "server", coded(e)));
       return;
     }
     URI token = env.tokenUrl();

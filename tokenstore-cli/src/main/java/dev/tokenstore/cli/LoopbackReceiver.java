@@ -1,8 +1,8 @@
 package dev.tokenstore.cli;
 
-import dev.tokenstore.oauth.AuthorizationRequest;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.tokenstore.oauth.AuthorizationRequest;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;

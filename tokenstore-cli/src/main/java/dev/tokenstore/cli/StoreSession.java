@@ -2,8 +2,8 @@ package dev.tokenstore.cli;
 
 import dev.tokenstore.ErrorCode;
 import dev.tokenstore.OAuthToken;
+import dev.tokenstore.StoreException;
 import dev.tokenstore.TokenStore;
-import dev.tokenstore.TokenStoreException;
 import dev.tokenstore.oauth.DataCenter;
 import dev.tokenstore.oauth.Environment;
 import dev.tokenstore.oauth.TokenManager;
@@ -117,7 +117,7 @@ class StoreSession {
         Files.createDirectories(dir);
       }
     } catch (IOException e) {
-      throw new TokenStoreException(ErrorCode.STORE_UNAVAILABLE, "Could not create the folder " + dir + " for the "
+      throw new StoreException(ErrorCode.STORE_UNAVAILABLE, "Could not create the folder " + dir + " for the "
           + "default store (" + e.getClass().getSimpleName() + "). Create it, or choose a store with --store.", e);
     }
   }
@@ -209,7 +209,7 @@ class StoreSession {
       try {
         OAuthToken query = target.id != null ? OAuthToken.builder().id(target.id).build()
             : OAuthToken.builder().userName(target.user).clientId(options().clientId).build();
-        return new Found(store, store.findToken(query).orElseThrow(() -> new TokenStoreException(
+        return new Found(store, store.findToken(query).orElseThrow(() -> new StoreException(
             ErrorCode.TOKEN_NOT_FOUND, "No stored token " + (target.id != null ? "has id " + target.id
                 : "belongs to user " + target.user
                     + (options().clientId != null ? " and client " + options().clientId : ""))

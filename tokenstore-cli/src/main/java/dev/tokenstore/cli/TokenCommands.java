@@ -2,8 +2,8 @@ package dev.tokenstore.cli;
 
 import dev.tokenstore.ErrorCode;
 import dev.tokenstore.OAuthToken;
+import dev.tokenstore.StoreException;
 import dev.tokenstore.TokenStore;
-import dev.tokenstore.TokenStoreException;
 import dev.tokenstore.oauth.Environment;
 import dev.tokenstore.oauth.TokenManager;
 import java.io.BufferedReader;
@@ -234,7 +234,7 @@ final class TokenCommands {
           store.deleteTokens();
           session.println("Deleted " + n + " tokens.");
         } else {
-          OAuthToken t = store.findTokenById(Objects.requireNonNull(id)).orElseThrow(() -> new TokenStoreException(
+          OAuthToken t = store.findTokenById(Objects.requireNonNull(id)).orElseThrow(() -> new StoreException(
               ErrorCode.TOKEN_NOT_FOUND, "No stored token has id " + id + ". See 'tokenstore list'."));
           confirm("Delete token id " + id + (t.userName() == null ? "" : " of user " + t.userName())
               + "? It is not revoked at the server.");

@@ -1,7 +1,7 @@
 package dev.tokenstore.file;
 
 import dev.tokenstore.ErrorCode;
-import dev.tokenstore.TokenStoreException;
+import dev.tokenstore.StoreException;
 import dev.tokenstore.spi.GrantedLease;
 import dev.tokenstore.spi.RefreshCoordinator;
 import java.io.IOException;
@@ -141,7 +141,7 @@ final class FileRefreshCoordinator implements RefreshCoordinator {
       }
     } catch (IOException e) {
       closeChannel();
-      throw new TokenStoreException(ErrorCode.STORE_UNAVAILABLE, "Cannot read or write the refresh lease file "
+      throw new StoreException(ErrorCode.STORE_UNAVAILABLE, "Cannot read or write the refresh lease file "
           + file + " (" + e.getClass().getSimpleName() + "). Check that this user may create and write files in "
           + "its folder.", e);
     } finally {
@@ -187,7 +187,7 @@ final class FileRefreshCoordinator implements RefreshCoordinator {
         }
         return slot.dirty;
       });
-    } catch (TokenStoreException e) {
+    } catch (StoreException e) {
       // Not released: the lease expires by itself.
       System.getLogger(FileRefreshCoordinator.class.getName()).log(System.Logger.Level.WARNING,
           "Could not release a refresh lease in {0}; it expires by itself: {1}", file, e.getMessage());

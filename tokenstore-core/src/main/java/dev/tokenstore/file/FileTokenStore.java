@@ -2,8 +2,8 @@ package dev.tokenstore.file;
 
 import dev.tokenstore.ErrorCode;
 import dev.tokenstore.OAuthToken;
+import dev.tokenstore.StoreException;
 import dev.tokenstore.TokenStore;
-import dev.tokenstore.TokenStoreException;
 import dev.tokenstore.internal.TokenTable;
 import dev.tokenstore.spi.ConditionalSave;
 import dev.tokenstore.spi.RefreshCoordination;
@@ -111,14 +111,14 @@ public final class FileTokenStore implements TokenStore, RefreshCoordination, Co
    * Opens the token file {@code file} (relative paths against the working directory) and reads it if it
    * exists. A missing file is an empty store, created on the first save.
    *
-   * @throws TokenStoreException {@link ErrorCode#CORRUPT_STORE} for a malformed file,
+   * @throws StoreException {@link ErrorCode#CORRUPT_STORE} for a malformed file,
    *     {@link ErrorCode#STORE_UNAVAILABLE} if it cannot be read or is a folder
    */
   public static FileTokenStore open(Path file) {
     Objects.requireNonNull(file, "file");
     Path real = TokenFile.realPath(file);
     if (Files.isDirectory(real)) {
-      throw new TokenStoreException(
+      throw new StoreException(
           ErrorCode.STORE_UNAVAILABLE,
           "The token file " + real + " is a folder. Name a file, e.g. " + real.resolve("sdk_tokens.txt") + ".");
     }
@@ -168,7 +168,7 @@ public final class FileTokenStore implements TokenStore, RefreshCoordination, Co
     Objects.requireNonNull(token, "token");
     Instant expiry = token.expiresAt();
     if (expiry != null && (expiry.isBefore(EPOCH_MS_MIN) || expiry.isAfter(EPOCH_MS_MAX))) {
-      throw new TokenStoreException(ErrorCode.INVALID_ARGUMENT,
+      throw new StoreException(ErrorCode.INVALID_ARGUMENT,
           "The expiry time of the token is too far from 1970 to store as epoch milliseconds. "
               + "Use a realistic expiry time.");
     }
@@ -384,7 +384,7 @@ public final class FileTokenStore implements TokenStore, RefreshCoordination, Co
         return;
       }
       if (attempt >= READ_ATTEMPTS) {
-        throw new TokenStoreException(
+        throw new StoreException(
             ErrorCode.STORE_UNAVAILABLE,
             "The token file " + path + " changed every time it was read (" + READ_ATTEMPTS + " attempts): "
                 + "another program keeps rewriting it without the lock file " + pathLock.lockFile()
@@ -407,7 +407,7 @@ public final class FileTokenStore implements TokenStore, RefreshCoordination, Co
 
   private void checkOpen() {
     if (closed) {
-      throw new TokenStoreException(
+      throw new StoreException(
           ErrorCode.STORE_CLOSED, "The file store for " + path + " is closed; open a new one.");
     }
   }

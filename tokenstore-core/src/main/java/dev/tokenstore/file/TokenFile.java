@@ -1,7 +1,7 @@
 package dev.tokenstore.file;
 
 import dev.tokenstore.ErrorCode;
-import dev.tokenstore.TokenStoreException;
+import dev.tokenstore.StoreException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -132,11 +132,11 @@ final class TokenFile {
   }
 
   /** A {@link ErrorCode#STORE_UNAVAILABLE} naming the file, {@code what} failed, the reason and {@code advice}. */
-  TokenStoreException unavailable(String what, IOException e, String advice) {
+  StoreException unavailable(String what, IOException e, String advice) {
     String reason = e instanceof AccessDeniedException
         ? "permission denied"
         : e instanceof FileSystemException fse && fse.getReason() != null ? fse.getReason() : e.toString();
-    return new TokenStoreException(
+    return new StoreException(
         ErrorCode.STORE_UNAVAILABLE,
         "The token file " + path + ": " + what + " (" + reason + "). " + advice,
         e);
@@ -148,7 +148,7 @@ final class TokenFile {
     try {
       abs = file.toAbsolutePath().normalize();
     } catch (InvalidPathException | java.io.IOError e) {
-      throw new TokenStoreException(ErrorCode.INVALID_ARGUMENT, "The path '" + file + "' is not valid here.");
+      throw new StoreException(ErrorCode.INVALID_ARGUMENT, "The path '" + file + "' is not valid here.");
     }
     try {
       return abs.toRealPath();

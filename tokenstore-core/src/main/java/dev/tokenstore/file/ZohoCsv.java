@@ -2,19 +2,19 @@ package dev.tokenstore.file;
 
 import dev.tokenstore.ErrorCode;
 import dev.tokenstore.OAuthToken;
-import dev.tokenstore.TokenStoreException;
+import dev.tokenstore.StoreException;
 import dev.tokenstore.internal.TokenTable;
 import dev.tokenstore.spi.ZohoRecord;
 import java.io.IOException;
 import java.io.StringReader;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CharsetEncoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.CharBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -76,7 +76,7 @@ final class ZohoCsv {
   /**
    * Parses the bytes of the file at {@code path} ({@code path} only names the file in messages).
    *
-   * @throws TokenStoreException {@link ErrorCode#CORRUPT_STORE} naming the path and line, never a value
+   * @throws StoreException {@link ErrorCode#CORRUPT_STORE} naming the path and line, never a value
    */
   static Parsed parse(byte[] bytes, Path path) {
     TokenTable table = new TokenTable();
@@ -166,7 +166,7 @@ final class ZohoCsv {
       buf.get(out);
       return out;
     } catch (CharacterCodingException e) {
-      throw new TokenStoreException(
+      throw new StoreException(
           ErrorCode.INVALID_ARGUMENT,
           "A token value holds an unpaired UTF-16 surrogate and cannot be written as UTF-8. "
               + "Pass well-formed Unicode strings. Nothing was written.");
@@ -272,8 +272,8 @@ final class ZohoCsv {
     return "the row is not valid CSV";
   }
 
-  static TokenStoreException corrupt(Path path, long line, String problem) {
-    return new TokenStoreException(
+  static StoreException corrupt(Path path, long line, String problem) {
+    return new StoreException(
         ErrorCode.CORRUPT_STORE,
         "The token file " + path + " is malformed at line " + line + ": " + problem + ". Nothing was written "
             + "and the file is left as it is; fix the line or move the file away, then retry.");

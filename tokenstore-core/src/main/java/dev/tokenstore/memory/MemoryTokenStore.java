@@ -2,8 +2,8 @@ package dev.tokenstore.memory;
 
 import dev.tokenstore.ErrorCode;
 import dev.tokenstore.OAuthToken;
+import dev.tokenstore.StoreException;
 import dev.tokenstore.TokenStore;
-import dev.tokenstore.TokenStoreException;
 import dev.tokenstore.internal.TokenTable;
 import java.util.List;
 import java.util.Objects;
@@ -117,7 +117,7 @@ public final class MemoryTokenStore implements TokenStore {
 
   private void checkOpen() {
     if (closed) {
-      throw new TokenStoreException(ErrorCode.STORE_CLOSED, "This memory store is closed; open a new one.");
+      throw new StoreException(ErrorCode.STORE_CLOSED, "This memory store is closed; open a new one.");
     }
   }
 }

@@ -1,7 +1,7 @@
 package dev.tokenstore.oauth;
 
 import dev.tokenstore.ErrorCode;
-import dev.tokenstore.TokenStoreException;
+import dev.tokenstore.TokenstoreException;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
@@ -53,13 +53,13 @@ public final class AuthorizationRequest {
    * A request for {@code clientId} at {@code environment}'s authorization URL.
    *
    * @param scope the scopes, space or comma separated as the server expects; null for none
-   * @throws TokenStoreException {@link ErrorCode#INVALID_ARGUMENT} when the environment has no authorization URL
+   * @throws TokenstoreException {@link ErrorCode#INVALID_ARGUMENT} when the environment has no authorization URL
    */
   public static AuthorizationRequest create(
       Environment environment, String clientId, String redirectUri, @Nullable String scope) {
     Objects.requireNonNull(clientId, "clientId");
     Objects.requireNonNull(redirectUri, "redirectUri");
-    URI base = environment.authorizationUrl().orElseThrow(() -> new TokenStoreException(ErrorCode.INVALID_ARGUMENT,
+    URI base = environment.authorizationUrl().orElseThrow(() -> new TokenstoreException(ErrorCode.INVALID_ARGUMENT,
         "The environment " + environment.name() + " has no authorization URL; build it with one."));
     String state = random();
     String verifier = random();
@@ -114,13 +114,13 @@ public final class AuthorizationRequest {
    * {@code location} and {@code accounts-server}.
    *
    * @throws OAuthException for an {@code error} in the redirect (e.g. {@code access_denied})
-   * @throws TokenStoreException {@link ErrorCode#INVALID_ARGUMENT} when state is missing or wrong (a forged or
+   * @throws TokenstoreException {@link ErrorCode#INVALID_ARGUMENT} when state is missing or wrong (a forged or
    *     stale redirect) or there is no code
    */
   public Callback callback(String query) {
     Map<String, String> p = parse(query);
     if (!isFor(query)) {
-      throw new TokenStoreException(ErrorCode.INVALID_ARGUMENT,
+      throw new TokenstoreException(ErrorCode.INVALID_ARGUMENT,
           "The redirect's state does not match this authorization request: it is forged or from another attempt. "
               + "Start the authorization again.");
     }
@@ -132,7 +132,7 @@ public final class AuthorizationRequest {
     }
     String code = p.get("code");
     if (code == null || code.isEmpty()) {
-      throw new TokenStoreException(ErrorCode.INVALID_ARGUMENT, "The redirect has no code. Authorize again.");
+      throw new TokenstoreException(ErrorCode.INVALID_ARGUMENT, "The redirect has no code. Authorize again.");
     }
     return new Callback(code, p.get("location"), p.get("accounts-server"));
   }

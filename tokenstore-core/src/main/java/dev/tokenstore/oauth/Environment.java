@@ -2,7 +2,7 @@ package dev.tokenstore.oauth;
 
 import dev.tokenstore.ErrorCode;
 import dev.tokenstore.Secrets;
-import dev.tokenstore.TokenStoreException;
+import dev.tokenstore.TokenstoreException;
 import dev.tokenstore.spi.StoreUris;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -199,7 +199,7 @@ public final class Environment {
    * another host. For an environment made by {@link #zohoAccounts} any such URL is accepted and keeps this API
    * domain until the token reply names one. The value of the API domain in the token reply wins in either case.
    *
-   * @throws TokenStoreException {@link ErrorCode#INVALID_ARGUMENT} for a URL that fails these checks, or for an
+   * @throws TokenstoreException {@link ErrorCode#INVALID_ARGUMENT} for a URL that fails these checks, or for an
    *     RFC 6749 environment (the parameter is Zoho's)
    */
   public Environment forAccountsServer(String accountsServer) {
@@ -326,8 +326,8 @@ public final class Environment {
     return Secrets.shorten(StoreUris.mask(url));
   }
 
-  private static TokenStoreException invalid(String message) {
-    return new TokenStoreException(ErrorCode.INVALID_ARGUMENT, message);
+  private static TokenstoreException invalid(String message) {
+    return new TokenstoreException(ErrorCode.INVALID_ARGUMENT, message);
   }
 
   private static String requireText(@Nullable String value, String what) {
@@ -411,7 +411,7 @@ public final class Environment {
     }
 
     /**
-     * @throws TokenStoreException {@link ErrorCode#INVALID_ARGUMENT} when a URL is missing or not http(s)
+     * @throws TokenstoreException {@link ErrorCode#INVALID_ARGUMENT} when a URL is missing or not http(s)
      */
     public Environment build() {
       return new Environment(this);

@@ -1,8 +1,8 @@
 package dev.tokenstore.oauth;
 
 import dev.tokenstore.OAuthToken;
+import dev.tokenstore.StoreException;
 import dev.tokenstore.TokenStore;
-import dev.tokenstore.TokenStoreException;
 import dev.tokenstore.spi.TokenKey;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
@@ -143,7 +143,7 @@ final class HandOutCache {
         e.unsaved = null;
       }
       publish(e, saved);
-    } catch (TokenStoreException ex) {
+    } catch (StoreException ex) {
       Events.LOG.log(System.Logger.Level.WARNING, () -> "The store still cannot save the refreshed token id " + e.id
           + "; it stays in memory: " + ex.getMessage());
     }

@@ -2,8 +2,8 @@ package dev.tokenstore.oauth;
 
 import dev.tokenstore.ErrorCode;
 import dev.tokenstore.OAuthToken;
+import dev.tokenstore.StoreException;
 import dev.tokenstore.TokenStore;
-import dev.tokenstore.TokenStoreException;
 import dev.tokenstore.TokenstoreException;
 import dev.tokenstore.oauth.HandOutCache.Entry;
 import dev.tokenstore.oauth.TokenEndpointClient.TokenReply;
@@ -212,7 +212,7 @@ final class TokenCalls {
         saved = store.saveToken(update);
       }
       entry.unsaved = null;
-    } catch (TokenStoreException ex) {
+    } catch (StoreException ex) {
       // The server has issued (and may have rotated) tokens: keep them in memory rather than lose them.
       saved = TokenRules.merge(base, update);
       entry.unsaved = update;
@@ -245,9 +245,9 @@ final class TokenCalls {
     return useSibling(entry, newer);
   }
 
-  private TokenStoreException deletedWhileRefreshing(Entry entry, OAuthToken about) {
+  private StoreException deletedWhileRefreshing(Entry entry, OAuthToken about) {
     cache.forget(entry);
-    return new TokenStoreException(ErrorCode.TOKEN_NOT_FOUND,
+    return new StoreException(ErrorCode.TOKEN_NOT_FOUND,
         TokenRules.describe(about) + " was deleted from the store (revoked?) while it was being refreshed. "
             + "Authorize the application again if it is still needed.");
   }
@@ -378,7 +378,7 @@ final class TokenCalls {
       OAuthToken named = store.saveToken(OAuthToken.builder().id(saved.id()).userName(email).build());
       events.emit(TokenEvent.Type.USER_NAME_FILLED, named);
       return named;
-    } catch (TokenStoreException ex) {
+    } catch (StoreException ex) {
       if (ex.code() != ErrorCode.DUPLICATE_TOKEN) {
         throw ex;
       }
@@ -473,7 +473,7 @@ final class TokenCalls {
   private static String requireClientId(OAuthToken t) {
     String id = t.clientId();
     if (id == null) {
-      throw new TokenStoreException(ErrorCode.INVALID_ARGUMENT,
+      throw new TokenstoreException(ErrorCode.INVALID_ARGUMENT,
           "Cannot call the token endpoint for " + TokenRules.describe(t) + ": it has no client id. Pass the client "
               + "id and secret with the token, or store them in its record.");
     }

@@ -2,8 +2,8 @@ package dev.tokenstore.oauth;
 
 import dev.tokenstore.ErrorCode;
 import dev.tokenstore.OAuthToken;
+import dev.tokenstore.StoreException;
 import dev.tokenstore.TokenStore;
-import dev.tokenstore.TokenStoreException;
 import dev.tokenstore.TokenstoreException;
 import dev.tokenstore.oauth.HandOutCache.Entry;
 import dev.tokenstore.oauth.HandOutCache.Snapshot;
@@ -131,7 +131,7 @@ public final class TokenManager {
    * The token {@code partial} means, with an access token valid for longer than the refresh window (or, while
    * a refresh is in flight or after a failed early refresh, at least still valid).
    *
-   * @throws TokenStoreException {@link ErrorCode#INVALID_ARGUMENT} for a partial token that names nothing or
+   * @throws TokenstoreException {@link ErrorCode#INVALID_ARGUMENT} for a partial token that names nothing or
    *     lacks what a call needs (client id); {@link ErrorCode#TOKEN_NOT_FOUND}; or an {@link OAuthException}
    */
   public OAuthToken getToken(OAuthToken partial) {
@@ -154,13 +154,13 @@ public final class TokenManager {
    * The result is saved through the store (merged into that user's record when the user name is given or
    * filled) and returned.
    *
-   * @throws TokenStoreException {@link ErrorCode#INVALID_ARGUMENT} without a grant token or client id; or an
+   * @throws TokenstoreException {@link ErrorCode#INVALID_ARGUMENT} without a grant token or client id; or an
    *     {@link OAuthException} (e.g. {@code invalid_code} for a used or expired code)
    */
   public OAuthToken exchange(OAuthToken grant, @Nullable String codeVerifier) {
     Objects.requireNonNull(grant, "grant");
     if (grant.grantToken() == null) {
-      throw new TokenStoreException(ErrorCode.INVALID_ARGUMENT,
+      throw new TokenstoreException(ErrorCode.INVALID_ARGUMENT,
           "exchange needs a grant token (the authorization code); " + TokenRules.describe(grant) + " has none.");
     }
     OAuthToken query = grant.toBuilder().id(null).userName(null).build();
@@ -193,7 +193,7 @@ public final class TokenManager {
   private OAuthToken slowGet(
       OAuthToken partial, TokenKey key, @Nullable Entry e, @Nullable String rejectedAccess, boolean force) {
     if (key instanceof TokenKey.None) {
-      throw new TokenStoreException(ErrorCode.INVALID_ARGUMENT,
+      throw new TokenstoreException(ErrorCode.INVALID_ARGUMENT,
           "The partial token names no stored token and carries nothing to exchange: set an id, a user name, an "
               + "access token, a grant token or a refresh token.");
     }
@@ -249,7 +249,7 @@ public final class TokenManager {
     if (stillValid || (stored.accessToken() != null && stored.expiresAt() == null)) {
       return stored;
     }
-    throw new TokenStoreException(ErrorCode.REAUTHORIZATION_REQUIRED,
+    throw new StoreException(ErrorCode.REAUTHORIZATION_REQUIRED,
         TokenRules.describe(stored) + " has no refresh token and its access token "
             + (stored.accessToken() == null ? "is missing" : "expired at " + stored.expiresAt())
             + ". Authorize the application again (with access_type=offline to get a refresh token).");
@@ -258,7 +258,7 @@ public final class TokenManager {
   /** No stored record for the query. */
   private OAuthToken withoutRecord(OAuthToken partial, TokenKey key) {
     if (key instanceof TokenKey.ById || key instanceof TokenKey.ByUser) {
-      throw new TokenStoreException(ErrorCode.TOKEN_NOT_FOUND,
+      throw new StoreException(ErrorCode.TOKEN_NOT_FOUND,
           "No stored token matches " + TokenRules.describe(partial) + " (" + key + ") in environment "
               + environment.name() + ". Authorize the application first, or check the id / user name.");
     }
@@ -295,7 +295,7 @@ public final class TokenManager {
     Objects.requireNonNull(partial, "partial");
     TokenKey key = TokenKey.of(partial);
     if (key instanceof TokenKey.None) {
-      throw new TokenStoreException(ErrorCode.INVALID_ARGUMENT,
+      throw new TokenstoreException(ErrorCode.INVALID_ARGUMENT,
           "The partial token names no stored token and no token to revoke: set an id, a user name or a token.");
     }
     counters.storeReads.increment();
@@ -337,7 +337,7 @@ public final class TokenManager {
   private static String requireAccess(OAuthToken t) {
     String a = t.accessToken();
     if (a == null) {
-      throw new TokenStoreException(ErrorCode.TOKEN_NOT_FOUND,
+      throw new StoreException(ErrorCode.TOKEN_NOT_FOUND,
           TokenRules.describe(t) + " has no access token. Authorize the application to get one.");
     }
     return a;
@@ -459,11 +459,11 @@ public final class TokenManager {
     }
 
     /**
-     * @throws TokenStoreException {@link ErrorCode#INVALID_ARGUMENT} without a store or environment
+     * @throws TokenstoreException {@link ErrorCode#INVALID_ARGUMENT} without a store or environment
      */
     public TokenManager build() {
       if (store == null || environment == null) {
-        throw new TokenStoreException(ErrorCode.INVALID_ARGUMENT,
+        throw new TokenstoreException(ErrorCode.INVALID_ARGUMENT,
             "A token manager needs a store and an environment: call store(...) and environment(...).");
       }
       return new TokenManager(this);

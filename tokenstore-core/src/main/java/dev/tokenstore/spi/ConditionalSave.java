@@ -34,7 +34,7 @@ public interface ConditionalSave {
    * @param update the refresh result; its id names the record
    * @return the stored record after the save, or empty when the record changed or is gone (nothing written)
    * @throws IllegalArgumentException if {@code update} has no id
-   * @throws dev.tokenstore.TokenStoreException as {@code saveToken} for store failures
+   * @throws dev.tokenstore.StoreException as {@code saveToken} for store failures
    */
   Optional<OAuthToken> saveTokenIf(OAuthToken expected, OAuthToken update);
 

@@ -1,7 +1,7 @@
 package dev.tokenstore.spi;
 
 import dev.tokenstore.ErrorCode;
-import dev.tokenstore.TokenStoreException;
+import dev.tokenstore.StoreException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
@@ -49,8 +49,8 @@ public final class StoreUris {
   }
 
   /** A {@link ErrorCode#INVALID_STORE_URI} error for {@code uri} (masked) with {@code problem}. */
-  public static TokenStoreException invalid(String uri, String problem) {
-    return new TokenStoreException(ErrorCode.INVALID_STORE_URI, "Store URI '" + mask(uri) + "': " + problem);
+  public static StoreException invalid(String uri, String problem) {
+    return new StoreException(ErrorCode.INVALID_STORE_URI, "Store URI '" + mask(uri) + "': " + problem);
   }
 
   private static String decode(String s, String uri) {

@@ -3,7 +3,7 @@ package dev.tokenstore.spi;
 import dev.tokenstore.ErrorCode;
 import dev.tokenstore.OAuthToken;
 import dev.tokenstore.Secrets;
-import dev.tokenstore.TokenStoreException;
+import dev.tokenstore.StoreException;
 import java.math.BigInteger;
 import java.util.Collection;
 import java.util.Comparator;
@@ -34,7 +34,7 @@ public final class TokenRules {
   /**
    * The one record among {@code matches} (the stored records {@code key} matches), or empty.
    *
-   * @throws TokenStoreException {@link ErrorCode#AMBIGUOUS_MATCH} when there are several
+   * @throws StoreException {@link ErrorCode#AMBIGUOUS_MATCH} when there are several
    */
   public static Optional<OAuthToken> single(TokenKey key, Collection<OAuthToken> matches) {
     if (matches.isEmpty()) {
@@ -49,7 +49,7 @@ public final class TokenRules {
         .sorted(ID_ORDER)
         .limit(10)
         .collect(Collectors.joining(", "));
-    throw new TokenStoreException(
+    throw new StoreException(
         ErrorCode.AMBIGUOUS_MATCH,
         "The query " + key + " matches " + matches.size() + " stored tokens (ids " + ids + "). "
             + "Add the client id or API domain to the query, or look the token up by id.");
@@ -106,11 +106,11 @@ public final class TokenRules {
   /**
    * Checks that {@code token} may become a new record.
    *
-   * @throws TokenStoreException {@link ErrorCode#INVALID_ARGUMENT} if it has no refresh, grant or access token
+   * @throws StoreException {@link ErrorCode#INVALID_ARGUMENT} if it has no refresh, grant or access token
    */
   public static void requireStorable(OAuthToken token) {
     if (token.refreshToken() == null && token.grantToken() == null && token.accessToken() == null) {
-      throw new TokenStoreException(
+      throw new StoreException(
           ErrorCode.INVALID_ARGUMENT,
           "A new token record needs a refresh token, a grant token or an access token; " + describe(token)
               + " has none. Set one of them, or save with the id or user name of an existing record.");
@@ -129,8 +129,8 @@ public final class TokenRules {
    * Fails when {@code written} would duplicate {@code other}, a different stored record with the same
    * {@link #uniqueKey}.
    */
-  public static TokenStoreException duplicate(OAuthToken written, OAuthToken other) {
-    return new TokenStoreException(
+  public static StoreException duplicate(OAuthToken written, OAuthToken other) {
+    return new StoreException(
         ErrorCode.DUPLICATE_TOKEN,
         "Token " + (written.id() == null ? "(new)" : "id " + written.id()) + " would have the same user name, "
             + "client id and API domain as stored token id " + other.id() + " (user " + written.userName()

@@ -19,7 +19,7 @@ public interface TokenStoreProvider {
   /**
    * Opens the store the URI describes.
    *
-   * @throws dev.tokenstore.TokenStoreException {@code INVALID_STORE_URI} for a malformed URI (the message
+   * @throws dev.tokenstore.StoreException {@code INVALID_STORE_URI} for a malformed URI (the message
    *     masks passwords, see {@link StoreUris#mask(String)}), or the store's own errors
    */
   TokenStore open(String uri);

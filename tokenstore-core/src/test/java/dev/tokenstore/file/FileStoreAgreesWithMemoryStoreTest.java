@@ -3,17 +3,17 @@ package dev.tokenstore.file;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tokenstore.OAuthToken;
+import dev.tokenstore.StoreException;
 import dev.tokenstore.TokenStore;
-import dev.tokenstore.TokenStoreException;
 import dev.tokenstore.memory.MemoryTokenStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Random;
 import java.util.function.Function;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Random operations (seeded) give the same results on the file store as on the memory store, including the
@@ -58,7 +58,7 @@ class FileStoreAgreesWithMemoryStoreTest {
         Object expected = outcome(action, memory);
         Object actual = outcome(action, store);
         assertThat(actual).as("seed %d step %d op %d", seed, step, op).isEqualTo(expected);
-        if (expected instanceof TokenStoreException || expected instanceof String) {
+        if (expected instanceof StoreException || expected instanceof String) {
           byte[] after = Files.exists(file) ? Files.readAllBytes(file) : new byte[0];
           assertThat(after).as("a failed operation writes nothing").isEqualTo(before);
         }
@@ -78,7 +78,7 @@ class FileStoreAgreesWithMemoryStoreTest {
   private static Object outcome(Function<TokenStore, Object> action, TokenStore store) {
     try {
       return action.apply(store);
-    } catch (TokenStoreException e) {
+    } catch (StoreException e) {
       return "error " + e.code();
     }
   }

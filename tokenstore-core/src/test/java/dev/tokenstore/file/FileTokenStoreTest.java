@@ -6,8 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tokenstore.ErrorCode;
 import dev.tokenstore.OAuthToken;
+import dev.tokenstore.StoreException;
 import dev.tokenstore.TokenStore;
-import dev.tokenstore.TokenStoreException;
 import dev.tokenstore.TokenStores;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -120,7 +120,7 @@ class FileTokenStoreTest {
         () -> store.saveToken(user("v@example.com")),
         () -> store.deleteToken("1"),
         store::deleteTokens)) {
-      assertThatThrownBy(op::run).isInstanceOfSatisfying(TokenStoreException.class,
+      assertThatThrownBy(op::run).isInstanceOfSatisfying(StoreException.class,
           e -> assertThat(e.code()).isEqualTo(ErrorCode.STORE_CLOSED));
     }
     try (FileTokenStore again = FileTokenStore.open(file)) {
@@ -199,12 +199,12 @@ class FileTokenStoreTest {
     Files.writeString(blocker, "x");
     Path underAFile = blocker.resolve("sdk_tokens.txt");
     assertThatThrownBy(() -> FileTokenStore.open(underAFile))
-        .isInstanceOfSatisfying(TokenStoreException.class, e -> {
+        .isInstanceOfSatisfying(StoreException.class, e -> {
           assertThat(e.code()).isEqualTo(ErrorCode.STORE_UNAVAILABLE);
           assertThat(e.getMessage()).contains(underAFile.toString());
         });
     assertThatThrownBy(() -> FileTokenStore.open(dir))
-        .isInstanceOfSatisfying(TokenStoreException.class,
+        .isInstanceOfSatisfying(StoreException.class,
             e -> assertThat(e.code()).isEqualTo(ErrorCode.STORE_UNAVAILABLE));
 
     // The lock file cannot be created (a folder is in its way): the write fails and the file is untouched.
@@ -215,7 +215,7 @@ class FileTokenStoreTest {
     try (FileTokenStore store = FileTokenStore.open(file)) {
       assertThat(store.getTokens()).hasSize(3);
       assertThatThrownBy(() -> store.saveToken(user("u@example.com")))
-          .isInstanceOfSatisfying(TokenStoreException.class, e -> {
+          .isInstanceOfSatisfying(StoreException.class, e -> {
             assertThat(e.code()).isEqualTo(ErrorCode.STORE_UNAVAILABLE);
             assertThat(e.getMessage()).contains(realFile.toString()).contains(".lock")
                 .doesNotContain("client-secret-value");
@@ -247,7 +247,7 @@ class FileTokenStoreTest {
     for (String bad : List.of("file:", "file://", "file:///", "file://other.host/x.txt", "file:x.txt?mode=1",
         "file:///x.txt?a=b", "file://[bad")) {
       assertThatThrownBy(() -> TokenStores.open(bad)).as(bad)
-          .isInstanceOfSatisfying(TokenStoreException.class,
+          .isInstanceOfSatisfying(StoreException.class,
               e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_STORE_URI));
     }
   }

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tokenstore.ErrorCode;
 import dev.tokenstore.OAuthToken;
-import dev.tokenstore.TokenStoreException;
+import dev.tokenstore.StoreException;
 import java.io.IOException;
 import java.io.StringReader;
 import java.nio.file.Files;
@@ -250,7 +250,7 @@ class ZohoFileFormatTest {
     Path file = write("bad.txt", content);
     byte[] before = Files.readAllBytes(file);
     assertThatThrownBy(() -> FileTokenStore.open(file))
-        .isInstanceOfSatisfying(TokenStoreException.class, e -> {
+        .isInstanceOfSatisfying(StoreException.class, e -> {
           assertThat(e.code()).isEqualTo(ErrorCode.CORRUPT_STORE);
           assertThat(e.getMessage()).contains(file.toString()).contains("line " + line)
               .doesNotContain("secret-soon").doesNotContain("17356.5");
@@ -261,11 +261,11 @@ class ZohoFileFormatTest {
       store.saveToken(OAuthToken.builder().userName("w@example.com").refreshToken("rw").build());
       Files.write(other, before);
       assertThatThrownBy(() -> store.saveToken(OAuthToken.builder().userName("z@example.com").refreshToken("rz")
-          .build())).isInstanceOfSatisfying(TokenStoreException.class,
+          .build())).isInstanceOfSatisfying(StoreException.class,
               e -> assertThat(e.code()).isEqualTo(ErrorCode.CORRUPT_STORE));
-      assertThatThrownBy(store::deleteTokens).isInstanceOf(TokenStoreException.class);
-      assertThatThrownBy(() -> store.deleteToken("1")).isInstanceOf(TokenStoreException.class);
-      assertThatThrownBy(() -> store.findTokenById("1")).isInstanceOf(TokenStoreException.class);
+      assertThatThrownBy(store::deleteTokens).isInstanceOf(StoreException.class);
+      assertThatThrownBy(() -> store.deleteToken("1")).isInstanceOf(StoreException.class);
+      assertThatThrownBy(() -> store.findTokenById("1")).isInstanceOf(StoreException.class);
     }
     assertThat(Files.readAllBytes(file)).isEqualTo(before);
     assertThat(Files.readAllBytes(other)).isEqualTo(before);
@@ -283,7 +283,7 @@ class ZohoFileFormatTest {
     System.arraycopy(tail, 0, all, head.length + 1, tail.length);
     Files.write(file, all);
     assertThatThrownBy(() -> FileTokenStore.open(file))
-        .isInstanceOfSatisfying(TokenStoreException.class, e -> {
+        .isInstanceOfSatisfying(StoreException.class, e -> {
           assertThat(e.code()).isEqualTo(ErrorCode.CORRUPT_STORE);
           assertThat(e.getMessage()).contains("line 3").contains("UTF-8");
         });

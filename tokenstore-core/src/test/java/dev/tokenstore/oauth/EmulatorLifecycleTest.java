@@ -14,8 +14,8 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.tokenstore.ErrorCode;
 import dev.tokenstore.OAuthToken;
+import dev.tokenstore.StoreException;
 import dev.tokenstore.TokenStore;
-import dev.tokenstore.TokenStoreException;
 import dev.tokenstore.TokenStores;
 import dev.tokenstore.emulator.AccountsEmulator;
 import dev.tokenstore.memory.MemoryTokenStore;
@@ -149,7 +149,7 @@ class EmulatorLifecycleTest {
     assertThat(m.getToken(user(USER))).isEqualTo(stored);
     assertThat(fx.zoho.tokenCalls()).isZero();
     for (OAuthToken unknown : new OAuthToken[] {id("no-such-id"), user("nobody@example.com")}) {
-      assertThat(catchThrowableOfType(TokenStoreException.class, () -> m.getToken(unknown)).code())
+      assertThat(catchThrowableOfType(StoreException.class, () -> m.getToken(unknown)).code())
           .isEqualTo(ErrorCode.TOKEN_NOT_FOUND);
     }
 
@@ -364,14 +364,14 @@ class EmulatorLifecycleTest {
         "ftp://127.0.0.1:" + fx.zoho.port(),
         "not a url"};
     for (String bad : forged) {
-      TokenStoreException e = catchThrowableOfType(TokenStoreException.class, () -> env.forAccountsServer(bad));
+      StoreException e = catchThrowableOfType(StoreException.class, () -> env.forAccountsServer(bad));
       assertThat(e.code()).as(bad).isEqualTo(ErrorCode.INVALID_ARGUMENT);
       assertThat(e.getMessage()).doesNotContain("pw");
     }
     // A real Zoho data centre accepts only Zoho's accounts hosts: not the local server, not a look-alike.
     Environment us = Environment.zoho(DataCenter.US);
     for (String bad : new String[] {r.accountsServer(), "https://accounts.zoho.eu.attacker.example"}) {
-      assertThat(catchThrowableOfType(TokenStoreException.class, () -> us.forAccountsServer(bad)).code())
+      assertThat(catchThrowableOfType(StoreException.class, () -> us.forAccountsServer(bad)).code())
           .as(bad).isEqualTo(ErrorCode.INVALID_ARGUMENT);
     }
     assertThat(us.forAccountsServer("https://accounts.zoho.eu").dataCenter()).contains(DataCenter.EU);

@@ -12,7 +12,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.tokenstore.ErrorCode;
 import dev.tokenstore.OAuthToken;
-import dev.tokenstore.TokenStoreException;
+import dev.tokenstore.StoreException;
 import dev.tokenstore.emulator.Endpoint;
 import dev.tokenstore.memory.MemoryTokenStore;
 import java.net.URI;
@@ -55,7 +55,7 @@ class EmulatorRevokeCleanupSendTest {
     assertThat(store.getTokens()).containsExactly(other);
     assertThat(fx.zoho.isRefreshTokenValid(other.refreshToken())).isTrue();
     assertThat(m.metrics().revokes()).isEqualTo(1);
-    TokenStoreException gone = catchThrowableOfType(TokenStoreException.class, () -> m.getToken(user(USER)));
+    StoreException gone = catchThrowableOfType(StoreException.class, () -> m.getToken(user(USER)));
     assertThat(gone.code()).isEqualTo(ErrorCode.TOKEN_NOT_FOUND);
 
     // Again: nothing left to revoke, no call, no error.

@@ -2,8 +2,8 @@ package dev.tokenstore.oauth;
 
 import dev.tokenstore.ErrorCode;
 import dev.tokenstore.OAuthToken;
+import dev.tokenstore.StoreException;
 import dev.tokenstore.TokenStore;
-import dev.tokenstore.TokenStoreException;
 import dev.tokenstore.memory.MemoryTokenStore;
 import java.util.List;
 import java.util.Optional;
@@ -21,7 +21,7 @@ final class FlakyStore implements TokenStore {
   @Override
   public OAuthToken saveToken(OAuthToken token) {
     if (failSaves) {
-      throw new TokenStoreException(ErrorCode.STORE_UNAVAILABLE, "The test store refuses writes.");
+      throw new StoreException(ErrorCode.STORE_UNAVAILABLE, "The test store refuses writes.");
     }
     return delegate.saveToken(token);
   }

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.tokenstore.ErrorCode;
 import dev.tokenstore.OAuthToken;
-import dev.tokenstore.TokenStoreException;
+import dev.tokenstore.StoreException;
 import dev.tokenstore.TokenstoreException;
 import dev.tokenstore.memory.MemoryTokenStore;
 import java.net.URI;
@@ -208,12 +208,12 @@ class TokenManagerTest {
   void idOrUserWithoutRecordIsTokenNotFound() {
     TokenManager m = manager();
     assertThatThrownBy(() -> m.getToken(OAuthToken.builder().id("7").build()))
-        .isInstanceOf(TokenStoreException.class)
-        .satisfies(e -> assertThat(((TokenStoreException) e).code()).isEqualTo(ErrorCode.TOKEN_NOT_FOUND));
+        .isInstanceOf(StoreException.class)
+        .satisfies(e -> assertThat(((StoreException) e).code()).isEqualTo(ErrorCode.TOKEN_NOT_FOUND));
     assertThatThrownBy(() -> m.getToken(user("nobody@example.com")))
-        .satisfies(e -> assertThat(((TokenStoreException) e).code()).isEqualTo(ErrorCode.TOKEN_NOT_FOUND));
+        .satisfies(e -> assertThat(((StoreException) e).code()).isEqualTo(ErrorCode.TOKEN_NOT_FOUND));
     assertThatThrownBy(() -> m.getToken(OAuthToken.builder().clientId("x").build()))
-        .satisfies(e -> assertThat(((TokenStoreException) e).code()).isEqualTo(ErrorCode.INVALID_ARGUMENT));
+        .satisfies(e -> assertThat(((StoreException) e).code()).isEqualTo(ErrorCode.INVALID_ARGUMENT));
   }
 
   @Test
@@ -641,7 +641,7 @@ class TokenManagerTest {
         .build())).isTrue();
     assertThat(fake.revokeCalls.get()).isEqualTo(2);
     assertThatThrownBy(() -> m.getToken(user("ada@example.com")))
-        .satisfies(e -> assertThat(((TokenStoreException) e).code()).isEqualTo(ErrorCode.TOKEN_NOT_FOUND));
+        .satisfies(e -> assertThat(((StoreException) e).code()).isEqualTo(ErrorCode.TOKEN_NOT_FOUND));
   }
 
   @Test

@@ -1,7 +1,7 @@
 package dev.tokenstore.jdbc;
 
 import dev.tokenstore.ErrorCode;
-import dev.tokenstore.TokenStoreException;
+import dev.tokenstore.StoreException;
 import java.util.regex.Pattern;
 
 /** Validates SQL identifiers (table names) before they go into SQL. Thread-safe. */
@@ -28,11 +28,11 @@ final class Identifiers {
     return IDENTIFIER.matcher(name).matches();
   }
 
-  /** {@code name} if it is a plain identifier, else a {@link TokenStoreException} with {@code code}. */
+  /** {@code name} if it is a plain identifier, else a {@link StoreException} with {@code code}. */
   static String require(String name, ErrorCode code) {
     if (!isValid(name)) {
       String shown = name.length() > 80 ? name.substring(0, 77) + "..." : name;
-      throw new TokenStoreException(code, "The table name '" + shown + "' is not a plain SQL identifier. "
+      throw new StoreException(code, "The table name '" + shown + "' is not a plain SQL identifier. "
           + "Use 1 to 64 letters, digits or underscores, not starting with a digit (e.g. 'oauthtoken').");
     }
     return name;

@@ -1,7 +1,7 @@
 package dev.tokenstore.jdbc;
 
 import dev.tokenstore.ErrorCode;
-import dev.tokenstore.TokenStoreException;
+import dev.tokenstore.StoreException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -9,7 +9,7 @@ import javax.sql.DataSource;
 
 /**
  * The connections of a {@link JdbcTokenStore} and what their failures mean: runs work on a connection of the
- * data source, maps driver errors to {@link TokenStoreException}s (or {@link DuplicateRow} for a unique-constraint
+ * data source, maps driver errors to {@link StoreException}s (or {@link DuplicateRow} for a unique-constraint
  * violation, which the save maps), rolls back quietly, and knows whether the store is closed.
  *
  * <p>Thread-safe: the only state is the closed flag, an atomic.
@@ -60,7 +60,7 @@ final class JdbcConnections {
       return work.run(c);
     } catch (SQLException e) {
       throw failure(action, e);
-    } catch (TokenStoreException e) {
+    } catch (StoreException e) {
       throw e;
     } catch (RuntimeException e) {
       if (e instanceof DuplicateRow) {
@@ -82,11 +82,11 @@ final class JdbcConnections {
       case UNIQUE_VIOLATION:
         return new DuplicateRow(e);
       case CORRUPT:
-        return new TokenStoreException(ErrorCode.CORRUPT_STORE, "Could not " + action + ": the " + description
+        return new StoreException(ErrorCode.CORRUPT_STORE, "Could not " + action + ": the " + description
             + " is not readable (damaged, or not a database of this kind). Restore it from a backup or point "
             + "the store at another database.", e);
       default:
-        return new TokenStoreException(ErrorCode.STORE_UNAVAILABLE, "Could not " + action + " in the "
+        return new StoreException(ErrorCode.STORE_UNAVAILABLE, "Could not " + action + " in the "
             + description + " (" + e.getClass().getSimpleName() + ", SQL state " + e.getSQLState() + ", code "
             + e.getErrorCode() + "). Check that the database is reachable and writable, then retry.", e);
     }
@@ -116,7 +116,7 @@ final class JdbcConnections {
     }
   }
 
-  private TokenStoreException closedException() {
-    return new TokenStoreException(ErrorCode.STORE_CLOSED, "The " + description + " is closed; open a new one.");
+  private StoreException closedException() {
+    return new StoreException(ErrorCode.STORE_CLOSED, "The " + description + " is closed; open a new one.");
   }
 }

@@ -1,7 +1,7 @@
 package dev.tokenstore.jdbc;
 
 import dev.tokenstore.ErrorCode;
-import dev.tokenstore.TokenStoreException;
+import dev.tokenstore.StoreException;
 import dev.tokenstore.spi.GrantedLease;
 import dev.tokenstore.spi.RefreshCoordinator;
 import java.nio.charset.StandardCharsets;
@@ -173,8 +173,8 @@ final class JdbcRefreshCoordinator implements RefreshCoordinator {
     }
   }
 
-  private TokenStoreException unavailable(String action, SQLException e) {
-    return new TokenStoreException(ErrorCode.STORE_UNAVAILABLE, "Could not " + action + " in the " + description
+  private StoreException unavailable(String action, SQLException e) {
+    return new StoreException(ErrorCode.STORE_UNAVAILABLE, "Could not " + action + " in the " + description
         + " (" + e.getClass().getSimpleName() + ", SQL state " + e.getSQLState() + ", code " + e.getErrorCode()
         + "). Check that the database is reachable and that this user may create and write the table "
         + LEASE_TABLE + ".", e);

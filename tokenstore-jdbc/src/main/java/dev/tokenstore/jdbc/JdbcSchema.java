@@ -1,7 +1,7 @@
 package dev.tokenstore.jdbc;
 
 import dev.tokenstore.ErrorCode;
-import dev.tokenstore.TokenStoreException;
+import dev.tokenstore.StoreException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -142,7 +142,7 @@ final class JdbcSchema {
       if (!required) {
         return; // no table yet: the migrations create it
       }
-      throw new TokenStoreException(ErrorCode.STORE_UNAVAILABLE, "The table of the " + description
+      throw new StoreException(ErrorCode.STORE_UNAVAILABLE, "The table of the " + description
           + " does not exist (or cannot be read) and creating it is turned off. Create it with Zoho's DDL or "
           + "open the store with createSchema(true).");
     }
@@ -153,19 +153,19 @@ final class JdbcSchema {
       if (dialect.classify(e) == SqlDialect.Failure.CORRUPT) {
         throw e;
       }
-      throw new TokenStoreException(ErrorCode.CORRUPT_STORE, "The table of the " + description + " exists "
+      throw new StoreException(ErrorCode.CORRUPT_STORE, "The table of the " + description + " exists "
           + "but lacks some of the columns " + TokenRows.COLUMN_LIST + ". Point the store at a token table "
           + "(table=...), or rename that table.", e);
     }
   }
 
-  private TokenStoreException asOpenFailure(SQLException e) {
+  private StoreException asOpenFailure(SQLException e) {
     if (dialect.classify(e) == SqlDialect.Failure.CORRUPT) {
-      return new TokenStoreException(ErrorCode.CORRUPT_STORE, "The " + description + " is not a readable "
+      return new StoreException(ErrorCode.CORRUPT_STORE, "The " + description + " is not a readable "
           + dialect.name() + " database (damaged, or another kind of file). Point the store at a database, or "
           + "move the file away so that a new one is created.", e);
     }
-    return new TokenStoreException(ErrorCode.STORE_UNAVAILABLE, "Could not open the " + description + " ("
+    return new StoreException(ErrorCode.STORE_UNAVAILABLE, "Could not open the " + description + " ("
         + e.getClass().getSimpleName() + ", SQL state " + e.getSQLState() + ", code " + e.getErrorCode() + "). "
         + "Check that the database is reachable and that this process may read and write it.", e);
   }

@@ -2,8 +2,8 @@ package dev.tokenstore.jdbc;
 
 import dev.tokenstore.ErrorCode;
 import dev.tokenstore.OAuthToken;
+import dev.tokenstore.StoreException;
 import dev.tokenstore.TokenStore;
-import dev.tokenstore.TokenStoreException;
 import dev.tokenstore.spi.ConditionalSave;
 import dev.tokenstore.spi.RefreshCoordination;
 import dev.tokenstore.spi.RefreshCoordinator;
@@ -294,7 +294,7 @@ public final class JdbcTokenStore implements TokenStore, RefreshCoordination, Co
      * The table name (default {@code oauthtoken}): 1 to 64 letters, digits or underscores, not starting with a
      * digit.
      *
-     * @throws TokenStoreException {@link ErrorCode#INVALID_ARGUMENT} for any other name
+     * @throws StoreException {@link ErrorCode#INVALID_ARGUMENT} for any other name
      */
     public Builder table(String table) {
       this.table = Identifiers.require(Objects.requireNonNull(table, "table"), ErrorCode.INVALID_ARGUMENT);
@@ -320,7 +320,7 @@ public final class JdbcTokenStore implements TokenStore, RefreshCoordination, Co
      * Opens the store: creates the pool (for SQLite files and memory), applies the schema and checks the
      * table's layout.
      *
-     * @throws TokenStoreException {@link ErrorCode#INVALID_ARGUMENT} for a missing or conflicting setting;
+     * @throws StoreException {@link ErrorCode#INVALID_ARGUMENT} for a missing or conflicting setting;
      *     {@link ErrorCode#CORRUPT_STORE} for a file that is not a database or a table with other columns;
      *     {@link ErrorCode#STORE_UNAVAILABLE} when the database cannot be reached or created
      */
@@ -331,11 +331,11 @@ public final class JdbcTokenStore implements TokenStore, RefreshCoordination, Co
         if (ownedPool != null) {
           ownedPool.close();
         }
-        throw new TokenStoreException(ErrorCode.INVALID_ARGUMENT, "Set exactly one of dataSource(...), "
+        throw new StoreException(ErrorCode.INVALID_ARGUMENT, "Set exactly one of dataSource(...), "
             + "sqliteFile(...) and sqliteInMemory() on the JdbcTokenStore builder (" + sources + " set).");
       }
       if (dialect == null) {
-        throw new TokenStoreException(ErrorCode.INVALID_ARGUMENT, "Set the SQL dialect of the data source with "
+        throw new StoreException(ErrorCode.INVALID_ARGUMENT, "Set the SQL dialect of the data source with "
             + "dialect(...), e.g. dialect(SqlDialect.sqlite()).");
       }
       DataSource ds;

@@ -3,7 +3,7 @@ package dev.tokenstore.jdbc;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.tokenstore.ErrorCode;
-import dev.tokenstore.TokenStoreException;
+import dev.tokenstore.StoreException;
 import dev.tokenstore.spi.StoreUris;
 import java.sql.Driver;
 import java.sql.DriverManager;
@@ -97,7 +97,7 @@ public final class ServerStoreBuilder {
     Objects.requireNonNull(host, "host");
     String h = host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]" : host;
     if (!HOST.matcher(h).matches()) {
-      throw new TokenStoreException(ErrorCode.INVALID_ARGUMENT, "The host '" + shorten(host) + "' is not a host "
+      throw new StoreException(ErrorCode.INVALID_ARGUMENT, "The host '" + shorten(host) + "' is not a host "
           + "name or IP address.");
     }
     this.host = h;
@@ -107,7 +107,7 @@ public final class ServerStoreBuilder {
   /** The server's port (default 3306 for MySQL/MariaDB, 5432 for PostgreSQL). */
   public ServerStoreBuilder port(int port) {
     if (port < 1 || port > 65535) {
-      throw new TokenStoreException(ErrorCode.INVALID_ARGUMENT, "The port " + port + " is not in 1..65535.");
+      throw new StoreException(ErrorCode.INVALID_ARGUMENT, "The port " + port + " is not in 1..65535.");
     }
     this.port = port;
     return this;
@@ -117,7 +117,7 @@ public final class ServerStoreBuilder {
   public ServerStoreBuilder database(String database) {
     Objects.requireNonNull(database, "database");
     if (!DATABASE.matcher(database).matches()) {
-      throw new TokenStoreException(ErrorCode.INVALID_ARGUMENT, "The database name '" + shorten(database)
+      throw new StoreException(ErrorCode.INVALID_ARGUMENT, "The database name '" + shorten(database)
           + "' is not allowed: use 1 to 64 letters, digits, '_', '$' or '-'.");
     }
     this.database = database;
@@ -157,7 +157,7 @@ public final class ServerStoreBuilder {
   /** The most connections the store's pool opens (default {@value #DEFAULT_POOL_SIZE}). */
   public ServerStoreBuilder poolSize(int poolSize) {
     if (poolSize < 1 || poolSize > 1000) {
-      throw new TokenStoreException(ErrorCode.INVALID_ARGUMENT, "The pool size " + poolSize + " is not in 1..1000.");
+      throw new StoreException(ErrorCode.INVALID_ARGUMENT, "The pool size " + poolSize + " is not in 1..1000.");
     }
     this.poolSize = poolSize;
     return this;
@@ -179,7 +179,7 @@ public final class ServerStoreBuilder {
    * Opens the store: starts the pool (one connection is opened at once, so an unreachable server or wrong
    * password fails here), creates or upgrades the schema and checks the table's layout.
    *
-   * @throws TokenStoreException {@code STORE_UNAVAILABLE} when the server cannot be reached or refuses the
+   * @throws StoreException {@code STORE_UNAVAILABLE} when the server cannot be reached or refuses the
    *     login, or no driver is on the class path; {@code CORRUPT_STORE} for a table with other columns
    */
   public JdbcTokenStore build() {
@@ -214,7 +214,7 @@ public final class ServerStoreBuilder {
       pool = new HikariDataSource(hc);
     } catch (RuntimeException e) {
       SQLException sql = findSql(e);
-      throw new TokenStoreException(ErrorCode.STORE_UNAVAILABLE, "Could not connect to the " + description
+      throw new StoreException(ErrorCode.STORE_UNAVAILABLE, "Could not connect to the " + description
           + (sql == null ? "" : " (SQL state " + sql.getSQLState() + ", code " + sql.getErrorCode() + ")")
           + ". Check that the server is running and reachable, the database exists, and the user name, password "
           + "and TLS settings are right" + (engine == Engine.MYSQL ? " (MariaDB Connector/J uses TLS by "
@@ -257,11 +257,11 @@ public final class ServerStoreBuilder {
     throw noDriver();
   }
 
-  private TokenStoreException noDriver() {
+  private StoreException noDriver() {
     String artifact = engine == Engine.POSTGRESQL
         ? "org.postgresql:postgresql"
         : "org.mariadb.jdbc:mariadb-java-client (or com.mysql:mysql-connector-j)";
-    return new TokenStoreException(ErrorCode.STORE_UNAVAILABLE, "No " + engine.label + " JDBC driver is on the "
+    return new StoreException(ErrorCode.STORE_UNAVAILABLE, "No " + engine.label + " JDBC driver is on the "
         + "class path. Add the dependency " + artifact + " to the application.");
   }
 

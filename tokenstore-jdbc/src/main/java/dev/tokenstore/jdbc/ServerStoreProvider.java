@@ -1,8 +1,8 @@
 package dev.tokenstore.jdbc;
 
 import dev.tokenstore.ErrorCode;
+import dev.tokenstore.StoreException;
 import dev.tokenstore.TokenStore;
-import dev.tokenstore.TokenStoreException;
 import dev.tokenstore.spi.StoreUris;
 import dev.tokenstore.spi.TokenStoreProvider;
 import java.net.URI;
@@ -84,7 +84,7 @@ public final class ServerStoreProvider implements TokenStoreProvider {
           case "poolsize":
             try {
               b.poolSize(Integer.parseInt(value));
-            } catch (NumberFormatException | TokenStoreException e) {
+            } catch (NumberFormatException | StoreException e) {
               throw StoreUris.invalid(uri, "poolSize must be a number from 1 to 1000.");
             }
             break;
@@ -135,7 +135,7 @@ public final class ServerStoreProvider implements TokenStoreProvider {
       if (path != null && path.length() > 1) {
         b.database(decodeUserInfo(path.substring(1), uri));
       }
-    } catch (TokenStoreException e) {
+    } catch (StoreException e) {
       if (e.code() == ErrorCode.INVALID_ARGUMENT) {
         throw StoreUris.invalid(uri, e.getMessage());
       }

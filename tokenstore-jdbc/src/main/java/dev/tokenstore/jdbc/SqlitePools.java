@@ -3,7 +3,7 @@ package dev.tokenstore.jdbc;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.tokenstore.ErrorCode;
-import dev.tokenstore.TokenStoreException;
+import dev.tokenstore.StoreException;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystems;
@@ -97,7 +97,7 @@ final class SqlitePools {
               + "SQLite file, or move this file away so that a new database is created."
           : " cannot be opened. Check that the path is right and that this process may read and write the "
               + "file and its folder.";
-      throw new TokenStoreException(code, description + what, e);
+      throw new StoreException(code, description + what, e);
     }
   }
 
@@ -132,7 +132,7 @@ final class SqlitePools {
     } catch (FileAlreadyExistsException e) {
       // Another process created it first; use theirs.
     } catch (IOException e) {
-      throw new TokenStoreException(ErrorCode.STORE_UNAVAILABLE, description + " cannot be created ("
+      throw new StoreException(ErrorCode.STORE_UNAVAILABLE, description + " cannot be created ("
           + e.getClass().getSimpleName() + "). Check that the folder exists or can be created and is writable.",
           e);
     }

@@ -1,8 +1,8 @@
 package dev.tokenstore.jdbc;
 
 import dev.tokenstore.ErrorCode;
+import dev.tokenstore.StoreException;
 import dev.tokenstore.TokenStore;
-import dev.tokenstore.TokenStoreException;
 import dev.tokenstore.spi.StoreUris;
 import dev.tokenstore.spi.TokenStoreProvider;
 import java.net.URI;
@@ -95,7 +95,7 @@ public final class SqliteStoreProvider implements TokenStoreProvider {
       case "false":
         return false;
       default:
-        throw new TokenStoreException(ErrorCode.INVALID_STORE_URI, "Store URI '" + StoreUris.mask(uri)
+        throw new StoreException(ErrorCode.INVALID_STORE_URI, "Store URI '" + StoreUris.mask(uri)
             + "': createSchema must be true or false.");
     }
   }

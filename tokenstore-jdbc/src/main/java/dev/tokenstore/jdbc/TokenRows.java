@@ -2,7 +2,7 @@ package dev.tokenstore.jdbc;
 
 import dev.tokenstore.ErrorCode;
 import dev.tokenstore.OAuthToken;
-import dev.tokenstore.TokenStoreException;
+import dev.tokenstore.StoreException;
 import dev.tokenstore.spi.ZohoRecord;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -71,7 +71,7 @@ final class TokenRows {
     try {
       return ZohoRecord.fromValues(values);
     } catch (IllegalArgumentException e) {
-      throw new TokenStoreException(ErrorCode.CORRUPT_STORE, "The expiry_time of token id " + values.get(0)
+      throw new StoreException(ErrorCode.CORRUPT_STORE, "The expiry_time of token id " + values.get(0)
           + " in the " + description + " is not a time in epoch milliseconds. Correct that row's expiry_time "
           + "(or set it empty), or delete the row.");
     }

@@ -2,7 +2,7 @@ package dev.tokenstore.jdbc;
 
 import dev.tokenstore.ErrorCode;
 import dev.tokenstore.OAuthToken;
-import dev.tokenstore.TokenStoreException;
+import dev.tokenstore.StoreException;
 import dev.tokenstore.jdbc.JdbcConnections.DuplicateRow;
 import dev.tokenstore.spi.ConditionalSave;
 import dev.tokenstore.spi.TokenKey;
@@ -89,7 +89,7 @@ final class TokenWrites {
       if (p != null && other != null) {
         throw TokenRules.duplicate(p, other);
       }
-      throw new TokenStoreException(ErrorCode.DUPLICATE_TOKEN, "The " + description + " refused "
+      throw new StoreException(ErrorCode.DUPLICATE_TOKEN, "The " + description + " refused "
           + (p == null ? "the token" : TokenRules.describe(p)) + ": it would violate a unique constraint of the "
           + "table (another record with the same id, or with the same user name, client id and API domain, or a "
           + "constraint added to the table). Save by user name or id to update the existing record, or delete "
@@ -125,7 +125,7 @@ final class TokenWrites {
         }
       });
     } catch (DuplicateRow e) {
-      throw new TokenStoreException(ErrorCode.DUPLICATE_TOKEN, "The " + description + " refused the refreshed "
+      throw new StoreException(ErrorCode.DUPLICATE_TOKEN, "The " + description + " refused the refreshed "
           + "token id " + id + ": it would violate a unique constraint of the table.", e.getCause());
     }
   }
@@ -155,7 +155,7 @@ final class TokenWrites {
         String id = p.id();
         return id == null ? Optional.<OAuthToken>empty() : lookups.findOne(c, new TokenKey.ById(id));
       }).orElse(null);
-    } catch (TokenStoreException e) {
+    } catch (StoreException e) {
       return null;
     }
   }

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tokenstore.ErrorCode;
 import dev.tokenstore.OAuthToken;
+import dev.tokenstore.StoreException;
 import dev.tokenstore.TokenStore;
-import dev.tokenstore.TokenStoreException;
 import dev.tokenstore.TokenStores;
 import dev.tokenstore.testservers.TestDatabase;
 import dev.tokenstore.testservers.TestServers;
@@ -41,9 +41,9 @@ class ServerOutageTest {
     }
     String uri = uri(engine, "app:" + PASSWORD, closedPort, "zohooauth");
     assertThatThrownBy(() -> TokenStores.open(uri))
-        .isInstanceOf(TokenStoreException.class)
+        .isInstanceOf(StoreException.class)
         .satisfies(e -> {
-          assertThat(((TokenStoreException) e).code()).isEqualTo(ErrorCode.STORE_UNAVAILABLE);
+          assertThat(((StoreException) e).code()).isEqualTo(ErrorCode.STORE_UNAVAILABLE);
           assertThat(e.getMessage()).contains("127.0.0.1:" + closedPort + "/zohooauth").contains("reachable");
           for (Throwable t = e; t != null; t = t.getCause()) {
             assertThat(String.valueOf(t.getMessage())).doesNotContain(PASSWORD);
@@ -64,13 +64,13 @@ class ServerOutageTest {
       OAuthToken query = OAuthToken.builder().userName("u@example.com").build();
       for (int i = 0; i < 2; i++) { // a pooled connection that died, then no connection to be had
         assertThatThrownBy(() -> store.findToken(query))
-            .isInstanceOf(TokenStoreException.class)
-            .extracting(e -> ((TokenStoreException) e).code()).isEqualTo(ErrorCode.STORE_UNAVAILABLE);
+            .isInstanceOf(StoreException.class)
+            .extracting(e -> ((StoreException) e).code()).isEqualTo(ErrorCode.STORE_UNAVAILABLE);
       }
       assertThatThrownBy(() -> store.saveToken(query.toBuilder().accessToken("a1").build()))
-          .isInstanceOf(TokenStoreException.class)
+          .isInstanceOf(StoreException.class)
           .satisfies(e -> {
-            assertThat(((TokenStoreException) e).code()).isEqualTo(ErrorCode.STORE_UNAVAILABLE);
+            assertThat(((StoreException) e).code()).isEqualTo(ErrorCode.STORE_UNAVAILABLE);
             assertThat(e.getMessage()).contains("reachable");
           });
 

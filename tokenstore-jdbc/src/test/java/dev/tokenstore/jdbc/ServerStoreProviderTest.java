@@ -7,8 +7,8 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.tokenstore.ErrorCode;
 import dev.tokenstore.OAuthToken;
+import dev.tokenstore.StoreException;
 import dev.tokenstore.TokenStore;
-import dev.tokenstore.TokenStoreException;
 import dev.tokenstore.TokenStores;
 import dev.tokenstore.testservers.TestDatabase;
 import dev.tokenstore.testservers.TestServers;
@@ -33,9 +33,9 @@ class ServerStoreProviderTest {
       "jdbc:postgres://db.example/db?password=s3cret-PW"})
   void malformedUrisAreInvalidAndNeverShowThePassword(String uri) {
     assertThatThrownBy(() -> TokenStores.open(uri))
-        .isInstanceOf(TokenStoreException.class)
+        .isInstanceOf(StoreException.class)
         .satisfies(e -> {
-          assertThat(((TokenStoreException) e).code()).isIn(ErrorCode.INVALID_STORE_URI, ErrorCode.INVALID_ARGUMENT);
+          assertThat(((StoreException) e).code()).isIn(ErrorCode.INVALID_STORE_URI, ErrorCode.INVALID_ARGUMENT);
           assertThat(e.getMessage()).doesNotContain("s3cret-PW");
         });
   }
@@ -48,9 +48,9 @@ class ServerStoreProviderTest {
     assertThat(JdbcTokenStore.mysql().host("::1").password("s3cret-PW").toString())
         .contains("[::1]:3306").doesNotContain("s3cret-PW");
     assertThatThrownBy(() -> JdbcTokenStore.mysql().table("x; drop table y"))
-        .extracting(e -> ((TokenStoreException) e).code()).isEqualTo(ErrorCode.INVALID_ARGUMENT);
+        .extracting(e -> ((StoreException) e).code()).isEqualTo(ErrorCode.INVALID_ARGUMENT);
     assertThatThrownBy(() -> JdbcTokenStore.mysql().host("evil/host?x=@"))
-        .extracting(e -> ((TokenStoreException) e).code()).isEqualTo(ErrorCode.INVALID_ARGUMENT);
+        .extracting(e -> ((StoreException) e).code()).isEqualTo(ErrorCode.INVALID_ARGUMENT);
   }
 
   @Test

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tokenstore.ErrorCode;
 import dev.tokenstore.OAuthToken;
-import dev.tokenstore.TokenStoreException;
+import dev.tokenstore.StoreException;
 import dev.tokenstore.TokenStores;
 import dev.tokenstore.testservers.TestDatabase;
 import dev.tokenstore.testservers.TestServers;
@@ -113,14 +113,14 @@ class ServerZohoCompatibilityTest {
     try (var store = TokenStores.open(db.storeUri())) {
       assertThat(store.getTokens()).hasSize(2);
       assertThatThrownBy(() -> store.findToken(OAuthToken.builder().userName("dup@example.com").build()))
-          .isInstanceOf(TokenStoreException.class)
-          .extracting(e -> ((TokenStoreException) e).code()).isEqualTo(ErrorCode.AMBIGUOUS_MATCH);
+          .isInstanceOf(StoreException.class)
+          .extracting(e -> ((StoreException) e).code()).isEqualTo(ErrorCode.AMBIGUOUS_MATCH);
       assertThat(store.saveToken(OAuthToken.builder().id("2").accessToken("a2").build()).userName())
           .isEqualTo("dup@example.com");
       assertThatThrownBy(() -> store.saveToken(OAuthToken.builder().id("3").userName("dup@example.com")
           .refreshToken("r3").build()))
-          .isInstanceOf(TokenStoreException.class)
-          .extracting(e -> ((TokenStoreException) e).code()).isEqualTo(ErrorCode.DUPLICATE_TOKEN);
+          .isInstanceOf(StoreException.class)
+          .extracting(e -> ((StoreException) e).code()).isEqualTo(ErrorCode.DUPLICATE_TOKEN);
     }
     assertThat(count(db, "SELECT count(*) FROM oauthtoken")).isEqualTo(2);
   }
@@ -168,9 +168,9 @@ class ServerZohoCompatibilityTest {
     TestDatabase db = database(engine);
     String uri = db.storeUri() + (db.storeUri().contains("?") ? "&" : "?") + "createSchema=false";
     assertThatThrownBy(() -> TokenStores.open(uri))
-        .isInstanceOf(TokenStoreException.class)
+        .isInstanceOf(StoreException.class)
         .satisfies(e -> {
-          assertThat(((TokenStoreException) e).code()).isEqualTo(ErrorCode.STORE_UNAVAILABLE);
+          assertThat(((StoreException) e).code()).isEqualTo(ErrorCode.STORE_UNAVAILABLE);
           assertThat(e.getMessage()).contains("does not exist").contains("createSchema");
         });
     exec(db, ZOHO_DDL);

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tokenstore.ErrorCode;
 import dev.tokenstore.OAuthToken;
+import dev.tokenstore.StoreException;
 import dev.tokenstore.TokenStore;
-import dev.tokenstore.TokenStoreException;
 import dev.tokenstore.TokenStores;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,8 +63,8 @@ class SqliteStoreProviderTest {
       "sqlite:", "jdbc:sqlite:?table=t"})
   void badUrisAreInvalidStoreUri(String uri) {
     assertThatThrownBy(() -> TokenStores.open(uri))
-        .isInstanceOf(TokenStoreException.class)
-        .satisfies(e -> assertThat(((TokenStoreException) e).code()).isEqualTo(ErrorCode.INVALID_STORE_URI));
+        .isInstanceOf(StoreException.class)
+        .satisfies(e -> assertThat(((StoreException) e).code()).isEqualTo(ErrorCode.INVALID_STORE_URI));
     assertThat(dir.resolve("x.db")).doesNotExist();
   }
 
@@ -73,9 +73,9 @@ class SqliteStoreProviderTest {
     Path f = dir.resolve("tokens.txt");
     Files.writeString(f, "id,user_name,client_id\n1,a@example.com,c\n".repeat(50));
     assertThatThrownBy(() -> TokenStores.open("sqlite:" + f))
-        .isInstanceOf(TokenStoreException.class)
+        .isInstanceOf(StoreException.class)
         .satisfies(e -> {
-          assertThat(((TokenStoreException) e).code()).isEqualTo(ErrorCode.CORRUPT_STORE);
+          assertThat(((StoreException) e).code()).isEqualTo(ErrorCode.CORRUPT_STORE);
           assertThat(e.getMessage()).contains("tokens.txt");
         });
   }

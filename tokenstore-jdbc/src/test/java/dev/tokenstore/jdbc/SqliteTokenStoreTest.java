@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tokenstore.ErrorCode;
 import dev.tokenstore.OAuthToken;
-import dev.tokenstore.TokenStoreException;
+import dev.tokenstore.StoreException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -128,8 +128,8 @@ class SqliteTokenStoreTest {
           + "VALUES ('52', 'v', 'y')")).hasMessageContaining("UNIQUE");
       // Our own save that would give record b the identity of record a is DUPLICATE_TOKEN.
       assertThatThrownBy(() -> store.saveToken(OAuthToken.builder().id(b.id()).clientId("c").build()))
-          .isInstanceOf(TokenStoreException.class)
-          .satisfies(e -> assertThat(((TokenStoreException) e).code()).isEqualTo(ErrorCode.DUPLICATE_TOKEN));
+          .isInstanceOf(StoreException.class)
+          .satisfies(e -> assertThat(((StoreException) e).code()).isEqualTo(ErrorCode.DUPLICATE_TOKEN));
       assertThat(store.findTokenById(b.id())).map(OAuthToken::clientId).contains("c2");
     }
   }
@@ -142,9 +142,9 @@ class SqliteTokenStoreTest {
     try (JdbcTokenStore store = JdbcTokenStore.sqlite(db)) {
       store.saveToken(OAuthToken.builder().userName("a").refreshToken("RT-SECRET-77").build());
       assertThatThrownBy(() -> store.saveToken(OAuthToken.builder().userName("b").refreshToken("RT-SECRET-77").build()))
-          .isInstanceOf(TokenStoreException.class)
+          .isInstanceOf(StoreException.class)
           .satisfies(e -> {
-            assertThat(((TokenStoreException) e).code()).isEqualTo(ErrorCode.DUPLICATE_TOKEN);
+            assertThat(((StoreException) e).code()).isEqualTo(ErrorCode.DUPLICATE_TOKEN);
             assertThat(e.getMessage()).doesNotContain("RT-SECRET-77");
           });
       assertThat(store.getTokens()).hasSize(1);
@@ -162,10 +162,10 @@ class SqliteTokenStoreTest {
       OAuthToken b = store.saveToken(OAuthToken.builder().userName("u").clientId("d").refreshToken("r2").build());
       for (int i = 0; i < 3; i++) {
         assertThatThrownBy(() -> store.saveToken(OAuthToken.builder().id(b.id()).clientId("c").build()))
-            .isInstanceOf(TokenStoreException.class);
+            .isInstanceOf(StoreException.class);
         assertThatThrownBy(() -> store.saveToken(OAuthToken.builder().userName("nobody").build()))
-            .isInstanceOf(TokenStoreException.class)
-            .satisfies(e -> assertThat(((TokenStoreException) e).code()).isEqualTo(ErrorCode.INVALID_ARGUMENT));
+            .isInstanceOf(StoreException.class)
+            .satisfies(e -> assertThat(((StoreException) e).code()).isEqualTo(ErrorCode.INVALID_ARGUMENT));
       }
       assertThat(store.saveToken(OAuthToken.builder().userName("w").accessToken("a").build()).id()).isEqualTo("3");
       assertThat(store.getTokens()).hasSize(3);
@@ -195,8 +195,8 @@ class SqliteTokenStoreTest {
   @ValueSource(strings = {"", "1abc", "a-b", "oauth token", "x;drop", "t\"", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"})
   void badTableNamesAreRejected(String name) {
     assertThatThrownBy(() -> JdbcTokenStore.builder().table(name))
-        .isInstanceOf(TokenStoreException.class)
-        .satisfies(e -> assertThat(((TokenStoreException) e).code()).isEqualTo(ErrorCode.INVALID_ARGUMENT));
+        .isInstanceOf(StoreException.class)
+        .satisfies(e -> assertThat(((StoreException) e).code()).isEqualTo(ErrorCode.INVALID_ARGUMENT));
   }
 
   @Test
@@ -208,11 +208,11 @@ class SqliteTokenStoreTest {
     store.close();
     assertThat(shown).contains("c.db").doesNotContain("SECRET");
     assertThatThrownBy(store::getTokens)
-        .isInstanceOf(TokenStoreException.class)
-        .satisfies(e -> assertThat(((TokenStoreException) e).code()).isEqualTo(ErrorCode.STORE_CLOSED));
+        .isInstanceOf(StoreException.class)
+        .satisfies(e -> assertThat(((StoreException) e).code()).isEqualTo(ErrorCode.STORE_CLOSED));
     assertThatThrownBy(() -> store.saveToken(OAuthToken.builder().userName("u").accessToken("a").build()))
-        .isInstanceOf(TokenStoreException.class)
-        .satisfies(e -> assertThat(((TokenStoreException) e).code()).isEqualTo(ErrorCode.STORE_CLOSED));
+        .isInstanceOf(StoreException.class)
+        .satisfies(e -> assertThat(((StoreException) e).code()).isEqualTo(ErrorCode.STORE_CLOSED));
     try (JdbcTokenStore again = JdbcTokenStore.sqlite(dir.resolve("c.db"))) {
       assertThat(again.getTokens()).hasSize(1);
     }
@@ -245,9 +245,9 @@ class SqliteTokenStoreTest {
     Path f = dir.resolve("notes.db");
     Files.writeString(f, "id,user_name\n1,someone@example.com\n".repeat(100));
     assertThatThrownBy(() -> JdbcTokenStore.sqlite(f))
-        .isInstanceOf(TokenStoreException.class)
+        .isInstanceOf(StoreException.class)
         .satisfies(e -> {
-          assertThat(((TokenStoreException) e).code()).isEqualTo(ErrorCode.CORRUPT_STORE);
+          assertThat(((StoreException) e).code()).isEqualTo(ErrorCode.CORRUPT_STORE);
           assertThat(e.getMessage()).contains("notes.db").contains("not a readable SQLite database");
         });
   }
@@ -266,10 +266,10 @@ class SqliteTokenStoreTest {
       bytes[i] = (byte) 0x5A;
     }
     Files.write(db, bytes);
-    TokenStoreException e = null;
+    StoreException e = null;
     try (JdbcTokenStore store = JdbcTokenStore.sqlite(db)) {
       store.getTokens();
-    } catch (TokenStoreException x) {
+    } catch (StoreException x) {
       e = x;
     }
     assertThat(e).isNotNull();
@@ -282,9 +282,9 @@ class SqliteTokenStoreTest {
     Path blocker = dir.resolve("file");
     Files.writeString(blocker, "x");
     assertThatThrownBy(() -> JdbcTokenStore.sqlite(blocker.resolve("sub/t.db")))
-        .isInstanceOf(TokenStoreException.class)
+        .isInstanceOf(StoreException.class)
         .satisfies(e -> {
-          assertThat(((TokenStoreException) e).code()).isEqualTo(ErrorCode.STORE_UNAVAILABLE);
+          assertThat(((StoreException) e).code()).isEqualTo(ErrorCode.STORE_UNAVAILABLE);
           assertThat(e.getMessage()).contains("t.db");
         });
   }

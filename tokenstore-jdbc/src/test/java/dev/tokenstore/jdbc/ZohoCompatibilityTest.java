@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tokenstore.ErrorCode;
 import dev.tokenstore.OAuthToken;
-import dev.tokenstore.TokenStoreException;
+import dev.tokenstore.StoreException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
@@ -93,15 +93,15 @@ class ZohoCompatibilityTest {
     try (JdbcTokenStore store = JdbcTokenStore.sqlite(db)) {
       assertThat(store.getTokens()).hasSize(2);
       assertThatThrownBy(() -> store.findToken(OAuthToken.builder().userName("dup@example.com").build()))
-          .isInstanceOf(TokenStoreException.class)
-          .extracting(e -> ((TokenStoreException) e).code()).isEqualTo(ErrorCode.AMBIGUOUS_MATCH);
+          .isInstanceOf(StoreException.class)
+          .extracting(e -> ((StoreException) e).code()).isEqualTo(ErrorCode.AMBIGUOUS_MATCH);
       // Saving record 2 by id keeps working; making a third record of that user is refused.
       assertThat(store.saveToken(OAuthToken.builder().id("2").accessToken("a2").build()).userName())
           .isEqualTo("dup@example.com");
       assertThatThrownBy(() -> store.saveToken(OAuthToken.builder().id("3").userName("dup@example.com")
           .refreshToken("r3").build()))
-          .isInstanceOf(TokenStoreException.class)
-          .extracting(e -> ((TokenStoreException) e).code()).isEqualTo(ErrorCode.DUPLICATE_TOKEN);
+          .isInstanceOf(StoreException.class)
+          .extracting(e -> ((StoreException) e).code()).isEqualTo(ErrorCode.DUPLICATE_TOKEN);
     }
     assertThat(ZohoDb.count(db, "SELECT count(*) FROM oauthtoken")).isEqualTo(2);
     assertThat(ZohoDb.count(db, "SELECT count(*) FROM sqlite_master WHERE name = 'oauthtoken_user_key_uq'"))
@@ -115,9 +115,9 @@ class ZohoCompatibilityTest {
     ZohoDb.insertRow(db, "7", "u@example.com", "", "", "r", "", "", "soon-ish-XYZZY", "", "");
     try (JdbcTokenStore store = JdbcTokenStore.sqlite(db)) {
       assertThatThrownBy(() -> store.findTokenById("7"))
-          .isInstanceOf(TokenStoreException.class)
+          .isInstanceOf(StoreException.class)
           .satisfies(e -> {
-            assertThat(((TokenStoreException) e).code()).isEqualTo(ErrorCode.CORRUPT_STORE);
+            assertThat(((StoreException) e).code()).isEqualTo(ErrorCode.CORRUPT_STORE);
             assertThat(e.getMessage()).contains("id 7").contains("bad.db").doesNotContain("XYZZY");
           });
     }
@@ -138,9 +138,9 @@ class ZohoCompatibilityTest {
     Path db = dir.resolve("other.db");
     ZohoDb.exec(db, "CREATE TABLE oauthtoken (id integer primary key, name text)");
     assertThatThrownBy(() -> JdbcTokenStore.sqlite(db))
-        .isInstanceOf(TokenStoreException.class)
+        .isInstanceOf(StoreException.class)
         .satisfies(e -> {
-          assertThat(((TokenStoreException) e).code()).isEqualTo(ErrorCode.CORRUPT_STORE);
+          assertThat(((StoreException) e).code()).isEqualTo(ErrorCode.CORRUPT_STORE);
           assertThat(e.getMessage()).contains("other.db").contains("columns");
         });
   }
@@ -149,9 +149,9 @@ class ZohoCompatibilityTest {
   void withoutCreateSchemaAMissingTableIsAClearError() throws Exception {
     Path db = dir.resolve("empty.db");
     assertThatThrownBy(() -> JdbcTokenStore.builder().sqliteFile(db).createSchema(false).build())
-        .isInstanceOf(TokenStoreException.class)
+        .isInstanceOf(StoreException.class)
         .satisfies(e -> {
-          assertThat(((TokenStoreException) e).code()).isEqualTo(ErrorCode.STORE_UNAVAILABLE);
+          assertThat(((StoreException) e).code()).isEqualTo(ErrorCode.STORE_UNAVAILABLE);
           assertThat(e.getMessage()).contains("does not exist").contains("createSchema");
         });
     ZohoDb.exec(db, ZohoDb.SEED_DDL);

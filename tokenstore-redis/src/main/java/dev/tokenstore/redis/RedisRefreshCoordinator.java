@@ -2,7 +2,7 @@ package dev.tokenstore.redis;
 
 import static dev.tokenstore.redis.ScriptValues.list;
 
-import dev.tokenstore.TokenStoreException;
+import dev.tokenstore.StoreException;
 import dev.tokenstore.spi.GrantedLease;
 import dev.tokenstore.spi.RefreshCoordinator;
 import java.time.Duration;
@@ -48,7 +48,7 @@ final class RedisRefreshCoordinator implements RefreshCoordinator {
     return Optional.of(GrantedLease.of(fence, started, lease, took, () -> {
       try {
         scripts.run("release a refresh lease", RedisScripts.RELEASE, List.of(base, h, holder));
-      } catch (TokenStoreException e) {
+      } catch (StoreException e) {
         LOG.log(System.Logger.Level.WARNING, "Could not release a refresh lease at " + where
             + "; it expires by itself: " + e.getMessage());
       }

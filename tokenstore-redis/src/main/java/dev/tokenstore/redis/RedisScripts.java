@@ -1,7 +1,7 @@
 package dev.tokenstore.redis;
 
 import dev.tokenstore.ErrorCode;
-import dev.tokenstore.TokenStoreException;
+import dev.tokenstore.StoreException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -65,17 +65,17 @@ final class RedisScripts {
     try {
       return op.get();
     } catch (JedisAccessControlException e) {
-      throw new TokenStoreException(ErrorCode.STORE_UNAVAILABLE,
+      throw new StoreException(ErrorCode.STORE_UNAVAILABLE,
           "Redis at " + where + " refused to " + what + ": authentication or permission failed (" + e.getMessage()
               + "). Check the user name and password in the URI and the user's ACL (it needs EVAL, EVALSHA and "
               + "the keys " + base + "*).", e);
     } catch (JedisConnectionException e) {
-      throw new TokenStoreException(ErrorCode.STORE_UNAVAILABLE,
+      throw new StoreException(ErrorCode.STORE_UNAVAILABLE,
           "Cannot " + what + ": Redis at " + where + " is not reachable (" + rootMessage(e) + "). Check that the "
               + "server runs and the host, port and TLS setting (redis:// or rediss://) are right; the store "
               + "reconnects by itself once the server is back.", e);
     } catch (JedisException e) {
-      throw new TokenStoreException(ErrorCode.STORE_UNAVAILABLE,
+      throw new StoreException(ErrorCode.STORE_UNAVAILABLE,
           "Redis at " + where + " failed to " + what + " (" + e.getClass().getSimpleName() + ": " + e.getMessage()
               + "). Check the server's log and state (memory, read-only replica); retry when fixed.", e);
     }

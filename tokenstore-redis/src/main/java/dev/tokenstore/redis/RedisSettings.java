@@ -135,7 +135,7 @@ final class RedisSettings {
     return masked;
   }
 
-  private static dev.tokenstore.TokenStoreException invalid(String masked, String problem) {
+  private static dev.tokenstore.StoreException invalid(String masked, String problem) {
     return StoreUris.invalid(masked, problem);
   }
 

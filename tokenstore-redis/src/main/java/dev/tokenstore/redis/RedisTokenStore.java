@@ -11,8 +11,8 @@ import static dev.tokenstore.redis.ScriptValues.string;
 
 import dev.tokenstore.ErrorCode;
 import dev.tokenstore.OAuthToken;
+import dev.tokenstore.StoreException;
 import dev.tokenstore.TokenStore;
-import dev.tokenstore.TokenStoreException;
 import dev.tokenstore.spi.ConditionalSave;
 import dev.tokenstore.spi.RefreshCoordination;
 import dev.tokenstore.spi.RefreshCoordinator;
@@ -106,7 +106,7 @@ public final class RedisTokenStore implements TokenStore, RefreshCoordination, C
    * Opens the store a {@code redis://} or {@code rediss://} URI names. Connects lazily: a server that is down
    * now is reported by the first operation.
    *
-   * @throws TokenStoreException {@link ErrorCode#INVALID_STORE_URI} for a malformed URI (the message masks
+   * @throws StoreException {@link ErrorCode#INVALID_STORE_URI} for a malformed URI (the message masks
    *     the password)
    */
   public static RedisTokenStore open(String uri) {
@@ -157,7 +157,7 @@ public final class RedisTokenStore implements TokenStore, RefreshCoordination, C
     Objects.requireNonNull(client, "client");
     Objects.requireNonNull(prefix, "prefix");
     if (!RedisSettings.validPrefix(prefix)) {
-      throw new TokenStoreException(ErrorCode.INVALID_ARGUMENT, "Redis store prefix '" + prefix + "': "
+      throw new StoreException(ErrorCode.INVALID_ARGUMENT, "Redis store prefix '" + prefix + "': "
           + RedisSettings.PREFIX_RULE);
     }
     return new RedisTokenStore(client, false, prefix, "a " + client.getClass().getSimpleName() + " (prefix "
@@ -255,7 +255,7 @@ public final class RedisTokenStore implements TokenStore, RefreshCoordination, C
         throw TokenRules.duplicate(written, other);
       }
       default:
-        throw new TokenStoreException(ErrorCode.CORRUPT_STORE,
+        throw new StoreException(ErrorCode.CORRUPT_STORE,
             "Redis at " + where + " sent an unexpected reply to the save script. Check that no other program "
                 + "writes the keys of prefix " + prefix + ".");
     }
@@ -393,7 +393,7 @@ public final class RedisTokenStore implements TokenStore, RefreshCoordination, C
 
   private void checkOpen() {
     if (closed.get()) {
-      throw new TokenStoreException(ErrorCode.STORE_CLOSED,
+      throw new StoreException(ErrorCode.STORE_CLOSED,
           "This Redis store (" + where + ") is closed; open a new one.");
     }
   }

@@ -2,7 +2,7 @@ package dev.tokenstore.redis;
 
 import dev.tokenstore.ErrorCode;
 import dev.tokenstore.OAuthToken;
-import dev.tokenstore.TokenStoreException;
+import dev.tokenstore.StoreException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.HashMap;
@@ -36,7 +36,7 @@ final class ScriptValues {
       try {
         expiresAt = Instant.ofEpochMilli(Long.parseLong(expiry));
       } catch (NumberFormatException e) {
-        throw new TokenStoreException(ErrorCode.CORRUPT_STORE,
+        throw new StoreException(ErrorCode.CORRUPT_STORE,
             "Token id " + f.get("id") + " in Redis at " + where + " has an expiry_time that is not epoch "
                 + "milliseconds. Fix or delete that hash (key " + base + "token:" + f.get("id") + ").");
       }
@@ -59,7 +59,7 @@ final class ScriptValues {
     if (reply instanceof List<?> l) {
       return l;
     }
-    throw new TokenStoreException(ErrorCode.CORRUPT_STORE, "Redis sent an unexpected reply to a tokenstore script.");
+    throw new StoreException(ErrorCode.CORRUPT_STORE, "Redis sent an unexpected reply to a tokenstore script.");
   }
 
   static String string(@Nullable Object o) {

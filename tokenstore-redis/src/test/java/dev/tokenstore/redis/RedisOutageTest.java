@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tokenstore.ErrorCode;
 import dev.tokenstore.OAuthToken;
-import dev.tokenstore.TokenStoreException;
+import dev.tokenstore.StoreException;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -35,7 +35,7 @@ class RedisOutageTest {
   }
 
   private static ErrorCode code(Throwable t) {
-    return ((TokenStoreException) t).code();
+    return ((StoreException) t).code();
   }
 
   @Test
@@ -49,7 +49,7 @@ class RedisOutageTest {
       for (int i = 0; i < 3; i++) { // pooled connections and new connections alike
         assertThatThrownBy(() -> store.saveToken(OAuthToken.builder().userName("b@example.com").refreshToken("r-2")
                 .build()))
-            .isInstanceOf(TokenStoreException.class)
+            .isInstanceOf(StoreException.class)
             .satisfies(e -> assertThat(code(e)).isEqualTo(ErrorCode.STORE_UNAVAILABLE))
             .hasMessageContaining(maskedBase)
             .hasMessageContaining("reconnects by itself")
@@ -83,7 +83,7 @@ class RedisOutageTest {
     String uri = "redis://:not-the-password@127.0.0.1:" + port + "/0";
     try (RedisTokenStore store = RedisTokenStore.open(uri)) {
       assertThatThrownBy(store::getTokens)
-          .isInstanceOf(TokenStoreException.class)
+          .isInstanceOf(StoreException.class)
           .satisfies(e -> assertThat(code(e)).isEqualTo(ErrorCode.STORE_UNAVAILABLE))
           .hasMessageContaining(maskedBase)
           .hasMessageNotContaining("not-the-password")
@@ -96,7 +96,7 @@ class RedisOutageTest {
     int closedPort = RedisTestServer.freePort();
     try (RedisTokenStore store = RedisTokenStore.open("redis://127.0.0.1:" + closedPort + "/0?timeout=500")) {
       assertThatThrownBy(() -> store.findToken(OAuthToken.builder().userName("x").build()))
-          .isInstanceOf(TokenStoreException.class)
+          .isInstanceOf(StoreException.class)
           .satisfies(e -> assertThat(code(e)).isEqualTo(ErrorCode.STORE_UNAVAILABLE))
           .hasMessageContaining("redis://127.0.0.1:" + closedPort + "/0")
           .hasMessageContaining("Check that the server runs");
@@ -128,7 +128,7 @@ class RedisOutageTest {
       String uri = "redis://127.0.0.1:" + silent.getLocalPort() + "/0?timeout=300";
       try (RedisTokenStore store = RedisTokenStore.open(uri)) {
         assertThatThrownBy(() -> store.saveToken(OAuthToken.builder().refreshToken("r").build()))
-            .isInstanceOf(TokenStoreException.class)
+            .isInstanceOf(StoreException.class)
             .satisfies(e -> assertThat(code(e)).isEqualTo(ErrorCode.STORE_UNAVAILABLE))
             .hasMessageContaining("redis://127.0.0.1:" + silent.getLocalPort());
       }
@@ -140,7 +140,7 @@ class RedisOutageTest {
     String uri = "rediss://:" + PASSWORD + "@127.0.0.1:" + port + "/0?timeout=1000";
     try (RedisTokenStore store = RedisTokenStore.open(uri)) {
       assertThatThrownBy(store::getTokens)
-          .isInstanceOf(TokenStoreException.class)
+          .isInstanceOf(StoreException.class)
           .satisfies(e -> assertThat(code(e)).isEqualTo(ErrorCode.STORE_UNAVAILABLE))
           .hasMessageContaining("rediss://:***@127.0.0.1:" + port)
           .hasMessageNotContaining(PASSWORD);

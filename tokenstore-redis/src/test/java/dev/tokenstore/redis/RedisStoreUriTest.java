@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tokenstore.ErrorCode;
+import dev.tokenstore.StoreException;
 import dev.tokenstore.TokenStore;
-import dev.tokenstore.TokenStoreException;
 import dev.tokenstore.TokenStores;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -62,8 +62,8 @@ class RedisStoreUriTest {
       "redis://:topsecret@local host/0"})
   void malformedUrisAreRejectedWithTheSecretMasked(String uri) {
     assertThatThrownBy(() -> TokenStores.open(uri))
-        .isInstanceOf(TokenStoreException.class)
-        .satisfies(e -> assertThat(((TokenStoreException) e).code()).isEqualTo(ErrorCode.INVALID_STORE_URI))
+        .isInstanceOf(StoreException.class)
+        .satisfies(e -> assertThat(((StoreException) e).code()).isEqualTo(ErrorCode.INVALID_STORE_URI))
         .hasMessageNotContaining("topsecret");
   }
 
@@ -71,8 +71,8 @@ class RedisStoreUriTest {
   void usingRejectsAPrefixThatWouldBreakTheHashTag() {
     try (redis.clients.jedis.RedisClient client = redis.clients.jedis.RedisClient.create("127.0.0.1", 1)) {
       assertThatThrownBy(() -> RedisTokenStore.using(client, "a}b"))
-          .isInstanceOf(TokenStoreException.class)
-          .satisfies(e -> assertThat(((TokenStoreException) e).code()).isEqualTo(ErrorCode.INVALID_ARGUMENT))
+          .isInstanceOf(StoreException.class)
+          .satisfies(e -> assertThat(((StoreException) e).code()).isEqualTo(ErrorCode.INVALID_ARGUMENT))
           .hasMessageContaining("hash tag");
     }
   }

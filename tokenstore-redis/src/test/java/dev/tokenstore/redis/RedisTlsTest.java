@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tokenstore.ErrorCode;
-import dev.tokenstore.TokenStoreException;
+import dev.tokenstore.StoreException;
 import java.io.InputStream;
 import java.net.InetAddress;
 import java.nio.file.Files;
@@ -68,8 +68,8 @@ class RedisTlsTest {
       String uri = "rediss://:tls-Pass-9@127.0.0.1:" + server.getLocalPort() + "/0?timeout=2000";
       try (RedisTokenStore store = RedisTokenStore.open(uri)) {
         assertThatThrownBy(store::getTokens)
-            .isInstanceOf(TokenStoreException.class)
-            .satisfies(e -> assertThat(((TokenStoreException) e).code()).isEqualTo(ErrorCode.STORE_UNAVAILABLE))
+            .isInstanceOf(StoreException.class)
+            .satisfies(e -> assertThat(((StoreException) e).code()).isEqualTo(ErrorCode.STORE_UNAVAILABLE))
             .hasMessageContaining("rediss://:***@127.0.0.1:" + server.getLocalPort())
             .hasMessageNotContaining("tls-Pass-9")
             .satisfies(e -> assertThat(causes(e)).as("the failure is the certificate check")

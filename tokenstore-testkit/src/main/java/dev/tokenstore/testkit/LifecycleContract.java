@@ -8,8 +8,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tokenstore.ErrorCode;
 import dev.tokenstore.OAuthToken;
+import dev.tokenstore.StoreException;
 import dev.tokenstore.TokenStore;
-import dev.tokenstore.TokenStoreException;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -31,10 +31,10 @@ abstract class LifecycleContract extends ContractGroup {
     store.close();
     store.close(); // idempotent
     assertThatThrownBy(() -> store.getTokens())
-        .isInstanceOf(TokenStoreException.class)
+        .isInstanceOf(StoreException.class)
         .satisfies(e -> assertThat(codeOf(e)).isEqualTo(ErrorCode.STORE_CLOSED));
     assertThatThrownBy(() -> store.saveToken(fullToken("b@example.com")))
-        .isInstanceOf(TokenStoreException.class)
+        .isInstanceOf(StoreException.class)
         .satisfies(e -> assertThat(codeOf(e)).isEqualTo(ErrorCode.STORE_CLOSED));
   }
 

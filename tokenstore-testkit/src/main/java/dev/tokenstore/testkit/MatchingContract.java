@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tokenstore.ErrorCode;
 import dev.tokenstore.OAuthToken;
-import dev.tokenstore.TokenStoreException;
+import dev.tokenstore.StoreException;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -76,12 +76,12 @@ abstract class MatchingContract extends ContractGroup {
     store.saveToken(fullToken("a@example.com").toBuilder().clientId("client-2").build());
     OAuthToken query = OAuthToken.builder().userName("a@example.com").accessToken("secret-access-xyz").build();
     assertThatThrownBy(() -> store.findToken(query))
-        .isInstanceOf(TokenStoreException.class)
+        .isInstanceOf(StoreException.class)
         .satisfies(e -> assertThat(codeOf(e)).isEqualTo(ErrorCode.AMBIGUOUS_MATCH))
         .hasMessageContaining("a@example.com")
         .hasMessageNotContaining("secret-access-xyz");
     assertThatThrownBy(() -> store.saveToken(query))
-        .isInstanceOf(TokenStoreException.class)
+        .isInstanceOf(StoreException.class)
         .satisfies(e -> assertThat(codeOf(e)).isEqualTo(ErrorCode.AMBIGUOUS_MATCH));
     assertThat(store.getTokens()).hasSize(2);
   }

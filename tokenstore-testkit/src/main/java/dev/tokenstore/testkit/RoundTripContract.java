@@ -1,8 +1,8 @@
 package dev.tokenstore.testkit;
 
 import static dev.tokenstore.testkit.TokenStoreContract.fullToken;
-import static dev.tokenstore.testkit.TokenStoreContract.withoutId;
 import static dev.tokenstore.testkit.TokenStoreContract.idOf;
+import static dev.tokenstore.testkit.TokenStoreContract.withoutId;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tokenstore.OAuthToken;

@@ -8,7 +8,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tokenstore.ErrorCode;
 import dev.tokenstore.OAuthToken;
-import dev.tokenstore.TokenStoreException;
+import dev.tokenstore.StoreException;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
 
@@ -77,7 +77,7 @@ abstract class SavingContract extends ContractGroup {
     OAuthToken nothing = OAuthToken.builder().userName("a@example.com").clientId("c")
         .clientSecret("client-secret-value").build();
     assertThatThrownBy(() -> store.saveToken(nothing))
-        .isInstanceOf(TokenStoreException.class)
+        .isInstanceOf(StoreException.class)
         .satisfies(e -> assertThat(codeOf(e)).isEqualTo(ErrorCode.INVALID_ARGUMENT))
         .hasMessageNotContaining("client-secret-value");
     assertThat(store.getTokens()).isEmpty();
@@ -98,7 +98,7 @@ abstract class SavingContract extends ContractGroup {
         .apiDomain("https://www.zohoapis.com").build());
     // Giving the second record the first one's user would make two records for one user and client.
     assertThatThrownBy(() -> store.saveToken(OAuthToken.builder().id(other.id()).userName("a@example.com").build()))
-        .isInstanceOf(TokenStoreException.class)
+        .isInstanceOf(StoreException.class)
         .satisfies(e -> assertThat(codeOf(e)).isEqualTo(ErrorCode.DUPLICATE_TOKEN))
         .hasMessageNotContaining("pending-refresh")
         .hasMessageNotContaining("1000.refresh.a@example.com");
@@ -110,7 +110,7 @@ abstract class SavingContract extends ContractGroup {
     OAuthToken a = store.saveToken(fullToken("a@example.com").toBuilder().clientId("c1").build());
     OAuthToken b = store.saveToken(fullToken("a@example.com").toBuilder().clientId("c2").build());
     assertThatThrownBy(() -> store.saveToken(OAuthToken.builder().userName("a@example.com").accessToken("x").build()))
-        .isInstanceOf(TokenStoreException.class);
+        .isInstanceOf(StoreException.class);
     assertThat(store.getTokens()).containsExactlyInAnyOrder(a, b);
   }
 }

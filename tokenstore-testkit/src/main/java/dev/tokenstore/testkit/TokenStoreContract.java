@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tokenstore.ErrorCode;
 import dev.tokenstore.OAuthToken;
+import dev.tokenstore.StoreException;
 import dev.tokenstore.TokenStore;
-import dev.tokenstore.TokenStoreException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -119,7 +119,7 @@ public abstract class TokenStoreContract {
   }
 
   static ErrorCode codeOf(Throwable t) {
-    return ((TokenStoreException) t).code();
+    return ((StoreException) t).code();
   }
 
   // ---------------------------------------------------------------------------------------------------

@@ -10,14 +10,14 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Thread-safe (immutable).
  */
-public class TokenStoreException extends TokenstoreException {
+public class StoreException extends TokenstoreException {
   private static final long serialVersionUID = 1L;
 
-  public TokenStoreException(ErrorCode code, String message) {
+  public StoreException(ErrorCode code, String message) {
     this(code, message, null);
   }
 
-  public TokenStoreException(ErrorCode code, String message, @Nullable Throwable cause) {
+  public StoreException(ErrorCode code, String message, @Nullable Throwable cause) {
     super(code, message, cause);
   }
 }
