@@ -45,7 +45,7 @@ public final class ManualClock extends Clock {
 
   @Override
   public Instant instant() {
-    return now.get();
+    return Objects.requireNonNull(now.get()); // never null: set() and the constructor refuse null
   }
 
   @Override
