@@ -11,7 +11,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tokenstore.ErrorCode;
 import dev.tokenstore.OAuthToken;
-import dev.tokenstore.StoreException;
+import dev.tokenstore.TokenstoreException;
 import dev.tokenstore.memory.MemoryTokenStore;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -87,11 +87,11 @@ class AuthorizationRequestTest {
     AuthorizationRequest other = AuthorizationRequest.create(fx.environment(), CLIENT_ID, REDIRECT, SCOPE);
     String query = follow(other);
     assertThatThrownBy(() -> mine.callback(query))
-        .isInstanceOfSatisfying(StoreException.class,
+        .isInstanceOfSatisfying(TokenstoreException.class,
             e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT))
         .hasMessageContaining("state");
     assertThatThrownBy(() -> mine.callback("code=abc"))
-        .isInstanceOf(StoreException.class).hasMessageContaining("state");
+        .isInstanceOf(TokenstoreException.class).hasMessageContaining("state");
   }
 
   @Test

@@ -15,6 +15,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import dev.tokenstore.ErrorCode;
 import dev.tokenstore.OAuthToken;
 import dev.tokenstore.StoreException;
+import dev.tokenstore.TokenstoreException;
 import dev.tokenstore.TokenStore;
 import dev.tokenstore.TokenStores;
 import dev.tokenstore.emulator.AccountsEmulator;
@@ -364,14 +365,14 @@ class EmulatorLifecycleTest {
         "ftp://127.0.0.1:" + fx.zoho.port(),
         "not a url"};
     for (String bad : forged) {
-      StoreException e = catchThrowableOfType(StoreException.class, () -> env.forAccountsServer(bad));
+      TokenstoreException e = catchThrowableOfType(TokenstoreException.class, () -> env.forAccountsServer(bad));
       assertThat(e.code()).as(bad).isEqualTo(ErrorCode.INVALID_ARGUMENT);
       assertThat(e.getMessage()).doesNotContain("pw");
     }
     // A real Zoho data centre accepts only Zoho's accounts hosts: not the local server, not a look-alike.
     Environment us = Environment.zoho(DataCenter.US);
     for (String bad : new String[] {r.accountsServer(), "https://accounts.zoho.eu.attacker.example"}) {
-      assertThat(catchThrowableOfType(StoreException.class, () -> us.forAccountsServer(bad)).code())
+      assertThat(catchThrowableOfType(TokenstoreException.class, () -> us.forAccountsServer(bad)).code())
           .as(bad).isEqualTo(ErrorCode.INVALID_ARGUMENT);
     }
     assertThat(us.forAccountsServer("https://accounts.zoho.eu").dataCenter()).contains(DataCenter.EU);

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tokenstore.ErrorCode;
-import dev.tokenstore.StoreException;
+import dev.tokenstore.TokenstoreException;
 import dev.tokenstore.TokenstoreException;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -48,9 +48,9 @@ class EnvironmentTest {
     assertThat(c.apiDomain()).isEqualTo("https://idp.example.com");
     assertThat(c.revokeUrl()).isEmpty();
     assertThatThrownBy(() -> Environment.custom("x", "ftp://example.com/token"))
-        .isInstanceOf(StoreException.class);
+        .isInstanceOf(TokenstoreException.class);
     assertThatThrownBy(() -> Environment.builder("x").tokenUrl("https://u:p@example.com/t").apiDomain("https://a")
-        .build()).isInstanceOf(StoreException.class).hasMessageNotContaining(":p@");
+        .build()).isInstanceOf(TokenstoreException.class).hasMessageNotContaining(":p@");
   }
 
   @Test
@@ -75,8 +75,8 @@ class EnvironmentTest {
       ""})
   void zohoEnvironmentRefusesOtherAccountsServers(String value) {
     assertThatThrownBy(() -> Environment.zoho(DataCenter.US).forAccountsServer(value))
-        .isInstanceOf(StoreException.class)
-        .satisfies(e -> assertThat(((StoreException) e).code()).isEqualTo(ErrorCode.INVALID_ARGUMENT));
+        .isInstanceOf(TokenstoreException.class)
+        .satisfies(e -> assertThat(((TokenstoreException) e).code()).isEqualTo(ErrorCode.INVALID_ARGUMENT));
   }
 
   @Test
@@ -88,9 +88,9 @@ class EnvironmentTest {
     assertThat(local.forAccountsServer("https://accounts.zoho.uk").tokenUrl())
         .hasToString("https://accounts.zoho.uk/oauth/v2/token");
     assertThatThrownBy(() -> local.forAccountsServer("http://10.0.0.5"))
-        .isInstanceOf(StoreException.class);
+        .isInstanceOf(TokenstoreException.class);
     assertThatThrownBy(() -> Environment.custom("idp", "https://idp.example.com/token")
-        .forAccountsServer("https://accounts.zoho.eu")).isInstanceOf(StoreException.class);
+        .forAccountsServer("https://accounts.zoho.eu")).isInstanceOf(TokenstoreException.class);
   }
 
   @Test

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.tokenstore.ErrorCode;
 import dev.tokenstore.OAuthToken;
+import dev.tokenstore.emulator.ManualClock;
 import dev.tokenstore.memory.MemoryTokenStore;
 import java.net.InetAddress;
 import java.net.URI;
@@ -15,6 +16,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -39,7 +41,7 @@ class Rfc6749ServerTest {
   private static Environment environment;
 
   private MemoryTokenStore store;
-  private MutableClock clock;
+  private ManualClock clock;
 
   @BeforeAll
   static void start() throws Exception {
@@ -62,7 +64,7 @@ class Rfc6749ServerTest {
   @BeforeEach
   void setUp() {
     store = MemoryTokenStore.create();
-    clock = new MutableClock(Instant.now());
+    clock = new ManualClock(Instant.now().truncatedTo(ChronoUnit.MILLIS));
   }
 
   private TokenManager manager(Environment env) {

@@ -8,6 +8,10 @@ import dev.tokenstore.ErrorCode;
 import dev.tokenstore.OAuthToken;
 import dev.tokenstore.StoreException;
 import dev.tokenstore.TokenstoreException;
+import dev.tokenstore.emulator.AccountsEmulator;
+import dev.tokenstore.emulator.Faults;
+import dev.tokenstore.emulator.IssuedTokens;
+import dev.tokenstore.emulator.ManualClock;
 import dev.tokenstore.memory.MemoryTokenStore;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -16,7 +20,9 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -27,18 +33,28 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+/**
+ * The token manager against the accounts emulator. Every code and token the emulator issues ends with
+ * {@code -SECRET}, as do the client secret and the tokens the tests make up, so that {@link #tearDown} can check
+ * that no error or event shows one.
+ */
 class TokenManagerTest {
   private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+  private static final String CLIENT_ID = "1000.CLIENTID";
+  private static final String CLIENT_SECRET = "cs-SECRET-0f9e8d7c6b5a";
+  private static final String SCOPE = "ZohoCRM.modules.ALL";
+  private static final String ADA = "ada@example.com";
 
-  private ZohoFake fake;
+  private AccountsEmulator zoho;
   private MemoryTokenStore store;
-  private MutableClock clock;
+  private ManualClock clock;
   private final List<TokenEvent> events = new CopyOnWriteArrayList<>();
   private final FakeSleeper sleeper = new FakeSleeper();
   private final List<Throwable> seenErrors = new CopyOnWriteArrayList<>();
@@ -46,15 +62,15 @@ class TokenManagerTest {
 
   @BeforeEach
   void setUp() throws Exception {
-    fake = new ZohoFake();
     store = MemoryTokenStore.create();
-    clock = new MutableClock(T0);
+    clock = new ManualClock(T0);
+    zoho = emulator(b -> b);
     pool = Executors.newCachedThreadPool();
   }
 
   @AfterEach
   void tearDown() throws Exception {
-    fake.close();
+    zoho.close();
     pool.shutdownNow();
     assertThat(pool.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
     // No secret in any error or event seen by any test.
@@ -69,6 +85,36 @@ class TokenManagerTest {
     }
   }
 
+  /** An emulator on the test's clock, with ada as the consenting user and the test's client registered. */
+  private AccountsEmulator emulator(UnaryOperator<AccountsEmulator.Builder> settings) {
+    return settings.apply(AccountsEmulator.builder()
+            .user(ADA)
+            .clock(clock)
+            .tokenSuffix("-SECRET")
+            .registerClient(CLIENT_ID, CLIENT_SECRET))
+        .start();
+  }
+
+  /** Replaces the emulator by one with other settings; only before the test has made any call. */
+  private void restartEmulator(UnaryOperator<AccountsEmulator.Builder> settings) {
+    zoho.close();
+    zoho = emulator(settings);
+  }
+
+  private Environment environment() {
+    return Environment.zohoAccounts(zoho.baseUrl(), zoho.apiDomain());
+  }
+
+  /** A new single-use grant code of the emulator's user, as a self client gets it (no redirect URL). */
+  private String grant() {
+    return zoho.issueSelfClientGrantCode(CLIENT_ID, SCOPE, zoho.user());
+  }
+
+  /** A refresh token the emulator accepts from the test's client. */
+  private String refreshToken() {
+    return zoho.issueTokens(CLIENT_ID, SCOPE, ADA).refreshToken();
+  }
+
   private TokenManager manager() {
     return manager(b -> {});
   }
@@ -76,7 +122,7 @@ class TokenManagerTest {
   private TokenManager manager(Consumer<TokenManager.Builder> custom) {
     TokenManager.Builder b = TokenManager.builder()
         .store(store)
-        .environment(fake.environment())
+        .environment(environment())
         .clock(clock)
         .requestTimeout(Duration.ofSeconds(10))
         .retryPolicy(new RetryPolicy(3, Duration.ofMillis(1), Duration.ofMillis(5), 0.5))
@@ -86,18 +132,20 @@ class TokenManagerTest {
     return b.build();
   }
 
-  /** A stored record with a refresh token the fake accepts and an access token expiring at {@code expiry}. */
+  /**
+   * A stored record with a refresh token and an access token the emulator issued to {@code user} (the access token
+   * valid at the server), the record saying that the access token expires at {@code expiry}.
+   */
   private OAuthToken seed(String user, Instant expiry) {
-    String at = "1000.at-seed-" + user + "-SECRET";
-    fake.accessTokens.add(at);
+    IssuedTokens issued = zoho.issueTokens(CLIENT_ID, SCOPE, user);
     return store.saveToken(OAuthToken.builder()
         .userName(user)
-        .clientId(ZohoFake.CLIENT_ID)
-        .clientSecret(ZohoFake.CLIENT_SECRET)
-        .refreshToken(fake.refreshToken())
-        .accessToken(at)
+        .clientId(CLIENT_ID)
+        .clientSecret(CLIENT_SECRET)
+        .refreshToken(issued.refreshToken())
+        .accessToken(issued.accessToken())
         .expiresAt(expiry)
-        .apiDomain(fake.base)
+        .apiDomain(zoho.apiDomain())
         .build());
   }
 
@@ -122,46 +170,46 @@ class TokenManagerTest {
   @Test
   void grantTokenIsExchangedSavedAndFoundAgainWithoutAnotherCall() {
     TokenManager m = manager();
-    String code = fake.grant();
-    OAuthToken partial = OAuthToken.builder().clientId(ZohoFake.CLIENT_ID).clientSecret(ZohoFake.CLIENT_SECRET)
+    String code = zoho.issueGrantCode(CLIENT_ID, "https://app.example.com/cb", SCOPE);
+    OAuthToken partial = OAuthToken.builder().clientId(CLIENT_ID).clientSecret(CLIENT_SECRET)
         .grantToken(code).redirectUrl("https://app.example.com/cb").build();
 
     OAuthToken t = m.getToken(partial);
 
     assertThat(t.id()).isNotNull();
-    assertThat(t.accessToken()).startsWith("1000.at-");
-    assertThat(t.refreshToken()).startsWith("1000.rt-");
-    assertThat(t.apiDomain()).isEqualTo(fake.base);
+    assertThat(zoho.isAccessTokenValid(t.accessToken())).isTrue();
+    assertThat(zoho.isRefreshTokenValid(t.refreshToken())).isTrue();
+    assertThat(t.apiDomain()).isEqualTo(zoho.apiDomain());
     assertThat(t.expiresAt()).isEqualTo(T0.plusSeconds(3600));
     assertThat(store.findTokenById(t.id())).contains(t);
     assertThat(m.getToken(partial)).isEqualTo(t);
     assertThat(m.getToken(OAuthToken.builder().id(t.id()).build())).isEqualTo(t);
-    assertThat(fake.exchangeCalls.get()).isEqualTo(1);
+    assertThat(zoho.exchangeCalls()).isEqualTo(1);
     assertThat(m.metrics().exchanges()).isEqualTo(1);
     assertThat(events).extracting(TokenEvent::type).contains(TokenEvent.Type.EXCHANGED);
   }
 
   @Test
   void codeIsExchangedAtTheAccountsServerTheRedirectNames() throws Exception {
-    try (ZohoFake otherDc = new ZohoFake()) {
+    try (AccountsEmulator otherDc = emulator(b -> b)) {
       TokenManager home = manager();
-      String code = otherDc.grant(); // issued by the other data centre
-      TokenManager there = home.withEnvironment(home.environment().forAccountsServer(otherDc.base));
+      String code = otherDc.issueSelfClientGrantCode(CLIENT_ID, SCOPE, ADA); // issued by the other data centre
+      TokenManager there = home.withEnvironment(home.environment().forAccountsServer(otherDc.baseUrl()));
 
-      OAuthToken t = there.getToken(OAuthToken.builder().clientId(ZohoFake.CLIENT_ID)
-          .clientSecret(ZohoFake.CLIENT_SECRET).grantToken(code).build());
+      OAuthToken t = there.getToken(OAuthToken.builder().clientId(CLIENT_ID)
+          .clientSecret(CLIENT_SECRET).grantToken(code).build());
 
-      assertThat(otherDc.exchangeCalls.get()).isEqualTo(1);
-      assertThat(fake.tokenCalls.get()).isZero();
-      assertThat(t.apiDomain()).isEqualTo(otherDc.base);
-      assertThat(there.environment().tokenUrl()).hasToString(otherDc.base + "/oauth/v2/token");
+      assertThat(otherDc.exchangeCalls()).isEqualTo(1);
+      assertThat(zoho.tokenCalls()).isZero();
+      assertThat(t.apiDomain()).isEqualTo(otherDc.apiDomain());
+      assertThat(there.environment().tokenUrl()).hasToString(otherDc.baseUrl() + "/oauth/v2/token");
     }
   }
 
   @Test
   void usedGrantTokenIsReauthorizationRequiredAndNothingIsSaved() {
     TokenManager m = manager();
-    OAuthToken partial = OAuthToken.builder().clientId(ZohoFake.CLIENT_ID).clientSecret(ZohoFake.CLIENT_SECRET)
+    OAuthToken partial = OAuthToken.builder().clientId(CLIENT_ID).clientSecret(CLIENT_SECRET)
         .grantToken("1000.never-issued-SECRET").build();
 
     OAuthException e = seen(catchThrowableOfType(OAuthException.class, () -> m.getToken(partial)));
@@ -174,34 +222,33 @@ class TokenManagerTest {
   @ParameterizedTest
   @ValueSource(booleans = {false, true})
   void expiresInInSecondsAndInTheOldMillisecondForm(boolean oldForm) {
-    fake.oldExpiresForm = oldForm;
-    fake.lifetimeSeconds = 1800;
-    OAuthToken t = manager().getToken(OAuthToken.builder().clientId(ZohoFake.CLIENT_ID)
-        .clientSecret(ZohoFake.CLIENT_SECRET).refreshToken(fake.refreshToken()).build());
+    restartEmulator(b -> b.legacyExpiresInMillis(oldForm).accessTokenTtl(Duration.ofSeconds(1800)));
+    OAuthToken t = manager().getToken(OAuthToken.builder().clientId(CLIENT_ID)
+        .clientSecret(CLIENT_SECRET).refreshToken(refreshToken()).build());
     assertThat(t.expiresAt()).isEqualTo(T0.plusSeconds(1800));
   }
 
   @Test
   void refreshTokenFlowWithoutRecordRefreshesAndStoresANewRecord() {
     TokenManager m = manager();
-    String rt = fake.refreshToken();
-    OAuthToken partial = OAuthToken.builder().clientId(ZohoFake.CLIENT_ID).clientSecret(ZohoFake.CLIENT_SECRET)
+    String rt = refreshToken();
+    OAuthToken partial = OAuthToken.builder().clientId(CLIENT_ID).clientSecret(CLIENT_SECRET)
         .refreshToken(rt).build();
 
     OAuthToken t = m.getToken(partial);
 
     assertThat(t.refreshToken()).isEqualTo(rt); // absent in the reply: kept
-    assertThat(t.apiDomain()).isEqualTo(fake.base);
+    assertThat(t.apiDomain()).isEqualTo(zoho.apiDomain());
     assertThat(store.getTokens()).containsExactly(t);
     assertThat(m.getToken(partial)).isEqualTo(t);
-    assertThat(fake.refreshCalls.get()).isEqualTo(1);
+    assertThat(zoho.refreshCalls()).isEqualTo(1);
   }
 
   @Test
   void accessTokenOnlyIsHandedBackAsItIs() {
     OAuthToken partial = OAuthToken.builder().accessToken("1000.foreign-SECRET").build();
     assertThat(manager().getToken(partial)).isEqualTo(partial);
-    assertThat(fake.tokenCalls.get()).isZero();
+    assertThat(zoho.tokenCalls()).isZero();
   }
 
   @Test
@@ -213,7 +260,7 @@ class TokenManagerTest {
     assertThatThrownBy(() -> m.getToken(user("nobody@example.com")))
         .satisfies(e -> assertThat(((StoreException) e).code()).isEqualTo(ErrorCode.TOKEN_NOT_FOUND));
     assertThatThrownBy(() -> m.getToken(OAuthToken.builder().clientId("x").build()))
-        .satisfies(e -> assertThat(((StoreException) e).code()).isEqualTo(ErrorCode.INVALID_ARGUMENT));
+        .satisfies(e -> assertThat(((TokenstoreException) e).code()).isEqualTo(ErrorCode.INVALID_ARGUMENT));
   }
 
   @Test
@@ -228,7 +275,7 @@ class TokenManagerTest {
     }
 
     assertThat(m.metrics().storeReads()).isEqualTo(reads);
-    assertThat(fake.tokenCalls.get()).isZero();
+    assertThat(zoho.tokenCalls()).isZero();
   }
 
   @Test
@@ -239,12 +286,12 @@ class TokenManagerTest {
     assertThat(m.getToken(user("ada@example.com"))).isEqualTo(seeded);
     clock.advance(Duration.ofMinutes(4));
     assertThat(m.getToken(user("ada@example.com"))).isEqualTo(seeded);
-    assertThat(fake.refreshCalls.get()).isZero();
+    assertThat(zoho.refreshCalls()).isZero();
 
     clock.advance(Duration.ofMinutes(2)); // 4 minutes left: inside the window
     OAuthToken refreshed = m.getToken(user("ada@example.com"));
 
-    assertThat(fake.refreshCalls.get()).isEqualTo(1);
+    assertThat(zoho.refreshCalls()).isEqualTo(1);
     assertThat(refreshed.accessToken()).isNotEqualTo(seeded.accessToken());
     assertThat(refreshed.refreshToken()).isEqualTo(seeded.refreshToken());
     assertThat(refreshed.expiresAt()).isEqualTo(clock.instant().plusSeconds(3600));
@@ -257,18 +304,19 @@ class TokenManagerTest {
     TokenManager fresh = manager();
     OAuthToken t = fresh.refresh(user("ada@example.com"));
     assertThat(t.accessToken()).isNotEqualTo(seeded.accessToken());
-    assertThat(fake.refreshCalls.get()).isEqualTo(1);
+    assertThat(zoho.refreshCalls()).isEqualTo(1);
     OAuthToken again = fresh.refresh(OAuthToken.builder().id(seeded.id()).build());
     assertThat(again.accessToken()).isNotEqualTo(t.accessToken());
-    assertThat(fake.refreshCalls.get()).isEqualTo(2);
+    assertThat(zoho.refreshCalls()).isEqualTo(2);
   }
 
   @Test
   void rotatedRefreshTokenReplacesTheOldOne() {
-    fake.rotate = true;
+    restartEmulator(b -> b.rotateRefreshTokens(true));
     OAuthToken seeded = seed("ada@example.com", T0.minusSeconds(1));
     OAuthToken t = manager().getToken(user("ada@example.com"));
-    assertThat(t.refreshToken()).isNotEqualTo(seeded.refreshToken()).startsWith("1000.rt-");
+    assertThat(t.refreshToken()).isNotEqualTo(seeded.refreshToken());
+    assertThat(zoho.isRefreshTokenValid(t.refreshToken())).isTrue();
     assertThat(store.findTokenById(seeded.id()).orElseThrow().refreshToken()).isEqualTo(t.refreshToken());
   }
 
@@ -285,7 +333,7 @@ class TokenManagerTest {
       }
     }));
     CountDownLatch gate = new CountDownLatch(1);
-    fake.gate = gate;
+    zoho.faults().hold(gate); // the leader's token call waits in the server until the gate opens
     int threads = 64;
     CountDownLatch start = new CountDownLatch(1);
     List<Future<OAuthToken>> results = new ArrayList<>();
@@ -294,7 +342,7 @@ class TokenManagerTest {
       OAuthToken partial = switch (i % 3) {
         case 0 -> user("ada@example.com");
         case 1 -> OAuthToken.builder().id(seeded.id()).build();
-        default -> OAuthToken.builder().clientId(ZohoFake.CLIENT_ID).clientSecret(ZohoFake.CLIENT_SECRET)
+        default -> OAuthToken.builder().clientId(CLIENT_ID).clientSecret(CLIENT_SECRET)
             .refreshToken(seeded.refreshToken()).build();
       };
       results.add(pool.submit(() -> {
@@ -314,7 +362,7 @@ class TokenManagerTest {
     for (Future<OAuthToken> f : results) {
       accessTokens.add(f.get(20, TimeUnit.SECONDS).accessToken());
     }
-    assertThat(fake.tokenCalls.get()).isEqualTo(1);
+    assertThat(zoho.tokenCalls()).isEqualTo(1);
     assertThat(accessTokens).hasSize(1).doesNotContain(seeded.accessToken());
     assertThat(m.metrics().joins()).isEqualTo(threads - 1);
   }
@@ -327,8 +375,7 @@ class TokenManagerTest {
     assertThat(m.getToken(user("bob@example.com"))).isEqualTo(other);
     CountDownLatch gate = new CountDownLatch(1);
     CountDownLatch entered = new CountDownLatch(1);
-    fake.gate = gate;
-    fake.entered = entered;
+    zoho.faults().hold(entered, gate);
 
     Future<OAuthToken> leader = pool.submit(() -> m.getToken(user("ada@example.com")));
     assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue(); // the refresh is now held inside the server
@@ -343,7 +390,7 @@ class TokenManagerTest {
 
     gate.countDown();
     assertThat(leader.get(10, TimeUnit.SECONDS).accessToken()).isNotEqualTo(seeded.accessToken());
-    assertThat(fake.refreshCalls.get()).isEqualTo(1);
+    assertThat(zoho.refreshCalls()).isEqualTo(1);
   }
 
   @Test
@@ -354,7 +401,7 @@ class TokenManagerTest {
     OAuthToken a = first.getToken(user("ada@example.com"));
     OAuthToken b = second.getToken(user("ada@example.com"));
     assertThat(b).isEqualTo(a);
-    assertThat(fake.refreshCalls.get()).isEqualTo(1);
+    assertThat(zoho.refreshCalls()).isEqualTo(1);
   }
 
   @Test
@@ -363,7 +410,7 @@ class TokenManagerTest {
     dev.tokenstore.spi.RefreshCoordinator coordinator = dev.tokenstore.spi.RefreshCoordinator.newInJvm();
     // "another process" holds the lease of this token
     dev.tokenstore.spi.RefreshCoordinator.RefreshLease held = coordinator.tryAcquire(
-        new dev.tokenstore.spi.RefreshCoordinator.RefreshIdentity(fake.environment().name(), seeded.id()),
+        new dev.tokenstore.spi.RefreshCoordinator.RefreshIdentity(environment().name(), seeded.id()),
         Duration.ofMinutes(1)).orElseThrow();
 
     CountDownLatch waitingForLease = new CountDownLatch(1);
@@ -382,7 +429,7 @@ class TokenManagerTest {
     held.close();
 
     assertThat(waiting.get(10, TimeUnit.SECONDS)).isEqualTo(byHolder);
-    assertThat(fake.tokenCalls.get()).isZero();
+    assertThat(zoho.tokenCalls()).isZero();
     assertThat(m2.metrics().leaseWaits()).isEqualTo(1);
   }
 
@@ -392,7 +439,7 @@ class TokenManagerTest {
     dev.tokenstore.spi.RefreshCoordinator coordinator = dev.tokenstore.spi.RefreshCoordinator.newInJvm();
     // "another process" holds the lease and never refreshes nor releases it
     coordinator.tryAcquire(
-        new dev.tokenstore.spi.RefreshCoordinator.RefreshIdentity(fake.environment().name(), seeded.id()),
+        new dev.tokenstore.spi.RefreshCoordinator.RefreshIdentity(environment().name(), seeded.id()),
         Duration.ofHours(1)).orElseThrow();
     TokenManager m = manager(b -> b.refreshCoordinator(coordinator).leaseTime(Duration.ofSeconds(60)));
 
@@ -403,7 +450,7 @@ class TokenManagerTest {
     assertThat(e.code()).isEqualTo(ErrorCode.LEASE_WAIT_TIMEOUT);
     assertThat(e.getMessage()).contains("holds the refresh lease");
     assertThat(m.metrics().leaseWaits()).isEqualTo(1);
-    assertThat(fake.tokenCalls.get()).isZero();
+    assertThat(zoho.tokenCalls()).isZero();
     // polled every 20 ms until the lease time (60 s) and the request timeout (10 s) had passed, without sleeping
     assertThat(sleeper.waits).allMatch(d -> d.equals(Duration.ofMillis(20)));
     Duration waited = Duration.ofMillis(20L * sleeper.waits.size());
@@ -415,45 +462,44 @@ class TokenManagerTest {
 
   @Test
   void failedRefreshLeavesTheStoredRecordUnchanged() {
-    fake.rotate = true;
+    restartEmulator(b -> b.rotateRefreshTokens(true));
     OAuthToken seeded = seed("ada@example.com", T0.minusSeconds(1));
     List<OAuthToken> before = store.getTokens();
-    List<ZohoFake.Fault> faults = List.of(
-        ZohoFake.Fault.reply(500, "<html>oops</html>"),
-        ZohoFake.Fault.reply(200, "{\"access_token\": \"1000.half-SECRET"),
-        ZohoFake.Fault.reply(200, "not json at all"),
-        ZohoFake.Fault.dropConnection(),
-        ZohoFake.Fault.reply(200, "{\"error\":\"Access Denied\",\"error_description\":\"You have made too many "
-            + "requests continuously. Please try again after some time.\",\"status\":\"failure\"}"),
-        ZohoFake.Fault.reply(200, "{\"error\":\"invalid_client\"}"),
-        ZohoFake.Fault.reply(400, "{\"error\":\"invalid_code\"}"),
-        ZohoFake.Fault.reply(200, "{\"expires_in\":3600}"));
-    for (ZohoFake.Fault f : faults) {
+    Map<String, Consumer<Faults>> faults = new LinkedHashMap<>();
+    faults.put("500 html", q -> q.json(500, "<html>oops</html>"));
+    faults.put("truncated", q -> q.json(200, "{\"access_token\": \"1000.half-SECRET"));
+    faults.put("not json", q -> q.json(200, "not json at all"));
+    faults.put("dropped", Faults::dropConnection);
+    faults.put("Access Denied", q -> q.json(200, "{\"error\":\"Access Denied\",\"error_description\":\"You have "
+        + "made too many requests continuously. Please try again after some time.\",\"status\":\"failure\"}"));
+    faults.put("invalid_client", q -> q.json(200, "{\"error\":\"invalid_client\"}"));
+    faults.put("400 invalid_code", q -> q.json(400, "{\"error\":\"invalid_code\"}"));
+    faults.put("no access token", q -> q.json(200, "{\"expires_in\":3600}"));
+    for (Map.Entry<String, Consumer<Faults>> fault : faults.entrySet()) {
+      String f = fault.getKey();
       TokenManager m = manager(b -> b.retryPolicy(RetryPolicy.NONE));
-      fake.script.add(f);
+      fault.getValue().accept(zoho.faults());
       TokenstoreException e = seen(catchThrowableOfType(TokenstoreException.class,
           () -> m.getToken(user("ada@example.com"))));
       assertThat(e).as("fault %s", f).isNotNull();
       assertThat(store.getTokens()).as("after fault %s", f).isEqualTo(before);
       assertThat(store.getTokens().get(0).toString()).isEqualTo(before.get(0).toString());
     }
-    assertThat(fake.script).isEmpty();
+    assertThat(zoho.faults().pending()).isZero();
     assertThat(store.findTokenById(seeded.id())).contains(seeded);
   }
 
   @Test
   void transientFailuresAreRetriedABoundedNumberOfTimes() {
     seed("ada@example.com", T0.minusSeconds(1));
-    for (int i = 0; i < 10; i++) {
-      fake.script.add(ZohoFake.Fault.reply(503, "busy"));
-    }
+    zoho.faults().json(503, "busy", 10);
     TokenManager m = manager(b -> b.retryPolicy(new RetryPolicy(4, Duration.ofMillis(1), Duration.ofMillis(4), 1)));
 
     OAuthException e = seen(catchThrowableOfType(OAuthException.class, () -> m.getToken(user("ada@example.com"))));
 
     assertThat(e.code()).isEqualTo(ErrorCode.SERVER_ERROR);
     assertThat(e.getMessage()).contains("4 attempts");
-    assertThat(fake.tokenCalls.get()).isEqualTo(4);
+    assertThat(zoho.tokenCalls()).isEqualTo(4);
     assertThat(m.metrics().retries()).isEqualTo(3);
     assertThat(events).filteredOn(ev -> ev.type() == TokenEvent.Type.RETRY).hasSize(3);
   }
@@ -461,7 +507,7 @@ class TokenManagerTest {
   @Test
   void retriesWaitTheBackoffOfThePolicyThroughTheSleeper() {
     seed("ada@example.com", T0.minusSeconds(1));
-    fake.script.addAll(java.util.Collections.nCopies(3, ZohoFake.Fault.reply(503, "busy")));
+    zoho.faults().json(503, "busy", 3);
     // no jitter: the waits are exactly 1 s, 2 s and 4 s (capped), yet the test does not sleep
     TokenManager m = manager(b -> b.retryPolicy(new RetryPolicy(4, Duration.ofSeconds(1), Duration.ofSeconds(4), 0)));
 
@@ -476,17 +522,16 @@ class TokenManagerTest {
   @Test
   void transientFailuresThenSuccess() {
     seed("ada@example.com", T0.minusSeconds(1));
-    fake.script.add(ZohoFake.Fault.reply(502, "bad gateway"));
-    fake.script.add(ZohoFake.Fault.dropConnection());
+    zoho.faults().json(502, "bad gateway").dropConnection();
     OAuthToken t = manager().getToken(user("ada@example.com"));
     assertThat(t.expiresAt()).isEqualTo(T0.plusSeconds(3600));
-    assertThat(fake.tokenCalls.get()).isEqualTo(3);
+    assertThat(zoho.tokenCalls()).isEqualTo(3);
   }
 
   @Test
   void slowServerTimesOutAndIsRetried() {
     seed("ada@example.com", T0.minusSeconds(1));
-    fake.script.add(new ZohoFake.Fault(0, "", false, 3000, null));
+    zoho.faults().delay(Duration.ofMillis(3000)); // then served normally, long after the client gave up
     TokenManager m = manager(b -> b.requestTimeout(Duration.ofMillis(300)));
     OAuthToken t = m.getToken(user("ada@example.com"));
     assertThat(t.expiresAt()).isEqualTo(T0.plusSeconds(3600));
@@ -496,29 +541,29 @@ class TokenManagerTest {
   @Test
   void throttlingIsTypedWithARetryHintAndNotRepeatedBeforeIt() {
     seed("ada@example.com", T0.minusSeconds(1));
-    fake.script.add(ZohoFake.Fault.throttled429("7"));
+    zoho.faults().tooManyRequests(Duration.ofSeconds(7));
     TokenManager m = manager();
 
     OAuthException e = seen(catchThrowableOfType(OAuthException.class, () -> m.getToken(user("ada@example.com"))));
     assertThat(e.code()).isEqualTo(ErrorCode.THROTTLED);
     assertThat(e.retryAfter()).contains(Duration.ofSeconds(7));
-    assertThat(fake.tokenCalls.get()).isEqualTo(1);
+    assertThat(zoho.tokenCalls()).isEqualTo(1);
 
     OAuthException again = seen(catchThrowableOfType(OAuthException.class,
         () -> m.getToken(user("ada@example.com"))));
     assertThat(again.code()).isEqualTo(ErrorCode.THROTTLED);
-    assertThat(fake.tokenCalls.get()).isEqualTo(1);
+    assertThat(zoho.tokenCalls()).isEqualTo(1);
 
     clock.advance(Duration.ofSeconds(8));
     assertThat(m.getToken(user("ada@example.com")).accessToken()).isNotNull();
-    assertThat(fake.tokenCalls.get()).isEqualTo(2);
+    assertThat(zoho.tokenCalls()).isEqualTo(2);
   }
 
   @Test
   void zohoAccessDeniedIsThrottled() {
     seed("ada@example.com", T0.minusSeconds(1));
-    fake.script.add(ZohoFake.Fault.reply(200, "{\"error\":\"Access Denied\",\"error_description\":\"You have made "
-        + "too many requests continuously. Please try again after some time.\",\"status\":\"failure\"}"));
+    zoho.faults().json(200, "{\"error\":\"Access Denied\",\"error_description\":\"You have made "
+        + "too many requests continuously. Please try again after some time.\",\"status\":\"failure\"}");
     OAuthException e = seen(catchThrowableOfType(OAuthException.class,
         () -> manager().getToken(user("ada@example.com"))));
     assertThat(e.code()).isEqualTo(ErrorCode.THROTTLED);
@@ -530,19 +575,19 @@ class TokenManagerTest {
   void invalidGrantAfterASiblingRotatedUsesTheSiblingsToken() {
     OAuthToken seeded = seed("ada@example.com", T0.minusSeconds(1));
     String siblingAccess = "1000.at-sibling-SECRET";
-    fake.onRefresh = () -> {
-      // a worker elsewhere refreshed with rotation, saved, and the server now rejects the old refresh token
+    zoho.faults().run(() -> {
+      // as the refresh arrives: a worker elsewhere refreshed with rotation, saved, and the server now rejects the
+      // old refresh token
       store.saveToken(OAuthToken.builder().id(seeded.id()).accessToken(siblingAccess)
           .refreshToken("1000.rt-sibling-SECRET").expiresAt(T0.plusSeconds(3600)).build());
-      fake.refreshTokens.remove(seeded.refreshToken());
-      fake.onRefresh = () -> {};
-    };
+      zoho.revokeToken(seeded.refreshToken());
+    });
     TokenManager m = manager();
 
     OAuthToken t = m.getToken(user("ada@example.com"));
 
     assertThat(t.accessToken()).isEqualTo(siblingAccess);
-    assertThat(fake.refreshCalls.get()).isEqualTo(1);
+    assertThat(zoho.refreshCalls()).isEqualTo(1);
     assertThat(m.metrics().siblingTokensUsed()).isEqualTo(1);
     assertThat(m.metrics().refreshFailures()).isZero();
   }
@@ -550,7 +595,7 @@ class TokenManagerTest {
   @Test
   void invalidGrantWithoutSiblingIsReauthorizationRequiredAndKeepsTheRecord() {
     OAuthToken seeded = seed("ada@example.com", T0.minusSeconds(1));
-    fake.refreshTokens.remove(seeded.refreshToken());
+    assertThat(zoho.revokeToken(seeded.refreshToken())).isTrue();
     TokenManager m = manager();
 
     OAuthException e = seen(catchThrowableOfType(OAuthException.class, () -> m.getToken(user("ada@example.com"))));
@@ -564,21 +609,21 @@ class TokenManagerTest {
   @Test
   void failedEarlyRefreshStillHandsOutTheValidToken() {
     OAuthToken seeded = seed("ada@example.com", T0.plus(Duration.ofMinutes(2)));
-    fake.script.add(ZohoFake.Fault.reply(500, "down"));
+    zoho.faults().json(500, "down");
     TokenManager m = manager(b -> b.retryPolicy(RetryPolicy.NONE));
     assertThat(m.getToken(user("ada@example.com"))).isEqualTo(seeded);
     assertThat(m.getToken(user("ada@example.com"))).isEqualTo(seeded); // quiet period: no second call
-    assertThat(fake.tokenCalls.get()).isEqualTo(1);
+    assertThat(zoho.tokenCalls()).isEqualTo(1);
     assertThat(events).extracting(TokenEvent::type).contains(TokenEvent.Type.REFRESH_FAILED);
   }
 
   @Test
   void refreshedTokensSurviveAStoreThatCannotSaveThem() {
-    fake.rotate = true;
+    restartEmulator(b -> b.rotateRefreshTokens(true));
     FlakyStore flaky = new FlakyStore();
-    String oldRt = fake.refreshToken();
+    String oldRt = refreshToken();
     OAuthToken seeded = flaky.saveToken(OAuthToken.builder().userName("ada@example.com")
-        .clientId(ZohoFake.CLIENT_ID).clientSecret(ZohoFake.CLIENT_SECRET).refreshToken(oldRt)
+        .clientId(CLIENT_ID).clientSecret(CLIENT_SECRET).refreshToken(oldRt)
         .accessToken("1000.at-old-SECRET").expiresAt(T0.minusSeconds(1)).build());
     TokenManager m = manager(b -> b.store(flaky));
     flaky.failSaves = true;
@@ -596,18 +641,18 @@ class TokenManagerTest {
     assertThat(next.accessToken()).isNotEqualTo(refreshed.accessToken());
     assertThat(flaky.findTokenById(seeded.id())).contains(next);
     assertThat(m.metrics().refreshFailures()).isZero();
-    assertThat(fake.refreshCalls.get()).isEqualTo(2);
+    assertThat(zoho.refreshCalls()).isEqualTo(2);
   }
 
   @Test
   void noSecretInMessagesOrDescriptions() {
     OAuthToken seeded = seed("ada@example.com", T0.minusSeconds(1));
     TokenManager m = manager(b -> b.retryPolicy(RetryPolicy.NONE));
-    fake.script.add(ZohoFake.Fault.reply(400, "{\"error\":\"invalid_request\",\"error_description\":\"bad "
-        + seeded.refreshToken() + " and " + ZohoFake.CLIENT_SECRET + "\"}"));
+    zoho.faults().json(400, "{\"error\":\"invalid_request\",\"error_description\":\"bad "
+        + seeded.refreshToken() + " and " + CLIENT_SECRET + "\"}");
     seen(catchThrowableOfType(TokenstoreException.class, () -> m.getToken(user("ada@example.com"))));
-    fake.script.add(ZohoFake.Fault.reply(200, "{\"error\":\"Access Denied\",\"error_description\":\"token "
-        + seeded.refreshToken() + "\"}"));
+    zoho.faults().json(200, "{\"error\":\"Access Denied\",\"error_description\":\"token "
+        + seeded.refreshToken() + "\"}");
     seen(catchThrowableOfType(TokenstoreException.class, () -> m.getToken(user("ada@example.com"))));
     // unreachable server for the Zoho revoke URL, which carries the token in its query
     TokenManager dead = TokenManager.builder().store(store).clock(clock).retryPolicy(RetryPolicy.NONE)
@@ -617,7 +662,7 @@ class TokenManagerTest {
     assertThat(seenErrors).hasSize(4);
     assertThat(m.toString()).doesNotContain("SECRET");
     assertThat(seeded.toString()).doesNotContain("SECRET");
-    assertThat(fake.environment().toString()).doesNotContain("SECRET");
+    assertThat(environment().toString()).doesNotContain("SECRET");
     assertThat(m.metrics().toString()).doesNotContain("SECRET");
   }
 
@@ -630,16 +675,16 @@ class TokenManagerTest {
     m.getToken(user("ada@example.com"));
 
     assertThat(m.revoke(user("ada@example.com"))).isTrue();
-    assertThat(fake.revokeCalls.get()).isEqualTo(1);
-    assertThat(fake.refreshTokens).doesNotContain(seeded.refreshToken());
+    assertThat(zoho.revokeCalls()).isEqualTo(1);
+    assertThat(zoho.isRefreshTokenValid(seeded.refreshToken())).isFalse();
     assertThat(store.getTokens()).isEmpty();
 
     assertThat(m.revoke(OAuthToken.builder().id(seeded.id()).build())).isFalse();
     assertThat(m.revoke(user("ada@example.com"))).isFalse();
     // a refresh token the server no longer knows (400 from Zoho) is fine too
-    assertThat(m.revoke(OAuthToken.builder().clientId(ZohoFake.CLIENT_ID).refreshToken(seeded.refreshToken())
+    assertThat(m.revoke(OAuthToken.builder().clientId(CLIENT_ID).refreshToken(seeded.refreshToken())
         .build())).isTrue();
-    assertThat(fake.revokeCalls.get()).isEqualTo(2);
+    assertThat(zoho.revokeCalls()).isEqualTo(2);
     assertThatThrownBy(() -> m.getToken(user("ada@example.com")))
         .satisfies(e -> assertThat(((StoreException) e).code()).isEqualTo(ErrorCode.TOKEN_NOT_FOUND));
   }
@@ -647,9 +692,9 @@ class TokenManagerTest {
   @Test
   void revokeThatCannotReachTheServerKeepsTheRecord() {
     OAuthToken seeded = seed("ada@example.com", T0.plus(Duration.ofHours(1)));
-    fake.script.clear();
+    zoho.faults().clear();
     TokenManager dead = TokenManager.builder().store(store).clock(clock).retryPolicy(RetryPolicy.NONE)
-        .environment(Environment.zohoAccounts("http://127.0.0.1:1", fake.base)).build();
+        .environment(Environment.zohoAccounts("http://127.0.0.1:1", zoho.baseUrl())).build();
     OAuthException e = seen(catchThrowableOfType(OAuthException.class, () -> dead.revoke(user("ada@example.com"))));
     assertThat(e.code()).isEqualTo(ErrorCode.SERVER_ERROR);
     assertThat(store.getTokens()).containsExactly(seeded);
@@ -659,7 +704,7 @@ class TokenManagerTest {
   void cleanupRevokesIdleTokensAndDeletesGrantsNeverExchanged() {
     OAuthToken idle = seed("idle@example.com", T0.minus(Duration.ofDays(40)));
     OAuthToken active = seed("active@example.com", T0.minus(Duration.ofDays(1)));
-    OAuthToken grant = store.saveToken(OAuthToken.builder().clientId(ZohoFake.CLIENT_ID)
+    OAuthToken grant = store.saveToken(OAuthToken.builder().clientId(CLIENT_ID)
         .grantToken("1000.unused-grant-SECRET").build());
     TokenManager m = manager();
     CleanupPolicy policy = new CleanupPolicy(Duration.ofDays(30), true, Duration.ofMinutes(10));
@@ -669,7 +714,8 @@ class TokenManagerTest {
     assertThat(first.revoked()).containsExactly(idle.id());
     assertThat(first.deleted()).containsExactly(idle.id());
     assertThat(first.stamped()).containsExactly(grant.id());
-    assertThat(fake.refreshTokens).doesNotContain(idle.refreshToken()).contains(active.refreshToken());
+    assertThat(zoho.isRefreshTokenValid(idle.refreshToken())).isFalse();
+    assertThat(zoho.isRefreshTokenValid(active.refreshToken())).isTrue();
     assertThat(store.findTokenById(grant.id()).orElseThrow().expiresAt()).isEqualTo(T0.plus(Duration.ofMinutes(10)));
 
     clock.advance(Duration.ofMinutes(5));
@@ -686,31 +732,31 @@ class TokenManagerTest {
   void sendAddsTheZohoHeaderAndRefreshesOnceOn401() throws Exception {
     OAuthToken seeded = seed("ada@example.com", T0.plus(Duration.ofHours(1)));
     TokenManager m = manager();
-    HttpRequest.Builder req = HttpRequest.newBuilder(URI.create(fake.base + "/crm/v8/Leads")).GET();
+    HttpRequest.Builder req = HttpRequest.newBuilder(URI.create(zoho.apiUrl("Leads"))).GET();
 
     HttpResponse<String> ok = m.send(user("ada@example.com"), req, HttpResponse.BodyHandlers.ofString());
     assertThat(ok.statusCode()).isEqualTo(200);
-    assertThat(fake.refreshCalls.get()).isZero();
+    assertThat(zoho.refreshCalls()).isZero();
 
-    fake.accessTokens.remove(seeded.accessToken()); // revoked at the server, still "valid" by its expiry
+    assertThat(zoho.revokeToken(seeded.accessToken())).isTrue(); // revoked at the server, "valid" by its expiry
     HttpResponse<String> retried = m.send(user("ada@example.com"), req, HttpResponse.BodyHandlers.ofString());
     assertThat(retried.statusCode()).isEqualTo(200);
-    assertThat(fake.refreshCalls.get()).isEqualTo(1);
-    assertThat(fake.apiCalls.get()).isEqualTo(3);
+    assertThat(zoho.refreshCalls()).isEqualTo(1);
+    assertThat(zoho.apiCalls()).isEqualTo(3);
     assertThat(store.findTokenById(seeded.id()).orElseThrow().accessToken()).isNotEqualTo(seeded.accessToken());
   }
 
   @Test
   void sendRetriesOnlyOnceAndReturnsTheSecond401() throws Exception {
     seed("ada@example.com", T0.plus(Duration.ofHours(1)));
-    fake.rejectAllApiCalls = true;
+    zoho.rejectApiCalls(true);
     TokenManager m = manager();
     HttpResponse<String> r = m.send(user("ada@example.com"),
-        HttpRequest.newBuilder(URI.create(fake.base + "/crm/v8/Leads")), HttpResponse.BodyHandlers.ofString());
+        HttpRequest.newBuilder(URI.create(zoho.apiUrl("Leads"))), HttpResponse.BodyHandlers.ofString());
     assertThat(r.statusCode()).isEqualTo(401);
     assertThat(r.body()).contains("INVALID_TOKEN");
-    assertThat(fake.apiCalls.get()).isEqualTo(2);
-    assertThat(fake.refreshCalls.get()).isEqualTo(1);
+    assertThat(zoho.apiCalls()).isEqualTo(2);
+    assertThat(zoho.refreshCalls()).isEqualTo(1);
   }
 
   @Test
@@ -718,7 +764,7 @@ class TokenManagerTest {
     seed("ada@example.com", T0.plus(Duration.ofHours(1)));
     TokenManager m = manager();
     HttpResponse<String> r = m.send(user("ada@example.com"),
-        HttpRequest.newBuilder(URI.create(fake.base + "/crm/v8/users?type=CurrentUser")).header("X", "1"),
+        HttpRequest.newBuilder(URI.create(zoho.currentUserUrl())).header("X", "1"),
         HttpResponse.BodyHandlers.ofString());
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(r.body()).contains("ada@example.com");
@@ -726,17 +772,17 @@ class TokenManagerTest {
 
   @Test
   void userNameIsFilledAfterExchange() {
-    fake.userEmail = "grace@example.com";
+    restartEmulator(b -> b.user("grace@example.com"));
     TokenManager m = manager(b -> b.fillUserName(true));
-    OAuthToken t = m.getToken(OAuthToken.builder().clientId(ZohoFake.CLIENT_ID).clientSecret(ZohoFake.CLIENT_SECRET)
-        .grantToken(fake.grant()).build());
+    OAuthToken t = m.getToken(OAuthToken.builder().clientId(CLIENT_ID).clientSecret(CLIENT_SECRET)
+        .grantToken(grant()).build());
     assertThat(t.userName()).isEqualTo("grace@example.com");
-    assertThat(fake.userCalls.get()).isEqualTo(1);
+    assertThat(zoho.userInfoCalls()).isEqualTo(1);
     assertThat(m.getToken(user("grace@example.com"))).isEqualTo(t);
 
     // authorizing again: the new tokens go into grace's record instead of a duplicate
-    OAuthToken again = m.getToken(OAuthToken.builder().clientId(ZohoFake.CLIENT_ID)
-        .clientSecret(ZohoFake.CLIENT_SECRET).grantToken(fake.grant()).build());
+    OAuthToken again = m.getToken(OAuthToken.builder().clientId(CLIENT_ID)
+        .clientSecret(CLIENT_SECRET).grantToken(grant()).build());
     assertThat(again.id()).isEqualTo(t.id());
     assertThat(again.accessToken()).isNotEqualTo(t.accessToken());
     assertThat(store.getTokens()).hasSize(1);
@@ -745,11 +791,11 @@ class TokenManagerTest {
   @Test
   void failedUserLookupKeepsTheToken() {
     TokenManager m = TokenManager.builder().store(store).clock(clock).fillUserName(true)
-        .environment(Environment.zohoAccounts(fake.base, "http://127.0.0.1:1")).build();
-    fake.script.add(ZohoFake.Fault.reply(200, "{\"access_token\":\"1000.at-x-SECRET\",\"refresh_token\":"
-        + "\"1000.rt-x-SECRET\",\"expires_in\":3600}"));
-    OAuthToken t = m.getToken(OAuthToken.builder().clientId(ZohoFake.CLIENT_ID).clientSecret(ZohoFake.CLIENT_SECRET)
-        .grantToken(fake.grant()).build());
+        .environment(Environment.zohoAccounts(zoho.baseUrl(), "http://127.0.0.1:1")).build();
+    zoho.faults().json(200, "{\"access_token\":\"1000.at-x-SECRET\",\"refresh_token\":"
+        + "\"1000.rt-x-SECRET\",\"expires_in\":3600}");
+    OAuthToken t = m.getToken(OAuthToken.builder().clientId(CLIENT_ID).clientSecret(CLIENT_SECRET)
+        .grantToken(grant()).build());
     assertThat(t.userName()).isNull();
     assertThat(t.apiDomain()).isEqualTo("http://127.0.0.1:1");
     assertThat(store.getTokens()).containsExactly(t);
@@ -758,7 +804,7 @@ class TokenManagerTest {
   @Test
   void defaultHttpClientIsUsedWhenNoneIsGiven() {
     seed("ada@example.com", T0.minusSeconds(1));
-    TokenManager m = TokenManager.builder().store(store).environment(fake.environment()).clock(clock)
+    TokenManager m = TokenManager.builder().store(store).environment(environment()).clock(clock)
         .httpClient(HttpClient.newHttpClient()).build();
     assertThat(m.getToken(user("ada@example.com")).expiresAt()).isEqualTo(T0.plusSeconds(3600));
   }

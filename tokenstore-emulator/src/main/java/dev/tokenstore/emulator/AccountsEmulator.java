@@ -2,10 +2,7 @@ package dev.tokenstore.emulator;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.tokenstore.emulator.AccountsState.Client;
-import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.EnumMap;
@@ -13,38 +10,13 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A local emulator of Zoho's accounts server, listening on 127.0.0.1.
  *
- * <p>It serves Zoho's paths on one port, so the accounts server and the API domain are the same URL:
- *
- * <ul>
- *   <li>{@code GET /oauth/v2/auth} ({@link #authorizationUrl()}): consents at once on behalf of the configured user
- *       (or the user named by the emulator-only parameter {@code login_hint}) and redirects with 302 to
- *       {@code redirect_uri?state=..&code=..&location=us&accounts-server=<baseUrl>}. A missing or unknown client or
- *       an unregistered redirect URI gives an HTML error page with HTTP 400 (the emulator never redirects to an
- *       unregistered URI); an unsupported {@code response_type} redirects with {@code error=}. PKCE
- *       ({@code code_challenge}, methods {@code S256} and {@code plain}) is supported. The reply to the exchange
- *       has a refresh token only if {@code access_type=offline} was asked.</li>
- *   <li>{@code POST /oauth/v2/token} ({@link #tokenUrl()}), form-encoded (parameters in the query string are
- *       accepted too, as Zoho does): {@code grant_type=authorization_code} and {@code grant_type=refresh_token}.
- *       Grant codes are single-use (the first attempt by the right client consumes the code, even if it then
- *       fails) and expire after {@link Builder#grantCodeTtl}. Errors are Zoho's ({@code invalid_code},
- *       {@code invalid_client}, {@code invalid_client_secret}, {@code invalid_redirect_uri}) with HTTP 200, or with
- *       {@link Builder#errorsWithHttp200 errorsWithHttp200(false)} RFC 6749's ({@code invalid_grant},
- *       {@code invalid_client}, {@code invalid_request}, {@code unsupported_grant_type}) with HTTP 400 and an
- *       {@code error_description}. Throttling ({@code Access Denied}) is always HTTP 400.</li>
- *   <li>{@code POST /oauth/v2/token/revoke?token=...} ({@link #revokeUrl()}; a form body works too): revokes a refresh
- *       token (and every access token made from it) or a single access token, {@code {"status":"success"}}; an
- *       unknown or missing token gives HTTP 400.</li>
- *   <li>{@code GET /crm/v8/users?type=CurrentUser} (any {@code /crm/vN/users}) with
- *       {@code Authorization: Zoho-oauthtoken <access>} or {@code Bearer <access>}: the user who consented; an
- *       expired, revoked, unknown or missing token gives HTTP 401 {@code INVALID_TOKEN}.</li>
- * </ul>
+ * <p>It serves the {@link Endpoint}s on one port, so the accounts server and the API domain are the same URL:
+ * authorization with auto-consent, token (exchange and refresh), revoke, the current user, and a stand-in for other
+ * CRM API calls; each {@link Endpoint} says what it answers.
  *
  * <p><b>Clients.</b> If no client is registered ({@link Builder#registerClient}), the emulator is permissive: any
  * client id and any secret (even none) are accepted, and any redirect URI; a code or refresh token is still bound
@@ -57,7 +29,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * tokens per user (a new one deletes the oldest, with its access tokens).
  *
  * <p><b>Counters</b> count requests received, including those that failed or suffered an injected fault. <b>Faults</b>
- * are queued with {@link #faults()} (token endpoint) or {@link #faults(Endpoint)}.
+ * are queued with {@link #faults()} (token endpoint) or {@link #faults(Endpoint)}. <b>Test helpers</b> issue codes
+ * and tokens, and revoke tokens, without HTTP and without counting.
  *
  * <p>Thread-safe: every method may be called from any thread while requests are being served. Start one with
  * {@link #builder()}; {@link #close()} stops it. The emulator never logs tokens or secrets.
@@ -67,7 +40,6 @@ public final class AccountsEmulator implements AutoCloseable {
   public static final String DEFAULT_USER = "user@example.com";
 
   private static final System.Logger LOG = System.getLogger(AccountsEmulator.class.getName());
-  private static final AtomicInteger INSTANCES = new AtomicInteger();
 
   private final AccountsState state;
   private final String defaultUser;
@@ -75,54 +47,18 @@ public final class AccountsEmulator implements AutoCloseable {
   private final ExecutorService executor;
   private final String baseUrl;
   private final Map<Endpoint, Faults> faults = new EnumMap<>(Endpoint.class);
-
   private final Counters counters = new Counters();
 
   private AccountsEmulator(Builder b) {
     this.defaultUser = b.user;
-    this.state =
-        new AccountsState(
-            new AccountsState.Settings(
-                b.user,
-                b.accessTokenTtl,
-                b.grantCodeTtl,
-                b.maxPerWindow,
-                b.window,
-                b.maxRefreshTokensPerUser,
-                b.rotate,
-                b.legacyMillis,
-                b.errorsWithHttp200,
-                Map.copyOf(b.clients),
-                b.clock));
+    this.state = new AccountsState(new AccountsState.Settings(b.user, b.accessTokenTtl, b.grantCodeTtl,
+        b.maxPerWindow, b.window, b.maxRefreshTokensPerUser, b.rotate, b.legacyMillis, b.errorsWithHttp200,
+        Map.copyOf(b.clients), b.tokenSuffix, b.clock));
     for (Endpoint e : Endpoint.values()) {
       faults.put(e, new Faults());
     }
-    int instance = INSTANCES.incrementAndGet();
-    AtomicInteger threads = new AtomicInteger();
-    ThreadFactory factory =
-        r -> {
-          Thread t = new Thread(r, "accounts-emulator-" + instance + "-" + threads.incrementAndGet());
-          t.setDaemon(true);
-          return t;
-        };
-    this.executor = Executors.newCachedThreadPool(factory);
-    try {
-      // The JDK server sends small replies late (Nagle + delayed ACK: ~40 ms a call on loopback) unless
-      // TCP_NODELAY is on; the property is read once, when the JDK's server classes load.
-      if (System.getProperty("sun.net.httpserver.nodelay") == null) {
-        System.setProperty("sun.net.httpserver.nodelay", "true");
-      }
-      this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), b.port), 256);
-    } catch (IOException e) {
-      executor.shutdownNow();
-      throw new UncheckedIOException(
-          "The accounts emulator could not listen on 127.0.0.1:" + b.port + " (" + e.getMessage()
-              + "); choose another port, or port 0 for a free one",
-          e);
-    }
-    server.setExecutor(executor);
-    server.createContext("/", new HttpFront(state, faults, counters)::handle);
-    server.start();
+    this.executor = HttpFront.newExecutor();
+    this.server = new HttpFront(state, faults, counters).listen(b.port, executor);
     this.baseUrl = "http://127.0.0.1:" + server.getAddress().getPort();
     state.baseUrl(baseUrl);
     LOG.log(System.Logger.Level.DEBUG, "accounts emulator listening on {0}", baseUrl);
@@ -173,6 +109,12 @@ public final class AccountsEmulator implements AutoCloseable {
   /** {@code <apiDomain>/crm/v8/users?type=CurrentUser}. */
   public String currentUserUrl() {
     return baseUrl + "/crm/v8/users?type=CurrentUser";
+  }
+
+  /** {@code <apiDomain>/crm/v8/<module>}, e.g. {@code apiUrl("Leads")}: an {@link Endpoint#API} call. */
+  public String apiUrl(String module) {
+    Objects.requireNonNull(module, "module");
+    return baseUrl + "/crm/v8/" + module;
   }
 
   /**
@@ -232,6 +174,11 @@ public final class AccountsEmulator implements AutoCloseable {
     return counters.userInfo.get();
   }
 
+  /** Calls to {@link Endpoint#API}: CRM API paths other than {@code /crm/vN/users}. */
+  public long apiCalls() {
+    return counters.api.get();
+  }
+
   /** Sets every counter to zero (tokens and limits are not affected). */
   public void resetCounters() {
     counters.reset();
@@ -254,6 +201,50 @@ public final class AccountsEmulator implements AutoCloseable {
     Objects.requireNonNull(scope, "scope");
     Objects.requireNonNull(userEmail, "userEmail");
     return state.issueGrantCode(clientId, redirectUri, scope, userEmail, true);
+  }
+
+  /**
+   * Issues a grant code as Zoho's API console does for a self client: consented by {@code userEmail}, with offline
+   * access, without HTTP. It must be exchanged by {@code clientId}, and with no particular redirect URI (one sent
+   * with the exchange is not checked).
+   */
+  public String issueSelfClientGrantCode(String clientId, String scope, String userEmail) {
+    Objects.requireNonNull(clientId, "clientId");
+    Objects.requireNonNull(scope, "scope");
+    Objects.requireNonNull(userEmail, "userEmail");
+    return state.issueGrantCode(clientId, null, scope, userEmail, true);
+  }
+
+  /**
+   * Issues a refresh token and its first access token to {@code clientId} for {@code userEmail}, as the exchange of
+   * an offline grant code would, without HTTP: for a test that seeds its store with tokens authorized earlier.
+   * Limits apply as to an exchange (the user's oldest refresh tokens beyond the limit are deleted).
+   */
+  public IssuedTokens issueTokens(String clientId, String scope, String userEmail) {
+    Objects.requireNonNull(clientId, "clientId");
+    Objects.requireNonNull(scope, "scope");
+    Objects.requireNonNull(userEmail, "userEmail");
+    return state.issueTokens(clientId, scope, userEmail);
+  }
+
+  /**
+   * Revokes a refresh token (with every access token made from it) or a single access token, as the revoke endpoint
+   * does, without HTTP and without counting: for a test that acts as the user or another client revoking a token.
+   *
+   * @return false if the token was unknown or already revoked
+   */
+  public boolean revokeToken(String token) {
+    Objects.requireNonNull(token, "token");
+    return state.revoke(token).status() == 200;
+  }
+
+  /**
+   * While {@code reject} is true, every CRM API call ({@link Endpoint#USER_INFO} and {@link Endpoint#API}) gets HTTP
+   * 401 {@code INVALID_TOKEN} whatever its access token, as when Zoho has invalidated a client's tokens; tokens
+   * themselves are not changed. May be switched at any time.
+   */
+  public void rejectApiCalls(boolean reject) {
+    state.rejectApiCalls(reject);
   }
 
   /** Whether this access token was issued here, is not revoked and has not expired by the emulator's clock. */
@@ -313,6 +304,7 @@ public final class AccountsEmulator implements AutoCloseable {
     private boolean errorsWithHttp200 = true;
     private final Map<String, Client> clients = new LinkedHashMap<>();
     private Clock clock = Clock.systemUTC();
+    private String tokenSuffix = "";
     private int port;
 
     private Builder() {}
@@ -401,6 +393,20 @@ public final class AccountsEmulator implements AutoCloseable {
         Objects.requireNonNull(uri, "redirectUris");
       }
       clients.put(clientId, new Client(clientId, clientSecret, Protocol.copyOf(redirectUris)));
+      return this;
+    }
+
+    /**
+     * Appends {@code suffix} to every grant code, access token and refresh token issued (default none), e.g.
+     * {@code "-SECRET"}: a test can then check that no message, log line or {@code toString()} shows a token by
+     * looking for the suffix. At most 32 letters, digits, {@code -}, {@code _} or {@code .}.
+     */
+    public Builder tokenSuffix(String suffix) {
+      Objects.requireNonNull(suffix, "suffix");
+      if (!suffix.matches("[A-Za-z0-9._-]{0,32}")) {
+        throw new IllegalArgumentException("tokenSuffix must be at most 32 of [A-Za-z0-9._-]: " + suffix);
+      }
+      this.tokenSuffix = suffix;
       return this;
     }
 

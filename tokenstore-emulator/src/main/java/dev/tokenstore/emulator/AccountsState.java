@@ -34,13 +34,15 @@ final class AccountsState {
       boolean legacyExpiresInMillis,
       boolean errorsWithHttp200,
       Map<String, Client> clients,
+      String tokenSuffix,
       Clock clock) {}
 
   record User(String email, String id, String fullName) {}
 
+  /** A grant code; a self-client code has no redirect URI, and its exchange is not checked against one. */
   private record Code(
       String clientId,
-      String redirectUri,
+      @Nullable String redirectUri,
       String scope,
       User user,
       boolean offline,
@@ -77,6 +79,7 @@ final class AccountsState {
   private final Map<String, ArrayDeque<Grant>> grantsByUser = new HashMap<>();
   private final Map<String, Access> accessTokens = new HashMap<>();
   private String baseUrl = "";
+  private boolean rejectApiCalls;
 
   AccountsState(Settings settings) {
     this.settings = settings;
@@ -131,19 +134,27 @@ final class AccountsState {
   }
 
   synchronized String issueGrantCode(
-      String clientId, String redirectUri, String scope, String userEmail, boolean offline) {
+      String clientId, @Nullable String redirectUri, String scope, String userEmail, boolean offline) {
     return newCode(clientId, redirectUri, scope, user(userEmail), offline, null, "plain");
+  }
+
+  /** A refresh token and its first access token, as an exchange would give, without a code. */
+  synchronized IssuedTokens issueTokens(String clientId, String scope, String userEmail) {
+    Instant now = settings.clock().instant();
+    Grant grant = newGrant(clientId, user(userEmail), scope);
+    String access = newAccessToken(grant, grant.user, now);
+    return new IssuedTokens(access, grant.refreshToken, now.plus(settings.accessTokenTtl()));
   }
 
   private String newCode(
       String clientId,
-      String redirectUri,
+      @Nullable String redirectUri,
       String scope,
       User user,
       boolean offline,
       @Nullable String challenge,
       String method) {
-    String code = Protocol.newToken(random);
+    String code = newToken();
     Instant expiresAt = settings.clock().instant().plus(settings.grantCodeTtl());
     codes.put(code, new Code(clientId, redirectUri, scope, user, offline, challenge, method, expiresAt));
     return code;
@@ -197,7 +208,7 @@ final class AccountsState {
     if (!code.clientId().equals(clientId)) {
       return error("invalid_code", "invalid_grant", "the code was issued to another client");
     }
-    if (!code.redirectUri().equals(p.get("redirect_uri"))) {
+    if (code.redirectUri() != null && !code.redirectUri().equals(p.get("redirect_uri"))) {
       return error("invalid_redirect_uri", "invalid_grant", "redirect_uri differs from the authorization request");
     }
     if (code.challenge() != null) {
@@ -209,16 +220,22 @@ final class AccountsState {
     }
     Grant grant = null;
     if (code.offline()) {
-      grant = new Grant(clientId, code.user(), code.scope(), Protocol.newToken(random));
-      grantsByRefreshToken.put(grant.refreshToken, grant);
-      ArrayDeque<Grant> ofUser = grantsByUser.computeIfAbsent(code.user().email(), k -> new ArrayDeque<>());
-      ofUser.addLast(grant);
-      while (ofUser.size() > settings.maxRefreshTokensPerUser()) {
-        kill(ofUser.removeFirst());
-      }
+      grant = newGrant(clientId, code.user(), code.scope());
     }
     String access = newAccessToken(grant, code.user(), now);
     return success(access, grant == null ? null : grant.refreshToken, code.scope());
+  }
+
+  /** A new refresh token for the user; the user's oldest ones beyond the limit are deleted. */
+  private Grant newGrant(String clientId, User user, String scope) {
+    Grant grant = new Grant(clientId, user, scope, newToken());
+    grantsByRefreshToken.put(grant.refreshToken, grant);
+    ArrayDeque<Grant> ofUser = grantsByUser.computeIfAbsent(user.email(), k -> new ArrayDeque<>());
+    ofUser.addLast(grant);
+    while (ofUser.size() > settings.maxRefreshTokensPerUser()) {
+      kill(ofUser.removeFirst());
+    }
+    return grant;
   }
 
   private Reply refresh(String clientId, Map<String, String> p) {
@@ -245,7 +262,7 @@ final class AccountsState {
     String newRefresh = null;
     if (settings.rotateRefreshTokens()) {
       grantsByRefreshToken.remove(grant.refreshToken);
-      grant.refreshToken = Protocol.newToken(random);
+      grant.refreshToken = newToken();
       grantsByRefreshToken.put(grant.refreshToken, grant);
       newRefresh = grant.refreshToken;
     }
@@ -257,7 +274,7 @@ final class AccountsState {
     if (accessTokens.size() >= PRUNE_THRESHOLD) {
       pruneExpired(now);
     }
-    String token = Protocol.newToken(random);
+    String token = newToken();
     accessTokens.put(token, new Access(grant, user, now.plus(settings.accessTokenTtl())));
     if (grant != null) {
       grant.accessTokens.add(token);
@@ -353,15 +370,9 @@ final class AccountsState {
   // ---------------------------------------------------------------------------------------- current user
 
   synchronized Reply currentUser(@Nullable String authorization, @Nullable String type) {
-    String token = Protocol.bearer(authorization);
-    Access access = token == null ? null : accessTokens.get(token);
-    if (access == null || !settings.clock().instant().isBefore(access.expiresAt())) {
-      Map<String, Object> json = new LinkedHashMap<>();
-      json.put("code", "INVALID_TOKEN");
-      json.put("details", Map.of());
-      json.put("message", "invalid oauth token");
-      json.put("status", "error");
-      return Reply.json(401, json);
+    Access access = apiAccess(authorization);
+    if (access == null) {
+      return Reply.invalidToken();
     }
     if (!"CurrentUser".equals(type)) {
       Map<String, Object> json = new LinkedHashMap<>();
@@ -382,6 +393,25 @@ final class AccountsState {
     return Reply.json(200, json);
   }
 
+  /** Any other CRM API call: an empty page of records, or 401 {@code INVALID_TOKEN}. */
+  synchronized Reply apiCall(@Nullable String authorization) {
+    if (apiAccess(authorization) == null) {
+      return Reply.invalidToken();
+    }
+    return Reply.noRecords();
+  }
+
+  /** The valid access token of an API call's {@code Authorization} header; null if none, or if calls are rejected. */
+  private @Nullable Access apiAccess(@Nullable String authorization) {
+    String token = Protocol.bearer(authorization);
+    Access access = token == null || rejectApiCalls ? null : accessTokens.get(token);
+    return access == null || !settings.clock().instant().isBefore(access.expiresAt()) ? null : access;
+  }
+
+  synchronized void rejectApiCalls(boolean reject) {
+    this.rejectApiCalls = reject;
+  }
+
   // ---------------------------------------------------------------------------------------- inspection
 
   synchronized boolean isAccessTokenValid(String token) {
@@ -399,6 +429,10 @@ final class AccountsState {
   }
 
   // ---------------------------------------------------------------------------------------- helpers
+
+  private String newToken() {
+    return Protocol.newToken(random) + settings.tokenSuffix();
+  }
 
   private User user(String email) {
     return users.computeIfAbsent(

@@ -16,6 +16,7 @@ final class Counters {
   final AtomicLong refresh = new AtomicLong();
   final AtomicLong revoke = new AtomicLong();
   final AtomicLong userInfo = new AtomicLong();
+  final AtomicLong api = new AtomicLong();
   private final ConcurrentHashMap<String, AtomicLong> refreshByToken = new ConcurrentHashMap<>();
 
   /** Counts one request to {@code endpoint} with these parameters. */
@@ -24,6 +25,7 @@ final class Counters {
       case AUTHORIZATION -> authorization.incrementAndGet();
       case REVOKE -> revoke.incrementAndGet();
       case USER_INFO -> userInfo.incrementAndGet();
+      case API -> api.incrementAndGet();
       case TOKEN -> {
         token.incrementAndGet();
         String grantType = params.get("grant_type");
@@ -52,6 +54,7 @@ final class Counters {
     refresh.set(0);
     revoke.set(0);
     userInfo.set(0);
+    api.set(0);
     refreshByToken.clear();
   }
 }

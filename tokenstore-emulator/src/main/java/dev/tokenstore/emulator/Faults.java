@@ -3,6 +3,7 @@ package dev.tokenstore.emulator;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -13,9 +14,15 @@ import org.jspecify.annotations.Nullable;
  * <ul>
  *   <li>{@link #delay}: the call waits, then is served normally (for client timeouts);</li>
  *   <li>{@link #status}: the call gets that HTTP status and body instead of being served (e.g. 500, 503);</li>
+ *   <li>{@link #json}: the same with a JSON content type, for error replies a server could really send;</li>
+ *   <li>{@link #tooManyRequests}: HTTP 429 with a {@code Retry-After} header;</li>
  *   <li>{@link #malformedBody}: HTTP 200 with {@code Content-Type: application/json} and a body that is not JSON;</li>
  *   <li>{@link #dropConnection}: the request is read and the connection closed without any reply;</li>
- *   <li>{@link #throttle}: Zoho's {@code Access Denied} throttling reply (HTTP 400), whatever the limits say.</li>
+ *   <li>{@link #throttle}: Zoho's {@code Access Denied} throttling reply (HTTP 400), whatever the limits say;</li>
+ *   <li>{@link #hold}: the call is held until a latch opens, then served normally (to catch a client in the middle
+ *       of a call, e.g. to see what other callers do meanwhile);</li>
+ *   <li>{@link #run}: the call runs an action, then is served normally (to act as another client at the moment
+ *       the call arrives, e.g. revoke the token it carries).</li>
  * </ul>
  *
  * <p>A client that retries idempotent requests on a dropped connection (the JDK's {@code HttpClient} may retry a
@@ -35,10 +42,28 @@ public final class Faults {
     STATUS,
     MALFORMED,
     DROP,
-    THROTTLE
+    THROTTLE,
+    HOLD,
+    RUN
   }
 
-  record Fault(Kind kind, Duration delay, int status, String body, String contentType) {}
+  /** One queued fault; the fields a kind does not use are empty or null. */
+  record Fault(
+      Kind kind,
+      Duration delay,
+      int status,
+      String body,
+      String contentType,
+      @Nullable String retryAfter,
+      @Nullable CountDownLatch arrived,
+      @Nullable CountDownLatch release,
+      @Nullable Runnable action) {
+    static Fault of(Kind kind, Duration delay, int status, String body, String contentType) {
+      return new Fault(kind, delay, status, body, contentType, null, null, null, null);
+    }
+  }
+
+  private static final String JSON = "application/json;charset=UTF-8";
 
   private final ConcurrentLinkedQueue<Fault> queue = new ConcurrentLinkedQueue<>();
 
@@ -55,7 +80,7 @@ public final class Faults {
     if (delay.isNegative()) {
       throw new IllegalArgumentException("delay must not be negative: " + delay);
     }
-    return add(new Fault(Kind.DELAY, delay, 0, "", ""), times);
+    return add(Fault.of(Kind.DELAY, delay, 0, "", ""), times);
   }
 
   /** The next call gets HTTP {@code status} with {@code body} (sent as {@code text/plain}) instead of a reply. */
@@ -66,10 +91,38 @@ public final class Faults {
   /** The next {@code times} calls get HTTP {@code status} with {@code body} (sent as {@code text/plain}). */
   public Faults status(int status, String body, int times) {
     Objects.requireNonNull(body, "body");
-    if (status < 200 || status > 599) {
-      throw new IllegalArgumentException("status must be 200..599: " + status);
+    checkStatus(status);
+    return add(Fault.of(Kind.STATUS, Duration.ZERO, status, body, "text/plain; charset=UTF-8"), times);
+  }
+
+  /**
+   * The next call gets HTTP {@code status} with {@code body} sent as {@code application/json} instead of a reply,
+   * e.g. {@code json(400, "{\"error\":\"invalid_request\"}")}. The body is sent as given, JSON or not.
+   */
+  public Faults json(int status, String body) {
+    return json(status, body, 1);
+  }
+
+  /** The next {@code times} calls get HTTP {@code status} with {@code body} sent as {@code application/json}. */
+  public Faults json(int status, String body, int times) {
+    Objects.requireNonNull(body, "body");
+    checkStatus(status);
+    return add(Fault.of(Kind.STATUS, Duration.ZERO, status, body, JSON), times);
+  }
+
+  /**
+   * The next call gets HTTP 429 with {@code Retry-After: <whole seconds of retryAfter>} and the JSON body
+   * {@code {"error":"too_many_requests"}}.
+   */
+  public Faults tooManyRequests(Duration retryAfter) {
+    Objects.requireNonNull(retryAfter, "retryAfter");
+    if (retryAfter.isNegative()) {
+      throw new IllegalArgumentException("retryAfter must not be negative: " + retryAfter);
     }
-    return add(new Fault(Kind.STATUS, Duration.ZERO, status, body, "text/plain; charset=UTF-8"), times);
+    String body = "{\"error\":\"too_many_requests\"}";
+    return add(
+        new Fault(Kind.STATUS, Duration.ZERO, 429, body, JSON, Long.toString(retryAfter.toSeconds()), null, null, null),
+        1);
   }
 
   /** The next call gets HTTP 200 with a JSON content type and {@link #DEFAULT_MALFORMED_BODY}. */
@@ -80,7 +133,7 @@ public final class Faults {
   /** The next {@code times} calls get HTTP 200 with a JSON content type and {@code body}, which should not be JSON. */
   public Faults malformedBody(String body, int times) {
     Objects.requireNonNull(body, "body");
-    return add(new Fault(Kind.MALFORMED, Duration.ZERO, 200, body, "application/json;charset=UTF-8"), times);
+    return add(Fault.of(Kind.MALFORMED, Duration.ZERO, 200, body, JSON), times);
   }
 
   /** The next call's connection is closed without a reply. */
@@ -90,7 +143,7 @@ public final class Faults {
 
   /** The next {@code times} calls' connections are closed without a reply. */
   public Faults dropConnection(int times) {
-    return add(new Fault(Kind.DROP, Duration.ZERO, 0, "", ""), times);
+    return add(Fault.of(Kind.DROP, Duration.ZERO, 0, "", ""), times);
   }
 
   /** The next call gets Zoho's {@code Access Denied} throttling reply. */
@@ -100,7 +153,36 @@ public final class Faults {
 
   /** The next {@code times} calls get Zoho's {@code Access Denied} throttling reply. */
   public Faults throttle(int times) {
-    return add(new Fault(Kind.THROTTLE, Duration.ZERO, 400, "", ""), times);
+    return add(Fault.of(Kind.THROTTLE, Duration.ZERO, 400, "", ""), times);
+  }
+
+  /**
+   * The next call is held when it arrives (after it is counted) until {@code release} reaches zero, then served
+   * normally. Closing the emulator ends the wait and drops the connection. The client's own timeout still
+   * applies.
+   */
+  public Faults hold(CountDownLatch release) {
+    return hold(new CountDownLatch(1), release);
+  }
+
+  /**
+   * As {@link #hold(CountDownLatch)}, and counts {@code arrived} down once when the call arrives, so that a test
+   * can wait until the call is being held.
+   */
+  public Faults hold(CountDownLatch arrived, CountDownLatch release) {
+    Objects.requireNonNull(arrived, "arrived");
+    Objects.requireNonNull(release, "release");
+    return add(new Fault(Kind.HOLD, Duration.ZERO, 0, "", "", null, arrived, release, null), 1);
+  }
+
+  /**
+   * The next call runs {@code action} on the server's thread when it arrives (after it is counted), then is served
+   * normally, seeing whatever the action changed (e.g. a token revoked with {@link AccountsEmulator#revokeToken}).
+   * If the action throws, the call gets HTTP 500 instead. The action may call the emulator's methods.
+   */
+  public Faults run(Runnable action) {
+    Objects.requireNonNull(action, "action");
+    return add(new Fault(Kind.RUN, Duration.ZERO, 0, "", "", null, null, null, action), 1);
   }
 
   /** How many faults are still queued. */
@@ -116,6 +198,12 @@ public final class Faults {
   @Nullable
   Fault next() {
     return queue.poll();
+  }
+
+  private static void checkStatus(int status) {
+    if (status < 200 || status > 599) {
+      throw new IllegalArgumentException("status must be 200..599: " + status);
+    }
   }
 
   private Faults add(Fault fault, int times) {

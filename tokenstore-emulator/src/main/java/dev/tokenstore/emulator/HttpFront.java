@@ -3,15 +3,23 @@ package dev.tokenstore.emulator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
 import dev.tokenstore.emulator.Faults.Fault;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
@@ -23,7 +31,9 @@ import org.jspecify.annotations.Nullable;
 final class HttpFront {
   private static final System.Logger LOG = System.getLogger(AccountsEmulator.class.getName());
   private static final Pattern USERS_PATH = Pattern.compile("/crm/v[0-9]+/users/?");
+  private static final Pattern API_PATH = Pattern.compile("/crm/v[0-9]+/[^/].*");
   private static final int MAX_BODY = 64 * 1024;
+  private static final AtomicInteger INSTANCES = new AtomicInteger();
 
   private final AccountsState state;
   private final Map<Endpoint, Faults> faults;
@@ -34,6 +44,46 @@ final class HttpFront {
     this.state = state;
     this.faults = faults;
     this.counters = counters;
+  }
+
+  /**
+   * Listens on 127.0.0.1:{@code port} (0: a free port) and serves requests with this front on {@code executor}.
+   * Stop the server, then shut the executor down.
+   *
+   * @throws UncheckedIOException if the port cannot be bound
+   */
+  HttpServer listen(int port, ExecutorService executor) {
+    try {
+      // The JDK server sends small replies late (Nagle + delayed ACK: ~40 ms a call on loopback) unless
+      // TCP_NODELAY is on; the property is read once, when the JDK's server classes load.
+      if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+        System.setProperty("sun.net.httpserver.nodelay", "true");
+      }
+      HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 256);
+      server.setExecutor(executor);
+      server.createContext("/", this::handle);
+      server.start();
+      return server;
+    } catch (IOException e) {
+      executor.shutdownNow();
+      throw new UncheckedIOException(
+          "The accounts emulator could not listen on 127.0.0.1:" + port + " (" + e.getMessage()
+              + "); choose another port, or port 0 for a free one",
+          e);
+    }
+  }
+
+  /** A cached pool of daemon threads named {@code accounts-emulator-<instance>-<n>}. */
+  static ExecutorService newExecutor() {
+    int instance = INSTANCES.incrementAndGet();
+    AtomicInteger threads = new AtomicInteger();
+    ThreadFactory factory =
+        r -> {
+          Thread t = new Thread(r, "accounts-emulator-" + instance + "-" + threads.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        };
+    return Executors.newCachedThreadPool(factory);
   }
 
   void handle(HttpExchange ex) throws IOException {
@@ -54,6 +104,9 @@ final class HttpFront {
       } else if (USERS_PATH.matcher(path).matches()) {
         endpoint = Endpoint.USER_INFO;
         allowed = "GET";
+      } else if (API_PATH.matcher(path).matches()) {
+        endpoint = Endpoint.API;
+        allowed = method; // a stand-in for any API call
       } else {
         send(ex, Reply.json(404, Map.of("error", "not_found", "status", "failure")));
         return;
@@ -81,6 +134,7 @@ final class HttpFront {
             case REVOKE -> state.revoke(params.get("token"));
             case USER_INFO -> state.currentUser(
                 ex.getRequestHeaders().getFirst("Authorization"), params.get("type"));
+            case API -> state.apiCall(ex.getRequestHeaders().getFirst("Authorization"));
           };
       LOG.log(System.Logger.Level.DEBUG, "{0} {1}: {2}", method, path, reply.outcome());
       send(ex, reply);
@@ -105,6 +159,9 @@ final class HttpFront {
       case STATUS, MALFORMED -> {
         byte[] body = fault.body().getBytes(StandardCharsets.UTF_8);
         ex.getResponseHeaders().set("Content-Type", fault.contentType());
+        if (fault.retryAfter() != null) {
+          ex.getResponseHeaders().set("Retry-After", fault.retryAfter());
+        }
         ex.sendResponseHeaders(fault.status(), body.length == 0 ? -1 : body.length);
         try (OutputStream out = ex.getResponseBody()) {
           out.write(body);
@@ -118,6 +175,26 @@ final class HttpFront {
       case THROTTLE -> {
         send(ex, Reply.throttled());
         return false;
+      }
+      case HOLD -> {
+        Objects.requireNonNull(fault.arrived()).countDown();
+        try {
+          Objects.requireNonNull(fault.release()).await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return false; // closing: the connection is dropped
+        }
+        return true;
+      }
+      case RUN -> {
+        try {
+          Objects.requireNonNull(fault.action()).run();
+        } catch (RuntimeException e) {
+          LOG.log(System.Logger.Level.WARNING, "a fault action of the accounts emulator failed", e);
+          send(ex, Reply.json(500, Map.of("error", "fault_action_failed", "status", "failure")));
+          return false;
+        }
+        return true;
       }
     }
     throw new AssertionError(fault.kind());

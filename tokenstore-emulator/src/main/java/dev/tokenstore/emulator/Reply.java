@@ -1,6 +1,7 @@
 package dev.tokenstore.emulator;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
@@ -28,6 +29,27 @@ record Reply(int status, @Nullable Map<String, Object> json, @Nullable String lo
     }
     Object error = json == null ? null : json.get("error");
     return status + (error == null ? "" : " " + error);
+  }
+
+  /** Zoho CRM's reply to an API call whose access token is expired, revoked, unknown or missing (HTTP 401). */
+  static Reply invalidToken() {
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("code", "INVALID_TOKEN");
+    json.put("details", Map.of());
+    json.put("message", "invalid oauth token");
+    json.put("status", "error");
+    return Reply.json(401, json);
+  }
+
+  /** A stand-in for a CRM API call's answer: HTTP 200 with an empty page of records. */
+  static Reply noRecords() {
+    Map<String, Object> info = new LinkedHashMap<>();
+    info.put("count", 0);
+    info.put("more_records", false);
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("data", List.of());
+    json.put("info", info);
+    return Reply.json(200, json);
   }
 
   /** Zoho's throttling reply ({@code Access Denied}, HTTP 400). */
