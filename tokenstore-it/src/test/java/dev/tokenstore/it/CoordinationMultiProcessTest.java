@@ -114,12 +114,7 @@ class CoordinationMultiProcessTest {
     decorator = "opaque";
     String uri = SharedStores.uri(kind, dir);
     try (AccountsEmulator zoho = emulator(false)) {
-      String id = seed(zoho, uri);
-      try (TokenStore store = TokenStores.open(uri)) {
-        OAuthToken t = store.findTokenById(id).orElseThrow();
-        store.saveToken(t.toBuilder().expiresAt(Instant.now().minusSeconds(1)).build()); // due for refresh now
-      }
-      zoho.resetCounters();
+      String id = seedDue(zoho, uri);
       zoho.faults().delay(Duration.ofSeconds(10)); // the first refresh is held
       try (ChildJvms children = start(zoho, uri, id, 1, 60)) {
         children.startTogether(WAIT);
@@ -139,12 +134,7 @@ class CoordinationMultiProcessTest {
     // Zoho's mode (no rotation): the killed holder's call still completes on the server, and with rotation the
     // refresh token it used would be gone with the reply nobody received; no client could recover from that.
     try (AccountsEmulator zoho = emulator(false)) {
-      String id = seed(zoho, uri);
-      try (TokenStore store = TokenStores.open(uri)) {
-        OAuthToken t = store.findTokenById(id).orElseThrow();
-        store.saveToken(t.toBuilder().expiresAt(Instant.now().minusSeconds(1)).build()); // due for refresh now
-      }
-      zoho.resetCounters();
+      String id = seedDue(zoho, uri);
       zoho.faults().delay(Duration.ofSeconds(120)); // the first refresh hangs until the emulator closes
       try (ChildJvms children = start(zoho, uri, id, 1, 90)) {
         children.startTogether(WAIT);
@@ -198,6 +188,17 @@ class CoordinationMultiProcessTest {
           .grantToken(zoho.issueGrantCode(CLIENT_ID, REDIRECT, "ZohoCRM.modules.ALL")).build());
       return t.id();
     }
+  }
+
+  /** {@link #seed} a token, make it due for refresh now, and reset the emulator's counters. */
+  private static String seedDue(AccountsEmulator zoho, String uri) {
+    String id = seed(zoho, uri);
+    try (TokenStore store = TokenStores.open(uri)) {
+      OAuthToken t = store.findTokenById(id).orElseThrow();
+      store.saveToken(t.toBuilder().expiresAt(Instant.now().minusSeconds(1)).build());
+    }
+    zoho.resetCounters();
+    return id;
   }
 
   private Path results(int child) {
