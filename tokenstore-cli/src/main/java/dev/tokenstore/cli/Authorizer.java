@@ -6,6 +6,7 @@ import dev.tokenstore.oauth.Environment;
 import dev.tokenstore.oauth.TokenManager;
 import java.time.Clock;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -19,13 +20,19 @@ final class Authorizer {
   private final String clientId;
   private final @Nullable String clientSecret;
   private final Consumer<String> warn;
+  private final UnaryOperator<TokenManager.Builder> settings;
 
-  /** The client {@code clientId} (with {@code clientSecret}, if any); warnings for the user go to {@code warn}. */
-  Authorizer(Clock clock, String clientId, @Nullable String clientSecret, Consumer<String> warn) {
+  /**
+   * The client {@code clientId} (with {@code clientSecret}, if any); warnings for the user go to {@code warn};
+   * {@code settings} adds the command line's settings (timeouts, listener) to each manager.
+   */
+  Authorizer(Clock clock, String clientId, @Nullable String clientSecret, Consumer<String> warn,
+      UnaryOperator<TokenManager.Builder> settings) {
     this.clock = clock;
     this.clientId = clientId;
     this.clientSecret = clientSecret;
     this.warn = warn;
+    this.settings = settings;
   }
 
   String clientId() {
@@ -33,7 +40,7 @@ final class Authorizer {
   }
 
   private TokenManager manager(TokenStore store, Environment env, @Nullable String user) {
-    return TokenManager.builder()
+    return settings.apply(TokenManager.builder())
         .store(store)
         .environment(env)
         .clock(clock)
@@ -61,14 +68,25 @@ final class Authorizer {
     return saved;
   }
 
-  /** Refreshes with a refresh token the user already has (which checks it) and stores the result. */
+  /**
+   * Refreshes with a refresh token the user already has (always one call to the server, which checks it) and
+   * stores the result. A refresh token already stored for another user than {@code user} is refused before any
+   * call: importing never renames someone else's record.
+   */
   OAuthToken importRefreshToken(TokenStore store, Environment env, String refreshToken, @Nullable String user) {
-    OAuthToken saved = manager(store, env, user).getToken(OAuthToken.builder()
+    OAuthToken query = OAuthToken.builder().refreshToken(refreshToken).build();
+    OAuthToken stored = store.findToken(query).orElse(null);
+    if (stored != null && user != null && stored.userName() != null && !user.equals(stored.userName())) {
+      throw new CliException("This refresh token is already stored as token id " + stored.id() + " for user "
+          + stored.userName() + "; it is not renamed to " + user + ". Leave out --user, or run 'tokenstore delete "
+          + "--id " + stored.id() + "' first if the token really belongs to " + user + ".");
+    }
+    OAuthToken saved = manager(store, env, user).refresh(OAuthToken.builder()
         .clientId(clientId)
         .clientSecret(clientSecret)
         .refreshToken(refreshToken)
         .build());
-    if (user != null && !user.equals(saved.userName())) {
+    if (user != null && saved.userName() == null) {
       saved = store.saveToken(OAuthToken.builder().id(saved.id()).userName(user).build());
     } else if (saved.userName() == null) {
       warn.accept("The token is stored without a user name. Pass --user NAME to name it.");

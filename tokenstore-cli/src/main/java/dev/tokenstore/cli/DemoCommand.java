@@ -32,6 +32,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
@@ -132,7 +133,8 @@ final class DemoCommand implements Callable<Integer> {
 
     // 2. exchange and store
     Environment at = callback.environment(env);
-    OAuthToken saved = new Authorizer(clock, CLIENT_ID, CLIENT_SECRET, w -> detail("warning: " + w))
+    OAuthToken saved = new Authorizer(clock, CLIENT_ID, CLIENT_SECRET, w -> detail("warning: " + w),
+        UnaryOperator.identity())
         .exchange(store, at, redirectUri, callback.code(), request.codeVerifier(), null);
     String id = Objects.requireNonNull(saved.id(), "a saved token has an id");
     step("Exchanged the grant code and stored the tokens: id " + id + ", user " + saved.userName()

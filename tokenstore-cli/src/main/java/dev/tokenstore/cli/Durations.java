@@ -9,6 +9,14 @@ import picocli.CommandLine.TypeConversionException;
 final class Durations implements ITypeConverter<Duration> {
   @Override
   public Duration convert(String value) {
+    Duration d = parse(value);
+    if (d.isNegative() || d.isZero()) {
+      throw new TypeConversionException("'" + value + "' is not a positive duration; use e.g. 30s, 5m or 1h");
+    }
+    return d;
+  }
+
+  private static Duration parse(String value) {
     String v = value.trim().toLowerCase(Locale.ROOT);
     try {
       if (v.startsWith("pt") || v.startsWith("p")) {

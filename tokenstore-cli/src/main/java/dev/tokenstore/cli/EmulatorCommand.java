@@ -1,10 +1,14 @@
 package dev.tokenstore.cli;
 
 import dev.tokenstore.emulator.AccountsEmulator;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.net.BindException;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -36,13 +40,26 @@ final class EmulatorCommand implements Callable<Integer> {
       description = "The user who consents.")
   String user;
 
+  private static String describe(@Nullable IOException e) {
+    return e instanceof BindException ? "the port is in use or not allowed" : "the system refused";
+  }
+
   @Override
   public Integer call() throws InterruptedException {
     if (ttl <= 0) {
       throw new CliException(ExitCodes.USAGE, "--ttl must be a positive number of seconds.");
     }
-    AccountsEmulator emulator =
-        AccountsEmulator.builder().port(port).accessTokenTtl(Duration.ofSeconds(ttl)).user(user).start();
+    if (port < 0 || port > 65535) {
+      throw new CliException(ExitCodes.USAGE, "--port must be 0 (a free port) or a port number up to 65535; got "
+          + port + ".");
+    }
+    AccountsEmulator emulator;
+    try {
+      emulator = AccountsEmulator.builder().port(port).accessTokenTtl(Duration.ofSeconds(ttl)).user(user).start();
+    } catch (UncheckedIOException e) {
+      throw new CliException("Could not listen on 127.0.0.1:" + port + " (" + describe(e.getCause())
+          + "). Choose another --port, or 0 for a free one.");
+    }
     PrintWriter out = spec.commandLine().getOut();
     out.print(emulator.describe());
     out.println();

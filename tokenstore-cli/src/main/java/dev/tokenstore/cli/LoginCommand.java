@@ -1,5 +1,6 @@
 package dev.tokenstore.cli;
 
+import dev.tokenstore.ErrorCode;
 import dev.tokenstore.TokenStore;
 import dev.tokenstore.oauth.AuthorizationRequest;
 import dev.tokenstore.oauth.Environment;
@@ -44,9 +45,10 @@ final class LoginCommand implements Callable<Integer> {
       description = "Store the token under this user name (default: the e-mail Zoho's current-user API returns).")
   @Nullable String user;
 
-  @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "300s",
-      description = "How long to wait for the authorization (e.g. 300s, 5m).", converter = Durations.class)
-  Duration timeout;
+  @Option(names = "--wait", paramLabel = "DURATION", defaultValue = "300s",
+      description = "How long to wait for the user to approve in the browser (e.g. 300s, 5m).",
+      converter = Durations.class)
+  Duration wait;
 
   @Override
   public Integer call() {
@@ -54,14 +56,13 @@ final class LoginCommand implements Callable<Integer> {
     Environment env = session.environment();
     String effectiveScope = scope != null ? scope
         : env.protocol() == Environment.Protocol.ZOHO ? "ZohoCRM.modules.ALL,ZohoCRM.users.READ" : "openid offline_access";
-    try (TokenStore store = session.open();
-        LoopbackReceiver receiver = new LoopbackReceiver(port)) {
+    try (LoopbackReceiver receiver = new LoopbackReceiver(port)) {
       AuthorizationRequest request =
           AuthorizationRequest.create(env, client.clientId(), receiver.redirectUri(), effectiveScope);
       receiver.expect(request);
       String url = request.uri().toString();
       session.err().println("Open this URL in a browser and approve the access (waiting up to "
-          + timeout.toSeconds() + " s for the redirect to " + receiver.redirectUri() + "):");
+          + wait.toSeconds() + " s for the redirect to " + receiver.redirectUri() + "):");
       session.err().flush();
       session.out().println(url);
       session.out().flush();
@@ -70,14 +71,19 @@ final class LoginCommand implements Callable<Integer> {
       }
       AuthorizationRequest.Callback callback;
       try {
-        callback = request.callback(receiver.await(timeout));
+        callback = request.callback(receiver.await(wait));
       } catch (OAuthException e) {
-        throw new CliException(e.getMessage() + " Check the client id, the scopes and the redirect URI registered "
-            + "for the client.");
+        // the user declined (access_denied) or the server refused: nothing was authorized, nothing is stored
+        throw new CliException(
+            e.code() == ErrorCode.REAUTHORIZATION_REQUIRED ? ExitCodes.REAUTHORIZE : ExitCodes.FAILURE,
+            e.getMessage() + " Check the client id, the scopes and the redirect URI registered for the client.");
       }
       Environment exchangeAt = env.protocol() == Environment.Protocol.ZOHO ? callback.environment(env) : env;
-      session.report(client.exchange(store, exchangeAt, receiver.redirectUri(), callback.code(),
-          request.codeVerifier(), user), "Logged in");
+      // the store is opened (and created) only once there is something to keep in it
+      try (TokenStore store = session.open()) {
+        session.report(client.exchange(store, exchangeAt, receiver.redirectUri(), callback.code(),
+            request.codeVerifier(), user), "Logged in");
+      }
       return ExitCodes.OK;
     }
   }

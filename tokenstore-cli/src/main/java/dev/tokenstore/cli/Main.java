@@ -29,7 +29,34 @@ public final class Main {
     CommandLine cl = commandLine();
     cl.setExecutionExceptionHandler(
         (ex, commandLine, parseResult) -> report(ex, commandLine.getErr(), verbose));
+    cl.setExecutionStrategy(parseResult -> {
+      refuseEmptyValues(parseResult);
+      return new CommandLine.RunLast().execute(parseResult);
+    });
     return cl.execute(args);
+  }
+
+  /**
+   * An option given an empty or blank value ({@code --store ""}), or a {@code TOKENSTORE_*} variable set to one,
+   * is a usage error: leaving such a value out silently would act on something the user did not choose.
+   */
+  static void refuseEmptyValues(CommandLine.ParseResult parseResult) {
+    for (CommandLine.ParseResult pr = parseResult; pr != null; pr = pr.subcommand()) {
+      for (CommandLine.Model.OptionSpec o : pr.matchedOptions()) {
+        if (o.arity().max() > 0 && o.stringValues().stream().anyMatch(String::isBlank)) {
+          throw new CommandLine.ParameterException(pr.commandSpec().commandLine(), "The option " + o.longestName()
+              + " was given an empty value. Give it a value, or leave the option out.");
+        }
+      }
+    }
+    CommandLine root = parseResult.commandSpec().commandLine();
+    for (String name : TokenstoreCommand.ENVIRONMENT) {
+      String v = System.getenv(name);
+      if (v != null && v.isBlank()) {
+        throw new CommandLine.ParameterException(root, "The environment variable " + name + " is set but empty. "
+            + "Give it a value, or unset it.");
+      }
+    }
   }
 
   static CommandLine commandLine() {

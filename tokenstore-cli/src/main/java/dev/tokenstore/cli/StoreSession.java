@@ -175,6 +175,21 @@ class StoreSession {
 
   // ------------------------------------------------------------------------------------------ client
 
+  /**
+   * The settings every manager of the CLI gets: {@code --timeout} for each call to the server (and its
+   * connection), and a notice on stderr when it waits for another process's refresh lease for long.
+   */
+  TokenManager.Builder managerSettings(TokenManager.Builder b) {
+    Duration timeout = options().timeout;
+    Duration lease = Duration.ofSeconds(60);
+    return b.requestTimeout(timeout)
+        .connectTimeout(timeout.compareTo(CONNECT_TIMEOUT) < 0 ? timeout : CONNECT_TIMEOUT)
+        .leaseTime(lease)
+        .listener(new LeaseWaitNotice(err(), lease));
+  }
+
+  private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
+
   /** The OAuth client of the options ({@code --client-id} is required) and the grant flows it runs. */
   Authorizer authorizer() {
     String clientId = options().clientId;
@@ -182,7 +197,8 @@ class StoreSession {
       throw new CliException(ExitCodes.USAGE, "This command needs the OAuth client id: pass --client-id ID or set "
           + "TOKENSTORE_CLIENT_ID (and --client-secret / TOKENSTORE_CLIENT_SECRET).");
     }
-    return new Authorizer(Clock.systemUTC(), clientId, options().clientSecret, w -> err().println("warning: " + w));
+    return new Authorizer(Clock.systemUTC(), clientId, options().clientSecret, w -> err().println("warning: " + w),
+        this::managerSettings);
   }
 
   /** Opens the store, runs {@code grant} at the options' environment and reports what it stored. */
@@ -260,7 +276,7 @@ class StoreSession {
 
     /** A manager of the store at {@link #environment()}. */
     TokenManager manager() {
-      return TokenManager.builder().store(store).environment(environment()).build();
+      return managerSettings(TokenManager.builder()).store(store).environment(environment()).build();
     }
 
     /** The record by id, with the client credentials of the options (used if the record lacks them). */

@@ -75,7 +75,8 @@ final class TokenCommands {
   @Command(name = "import", mixinStandardHelpOptions = true,
       description = {
         "Stores a refresh token the user already has.",
-        "It is checked by refreshing it once at the server."
+        "It is checked by refreshing it once at the server (also when it is already stored).",
+        "A refresh token stored for another user is refused, never renamed."
       })
   static final class Import implements Callable<Integer> {
     @Mixin StoreSession session;

@@ -2,6 +2,8 @@ package dev.tokenstore.cli;
 
 import dev.tokenstore.oauth.DataCenter;
 import dev.tokenstore.oauth.Environment;
+import java.time.Duration;
+import java.util.List;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -44,10 +46,15 @@ import picocli.CommandLine.Spec;
         + "%nEnvironment variables (instead of the options):%n"
         + "  TOKENSTORE_STORE, TOKENSTORE_DC, TOKENSTORE_ENV, TOKENSTORE_ACCOUNTS_URL,%n"
         + "  TOKENSTORE_AUTH_URL, TOKENSTORE_TOKEN_URL, TOKENSTORE_REVOKE_URL,%n"
-        + "  TOKENSTORE_API_URL, TOKENSTORE_CLIENT_ID, TOKENSTORE_CLIENT_SECRET,%n"
+        + "  TOKENSTORE_API_URL, TOKENSTORE_CLIENT_ID, TOKENSTORE_CLIENT_SECRET, TOKENSTORE_TIMEOUT,%n"
         + "  TOKENSTORE_VERBOSE=true%n")
 public final class TokenstoreCommand implements Runnable {
   static final String DEFAULT_STORE_DESCRIPTION = "sqlite:~/.tokenstore/tokens.db";
+
+  /** The environment variables the options read (an empty one is a usage error). */
+  static final List<String> ENVIRONMENT = List.of("TOKENSTORE_STORE", "TOKENSTORE_DC", "TOKENSTORE_ENV",
+      "TOKENSTORE_ACCOUNTS_URL", "TOKENSTORE_AUTH_URL", "TOKENSTORE_TOKEN_URL", "TOKENSTORE_REVOKE_URL",
+      "TOKENSTORE_API_URL", "TOKENSTORE_CLIENT_ID", "TOKENSTORE_CLIENT_SECRET", "TOKENSTORE_TIMEOUT");
 
   @Spec CommandSpec spec;
 
@@ -96,6 +103,12 @@ public final class TokenstoreCommand implements Runnable {
       defaultValue = "${env:TOKENSTORE_CLIENT_SECRET}",
       description = "OAuth client secret (env TOKENSTORE_CLIENT_SECRET; prefer the variable: arguments show in ps).")
   @Nullable String clientSecret;
+
+  @Option(names = "--timeout", paramLabel = "DURATION", scope = ScopeType.INHERIT,
+      defaultValue = "${env:TOKENSTORE_TIMEOUT:-30s}", converter = Durations.class,
+      description = "How long one call to the server may take (env TOKENSTORE_TIMEOUT; default 30s; e.g. 10s, 2m). "
+          + "A call that fails for a transient reason is tried up to 3 times.")
+  Duration timeout = Duration.ofSeconds(30);
 
   @Option(names = "--json", scope = ScopeType.INHERIT, description = "Print results as JSON.")
   boolean json;

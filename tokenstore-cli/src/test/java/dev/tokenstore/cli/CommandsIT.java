@@ -74,6 +74,36 @@ class CommandsIT {
   }
 
   @Test
+  void emptyValuesAndImpossiblePortsAreUsageErrors() throws Exception {
+    Jar.Result emptyStore = Jar.run(home, "--store", "", "list");
+    assertThat(emptyStore.exit()).as(emptyStore.all()).isEqualTo(2);
+    assertThat(emptyStore.err()).contains("--store", "empty value");
+    assertThat(home.resolve(".tokenstore")).as("no default store was created").doesNotExist();
+    assertThat(Jar.run(home, "list", "--store", " ").exit()).isEqualTo(2);
+
+    ProcessBuilder pb = Jar.builder(home, "list");
+    pb.environment().put("TOKENSTORE_STORE", "");
+    Jar.Result emptyVariable = Jar.finish(pb);
+    assertThat(emptyVariable.exit()).as(emptyVariable.all()).isEqualTo(2);
+    assertThat(emptyVariable.err()).contains("TOKENSTORE_STORE", "empty");
+    assertThat(home.resolve(".tokenstore")).doesNotExist();
+
+    Jar.Result port = Jar.run(home, "emulator", "--port", "70000");
+    assertThat(port.exit()).as(port.all()).isEqualTo(2);
+    assertThat(port.err()).contains("--port", "65535");
+    assertNoStackTrace(port);
+    try (java.net.ServerSocket busy = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      Jar.Result taken = Jar.run(home, "emulator", "--port", String.valueOf(busy.getLocalPort()));
+      assertThat(taken.exit()).as(taken.all()).isEqualTo(1);
+      assertThat(taken.err()).contains("Could not listen on 127.0.0.1:" + busy.getLocalPort(), "Choose another --port")
+          .doesNotContain("Exception");
+    }
+    Jar.Result zero = Jar.run(home, "--timeout", "0s", "--store", "memory:", "list");
+    assertThat(zero.exit()).as(zero.all()).isEqualTo(2);
+    assertThat(zero.err()).contains("positive duration");
+  }
+
+  @Test
   void badStoresGetAClearMessageWithoutStackTrace() throws Exception {
     Jar.Result scheme = Jar.run(home, "--store", "bogus://user:pw@host/db", "list");
     assertThat(scheme.exit()).isEqualTo(1);

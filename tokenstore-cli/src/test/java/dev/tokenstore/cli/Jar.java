@@ -50,13 +50,19 @@ final class Jar {
 
   /** Runs to completion (bounded), stdin empty and not a terminal. */
   static Result run(Path home, String... args) throws Exception {
+    return finish(builder(home, args));
+  }
+
+  /** Runs {@code pb} (from {@link #builder}, perhaps with a changed environment) to completion. */
+  static Result finish(ProcessBuilder pb) throws Exception {
+    Path home = Path.of(pb.command().stream().filter(a -> a.startsWith("-Duser.home=")).findFirst().orElseThrow()
+        .substring("-Duser.home=".length()));
     Path out = Files.createTempFile(home, "out", ".txt");
     Path err = Files.createTempFile(home, "err", ".txt");
-    ProcessBuilder pb = builder(home, args).redirectOutput(out.toFile()).redirectError(err.toFile());
-    Process p = pb.start();
+    Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
     p.getOutputStream().close();
     try {
-      assertThat(p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)).as("tokenstore %s finished", List.of(args)).isTrue();
+      assertThat(p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)).as("tokenstore %s finished", pb.command()).isTrue();
     } finally {
       p.destroyForcibly();
     }

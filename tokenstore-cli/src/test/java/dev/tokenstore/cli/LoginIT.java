@@ -83,7 +83,7 @@ class LoginIT {
     int port = freePort();
     List<String> outputs = new ArrayList<>();
     try (Jar.Running login = new Jar.Running(home, zohoArgs(store, "login", "--no-browser", "--port",
-        String.valueOf(port), "--timeout", "60s"))) {
+        String.valueOf(port), "--wait", "60s"))) {
       String url = login.lineStartingWith("http");
       assertThat(url).startsWith(zoho.authorizationUrl()).contains("code_challenge_method=S256", "state=",
           "access_type=offline", "redirect_uri=" + URLEncoder.encode("http://127.0.0.1:" + port + "/callback",
@@ -191,6 +191,61 @@ class LoginIT {
     assertThat(reauth.all()).doesNotContain(jane.refreshToken(), SECRET, "\tat ");
     Jar.Result listed = Jar.run(home, zohoArgs(store, "list", "--json"));
     assertThat(JSON.readTree(listed.out()).get(0).get("status").asText()).isEqualTo("expired");
+  }
+
+  @Test
+  void exchangeAndImportNeverHandAUsersTokenToAnotherAndImportAlwaysChecks() throws Exception {
+    String store = "sqlite:" + home.resolve("tokens.db");
+    String code = zoho.issueGrantCode("cli-client", "http://localhost/cb", "ZohoCRM.users.READ");
+    Jar.Result jane = Jar.run(home, zohoArgs(store, "exchange", "--grant-token", code, "--redirect-url",
+        "http://localhost/cb"));
+    assertThat(jane.exit()).as(jane.all()).isZero();
+
+    // the same code again, for another user: the seed's rule finds jane's record, which is not bob's
+    Jar.Result again = Jar.run(home, zohoArgs(store, "exchange", "--grant-token", code, "--redirect-url",
+        "http://localhost/cb", "--user", "bob"));
+    assertThat(again.exit()).as(again.all()).isEqualTo(1);
+    assertThat(again.err()).contains("[INVALID_ARGUMENT]", "already used", "jane@example.com");
+    assertThat(again.all()).doesNotContain(code, SECRET);
+
+    OAuthToken stored;
+    try (TokenStore s = TokenStores.open(store)) {
+      stored = s.findTokenById("1").orElseThrow();
+    }
+    // jane's refresh token imported "for bob": refused, not renamed, and no call to the server
+    long refreshes = zoho.refreshCalls();
+    Jar.Result steal = Jar.run(home, zohoArgs(store, "import", "--refresh-token", stored.refreshToken(),
+        "--user", "bob"));
+    assertThat(steal.exit()).as(steal.all()).isEqualTo(1);
+    assertThat(steal.err()).contains("already stored as token id 1 for user jane@example.com", "not renamed");
+    assertThat(zoho.refreshCalls()).isEqualTo(refreshes);
+
+    // importing it as it is checks it at the server, although the stored access token is still valid
+    Jar.Result check = Jar.run(home, zohoArgs(store, "import", "--refresh-token", stored.refreshToken()));
+    assertThat(check.exit()).as(check.all()).isZero();
+    assertThat(zoho.refreshCalls()).isEqualTo(refreshes + 1);
+    try (TokenStore s = TokenStores.open(store)) {
+      assertThat(s.getTokens()).hasSize(1);
+      assertThat(s.findTokenById("1").orElseThrow().userName()).isEqualTo("jane@example.com");
+    }
+  }
+
+  @Test
+  void aDeniedLoginExitsWith3AndCreatesNoStore() throws Exception {
+    Path db = home.resolve("denied.db");
+    int port = freePort();
+    try (Jar.Running login = new Jar.Running(home, zohoArgs("sqlite:" + db, "login", "--no-browser", "--port",
+        String.valueOf(port), "--wait", "60s"))) {
+      String url = login.lineStartingWith("http");
+      String state = URI.create(url).getRawQuery().replaceAll("^.*(?:^|&)state=([^&]*).*$", "$1");
+      // the accounts server sends the user back with an error instead of a code
+      HttpResponse<String> page = BROWSER.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+          + "/callback?error=access_denied&state=" + state)).GET().build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(page.statusCode()).isLessThan(500);
+      assertThat(login.awaitExit()).as(login.stderr()).isEqualTo(3);
+      assertThat(login.stderr()).contains("access_denied");
+    }
+    assertThat(db).doesNotExist();
   }
 
   @Test

@@ -154,8 +154,13 @@ public final class TokenManager {
    * The result is saved through the store (merged into that user's record when the user name is given or
    * filled) and returned.
    *
-   * @throws TokenstoreException {@link ErrorCode#INVALID_ARGUMENT} without a grant token or client id; or an
-   *     {@link OAuthException} (e.g. {@code invalid_code} for a used or expired code)
+   * <p>A grant token that is already stored finds its record (Zoho's rule), without a call to the server. If
+   * {@code grant} names a user and that record belongs to another, the code was already used for someone else:
+   * that is an error, and the other user's token is not returned.
+   *
+   * @throws TokenstoreException {@link ErrorCode#INVALID_ARGUMENT} without a grant token or client id, or for a
+   *     grant token already exchanged for another user; or an {@link OAuthException} (e.g. {@code invalid_code}
+   *     for a used or expired code)
    */
   public OAuthToken exchange(OAuthToken grant, @Nullable String codeVerifier) {
     Objects.requireNonNull(grant, "grant");
@@ -164,7 +169,15 @@ public final class TokenManager {
           "exchange needs a grant token (the authorization code); " + TokenRules.describe(grant) + " has none.");
     }
     OAuthToken query = grant.toBuilder().id(null).userName(null).build();
-    return orStartOver(calls.exchange(null, grant.toBuilder().id(null).build(), query, codeVerifier), query);
+    OAuthToken result =
+        orStartOver(calls.exchange(null, grant.toBuilder().id(null).build(), query, codeVerifier), query);
+    String asked = grant.userName();
+    if (asked != null && result.userName() != null && !asked.equals(result.userName())) {
+      throw new TokenstoreException(ErrorCode.INVALID_ARGUMENT, "The grant token was already used: it is stored as "
+          + "token id " + result.id() + " for user " + result.userName() + ", not " + asked + ". A grant token "
+          + "works once; get a new one for " + asked + ".");
+    }
+    return result;
   }
 
   /** The access token of {@link #getToken(OAuthToken)}. */
