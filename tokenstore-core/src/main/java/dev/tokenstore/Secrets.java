@@ -42,10 +42,28 @@ public final class Secrets {
   }
 
   /**
-   * A user name, URL or other non-secret identifier shortened for messages: kept as is up to 64 characters,
-   * otherwise its first 61 characters and {@code ...}.
+   * A user name, URL or other non-secret identifier made safe for one line of a message: control characters
+   * (C0, DEL, C1) and the Unicode bidirectional controls written as {@code \}{@code uXXXX}, so that a hostile value
+   * can neither forge a line nor move the terminal's cursor; then kept as is up to 64 characters, otherwise its
+   * first 61 (never half of a surrogate pair) and {@code ...}.
    */
   public static String shorten(String value) {
-    return value.length() <= SHORT ? value : value.substring(0, SHORT - 3) + "...";
+    StringBuilder sb = new StringBuilder(Math.min(value.length(), SHORT + 8));
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069)) {
+        sb.append(String.format("\\u%04x", (int) c));
+      } else {
+        sb.append(c);
+      }
+    }
+    if (sb.length() <= SHORT) {
+      return sb.toString();
+    }
+    int cut = SHORT - 3;
+    if (Character.isHighSurrogate(sb.charAt(cut - 1))) {
+      cut--;
+    }
+    return sb.substring(0, cut) + "...";
   }
 }

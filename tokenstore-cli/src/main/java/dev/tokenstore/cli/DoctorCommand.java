@@ -186,6 +186,9 @@ final class DoctorCommand implements Callable<Integer> {
     } catch (TokenstoreException e) {
       checks.add(new Check(Level.FAIL, "server", coded(e)));
       return;
+    } catch (CliException e) { // a malformed server URL in the options
+      checks.add(new Check(Level.FAIL, "server", String.valueOf(e.getMessage())));
+      return;
     }
     URI token = env.tokenUrl();
     URI origin = URI.create(token.getScheme() + "://" + token.getRawAuthority() + "/");

@@ -52,6 +52,10 @@ final class LoginCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    if (port < 0 || port > 65535) {
+      throw new CliException(ExitCodes.USAGE, "--port must be 0 (a free port) or a port number up to 65535; got "
+          + port + ".");
+    }
     Authorizer client = session.authorizer();
     Environment env = session.environment();
     String effectiveScope = scope != null ? scope

@@ -3,7 +3,9 @@ package dev.tokenstore.cli;
 import dev.tokenstore.ErrorCode;
 import dev.tokenstore.OAuthToken;
 import dev.tokenstore.StoreException;
+import dev.tokenstore.Secrets;
 import dev.tokenstore.TokenStore;
+import dev.tokenstore.TokenstoreException;
 import dev.tokenstore.oauth.DataCenter;
 import dev.tokenstore.oauth.Environment;
 import dev.tokenstore.oauth.TokenManager;
@@ -124,8 +126,26 @@ class StoreSession {
 
   // ----------------------------------------------------------------------------------- environment
 
-  /** The environment the options describe (Zoho US production by default). */
+  /**
+   * The environment the options describe (Zoho US production by default). A malformed URL in the options is a
+   * usage error (exit 2).
+   */
   Environment environment() {
+    try {
+      return environmentOfOptions();
+    } catch (IllegalArgumentException e) { // URI.create
+      throw new CliException(ExitCodes.USAGE, "[" + ErrorCode.INVALID_ARGUMENT + "] A server URL in the options is "
+          + "not a URL (" + Secrets.shorten(String.valueOf(e.getMessage())) + "). Check --token-url and the other "
+          + "URL options.");
+    } catch (TokenstoreException e) {
+      if (e.code() == ErrorCode.INVALID_ARGUMENT) {
+        throw new CliException(ExitCodes.USAGE, "[" + e.code() + "] " + e.getMessage());
+      }
+      throw e;
+    }
+  }
+
+  private Environment environmentOfOptions() {
     TokenstoreCommand o = options();
     if (o.tokenUrl != null) {
       URI u = URI.create(o.tokenUrl);

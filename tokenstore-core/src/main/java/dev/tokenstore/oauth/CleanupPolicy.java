@@ -30,11 +30,11 @@ import org.jspecify.annotations.Nullable;
 public record CleanupPolicy(@Nullable Duration idleAfter, boolean revokeIdle, @Nullable Duration grantLifetime) {
 
   public CleanupPolicy {
-    if (idleAfter != null && idleAfter.isNegative()) {
-      throw new TokenstoreException(ErrorCode.INVALID_ARGUMENT, "idleAfter must not be negative");
+    if (idleAfter != null) {
+      DurationBounds.nonNegative(idleAfter, "idleAfter", DurationBounds.CENTURY);
     }
-    if (grantLifetime != null && grantLifetime.isNegative()) {
-      throw new TokenstoreException(ErrorCode.INVALID_ARGUMENT, "grantLifetime must not be negative");
+    if (grantLifetime != null) {
+      DurationBounds.nonNegative(grantLifetime, "grantLifetime", DurationBounds.CENTURY);
     }
   }
 

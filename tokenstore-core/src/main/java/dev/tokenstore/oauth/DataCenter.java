@@ -55,7 +55,7 @@ public enum DataCenter {
    * about where it was issued. {@link Environment#zohoFromApiDomain(String)} gives the {@link Environment.Kind}
    * too. See there for the forms that match; anything else, such as a look-alike host, is empty.
    */
-  public static Optional<DataCenter> fromApiDomain(String apiDomain) {
+  public static Optional<DataCenter> fromApiDomain(@Nullable String apiDomain) {
     return Environment.zohoFromApiDomain(apiDomain).flatMap(Environment::dataCenter);
   }
 

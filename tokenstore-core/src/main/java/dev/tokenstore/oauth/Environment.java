@@ -127,8 +127,8 @@ public final class Environment {
    * scheme, a path, user info, a query, another port, a trailing dot, non-ASCII look-alike letters, or a host
    * that only starts or ends like one of Zoho's ({@code www.zohoapis.com.example.net}).
    */
-  public static Optional<Environment> zohoFromApiDomain(String apiDomain) {
-    String host = DataCenter.apiHostOf(Objects.requireNonNull(apiDomain, "apiDomain"));
+  public static Optional<Environment> zohoFromApiDomain(@Nullable String apiDomain) {
+    String host = apiDomain == null ? null : DataCenter.apiHostOf(apiDomain);
     if (host != null) {
       for (DataCenter dc : DataCenter.values()) {
         for (Kind k : Kind.values()) {
@@ -332,7 +332,7 @@ public final class Environment {
 
   private static String requireText(@Nullable String value, String what) {
     if (value == null || value.isBlank()) {
-      throw invalid("An environment needs a " + what + ".");
+      throw invalid("An environment needs " + (what.matches("^[aeiou].*") ? "an " : "a ") + what + ".");
     }
     return value;
   }

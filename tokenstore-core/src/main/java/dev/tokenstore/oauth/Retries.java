@@ -2,6 +2,7 @@ package dev.tokenstore.oauth;
 
 import dev.tokenstore.ErrorCode;
 import dev.tokenstore.OAuthToken;
+import dev.tokenstore.TokenstoreException;
 import java.time.Duration;
 import java.util.function.Supplier;
 
@@ -51,7 +52,8 @@ final class Retries {
         counters.retries.increment();
         events.emit(TokenEvent.Type.RETRY, about, attempt + 1, delay, ex);
         if (!sleeper.pause(delay)) {
-          throw ex;
+          throw new TokenstoreException(ErrorCode.INTERRUPTED, "Interrupted while waiting to retry after: "
+              + ex.getMessage() + " Nothing was changed.", ex);
         }
       }
     }

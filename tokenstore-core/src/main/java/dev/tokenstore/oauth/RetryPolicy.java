@@ -3,7 +3,6 @@ package dev.tokenstore.oauth;
 import dev.tokenstore.ErrorCode;
 import dev.tokenstore.TokenstoreException;
 import java.time.Duration;
-import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -27,14 +26,11 @@ public record RetryPolicy(int maxAttempts, Duration baseBackoff, Duration maxBac
   public static final RetryPolicy NONE = new RetryPolicy(1, Duration.ZERO, Duration.ZERO, 0);
 
   public RetryPolicy {
-    Objects.requireNonNull(baseBackoff, "baseBackoff");
-    Objects.requireNonNull(maxBackoff, "maxBackoff");
     if (maxAttempts < 1 || maxAttempts > 20) {
       throw new TokenstoreException(ErrorCode.INVALID_ARGUMENT, "maxAttempts must be between 1 and 20, was " + maxAttempts);
     }
-    if (baseBackoff.isNegative() || maxBackoff.isNegative()) {
-      throw new TokenstoreException(ErrorCode.INVALID_ARGUMENT, "backoffs must not be negative");
-    }
+    DurationBounds.nonNegative(baseBackoff, "baseBackoff", DurationBounds.DAY);
+    DurationBounds.nonNegative(maxBackoff, "maxBackoff", DurationBounds.DAY);
     if (!(jitter >= 0 && jitter <= 1)) {
       throw new TokenstoreException(ErrorCode.INVALID_ARGUMENT, "jitter must be between 0 and 1, was " + jitter);
     }

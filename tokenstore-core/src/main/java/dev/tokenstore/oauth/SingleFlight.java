@@ -56,6 +56,9 @@ final class SingleFlight {
     } catch (RuntimeException ex) {
       mine.completeExceptionally(ex);
       return onFailure.apply(ex);
+    } catch (Error err) { // the joiners must not wait for ever
+      mine.completeExceptionally(err);
+      throw err;
     } finally {
       inflight.remove(key, mine);
     }

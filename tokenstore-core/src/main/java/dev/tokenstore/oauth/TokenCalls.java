@@ -149,7 +149,10 @@ final class TokenCalls {
             "Another token manager holds the refresh lease of " + TokenRules.describe(current) + " and has not "
                 + "refreshed within " + leaseTime.toSeconds() + " s. Retry later; check that process.");
       }
-      sleeper.pause(LEASE_POLL);
+      if (!sleeper.pause(LEASE_POLL)) {
+        throw new TokenstoreException(ErrorCode.INTERRUPTED, "Interrupted while waiting for another token "
+            + "manager's refresh of " + TokenRules.describe(current) + "; nothing was changed.");
+      }
     }
     if (lease.tookOver()) {
       counters.leaseTakeovers.increment();

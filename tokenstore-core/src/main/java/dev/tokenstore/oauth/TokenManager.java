@@ -262,10 +262,12 @@ public final class TokenManager {
     if (stillValid || (stored.accessToken() != null && stored.expiresAt() == null)) {
       return stored;
     }
-    throw new StoreException(ErrorCode.REAUTHORIZATION_REQUIRED,
+    // an OAuthException like the server's own refusal, so that one catch handles every re-authorization
+    throw new OAuthException(ErrorCode.REAUTHORIZATION_REQUIRED,
         TokenRules.describe(stored) + " has no refresh token and its access token "
             + (stored.accessToken() == null ? "is missing" : "expired at " + stored.expiresAt())
-            + ". Authorize the application again (with access_type=offline to get a refresh token).");
+            + ". Authorize the application again (with access_type=offline to get a refresh token).",
+        null, 0, null, null);
   }
 
   /** No stored record for the query. */
@@ -416,7 +418,7 @@ public final class TokenManager {
 
     /** How long before expiry a token is refreshed; default five minutes. */
     public Builder refreshWindow(Duration refreshWindow) {
-      this.refreshWindow = nonNegative(refreshWindow, "refreshWindow");
+      this.refreshWindow = DurationBounds.nonNegative(refreshWindow, "refreshWindow", DurationBounds.YEAR);
       return this;
     }
 
@@ -428,13 +430,13 @@ public final class TokenManager {
 
     /** Connect timeout of the default HTTP client; default 10 s. Ignored with {@link #httpClient}. */
     public Builder connectTimeout(Duration connectTimeout) {
-      this.connectTimeout = positive(connectTimeout, "connectTimeout");
+      this.connectTimeout = DurationBounds.positive(connectTimeout, "connectTimeout", DurationBounds.DAY);
       return this;
     }
 
     /** Timeout of each request to the authorization server; default 30 s. */
     public Builder requestTimeout(Duration requestTimeout) {
-      this.requestTimeout = positive(requestTimeout, "requestTimeout");
+      this.requestTimeout = DurationBounds.positive(requestTimeout, "requestTimeout", DurationBounds.DAY);
       return this;
     }
 
@@ -467,7 +469,7 @@ public final class TokenManager {
 
     /** How long a refresh lease lasts; default 60 s. */
     public Builder leaseTime(Duration leaseTime) {
-      this.leaseTime = positive(leaseTime, "leaseTime");
+      this.leaseTime = DurationBounds.positive(leaseTime, "leaseTime", DurationBounds.DAY);
       return this;
     }
 
@@ -480,22 +482,6 @@ public final class TokenManager {
             "A token manager needs a store and an environment: call store(...) and environment(...).");
       }
       return new TokenManager(this);
-    }
-
-    private static Duration nonNegative(Duration d, String what) {
-      Objects.requireNonNull(d, what);
-      if (d.isNegative()) {
-        throw new TokenstoreException(ErrorCode.INVALID_ARGUMENT, what + " must not be negative");
-      }
-      return d;
-    }
-
-    private static Duration positive(Duration d, String what) {
-      Objects.requireNonNull(d, what);
-      if (d.isNegative() || d.isZero()) {
-        throw new TokenstoreException(ErrorCode.INVALID_ARGUMENT, what + " must be positive");
-      }
-      return d;
     }
   }
 }

@@ -1,6 +1,8 @@
 package dev.tokenstore.spi;
 
+import dev.tokenstore.ErrorCode;
 import dev.tokenstore.OAuthToken;
+import dev.tokenstore.TokenstoreException;
 import java.util.Objects;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
@@ -33,7 +35,7 @@ public interface ConditionalSave {
    * @param expected the record as the caller read it before refreshing
    * @param update the refresh result; its id names the record
    * @return the stored record after the save, or empty when the record changed or is gone (nothing written)
-   * @throws IllegalArgumentException if {@code update} has no id
+   * @throws dev.tokenstore.TokenstoreException {@link dev.tokenstore.ErrorCode#INVALID_ARGUMENT} if {@code update} has no id
    * @throws dev.tokenstore.StoreException as {@code saveToken} for store failures
    */
   Optional<OAuthToken> saveTokenIf(OAuthToken expected, OAuthToken update);
@@ -45,11 +47,12 @@ public interface ConditionalSave {
         && Objects.equals(stored.refreshToken(), expected.refreshToken());
   }
 
-  /** The id of {@code update}, or {@link IllegalArgumentException}. A helper for implementations. */
+  /** The id of {@code update}, or an {@code INVALID_ARGUMENT} error. A helper for implementations. */
   static String requireId(OAuthToken update) {
     String id = update.id();
     if (id == null) {
-      throw new IllegalArgumentException("a conditional save needs the id of the record to update");
+      throw new TokenstoreException(ErrorCode.INVALID_ARGUMENT,
+          "A conditional save needs the id of the record to update; the update has none.");
     }
     return id;
   }

@@ -158,8 +158,9 @@ public abstract class ForwardingTokenStore implements TokenStore {
 
   /**
    * This decorator when it implements {@code type}; for {@link ConditionalSave}, a view through
-   * {@link #saveTokenIf(ConditionalSave, OAuthToken, OAuthToken)} when the wrapped store has one; otherwise the
-   * wrapped store's {@code capability(type)}. Override to hide a capability (see the class comment).
+   * {@link #saveTokenIf(ConditionalSave, OAuthToken, OAuthToken)} when the wrapped store has one; for
+   * {@link RefreshCoordination}, a view of the wrapped store's coordinator (never the wrapped store itself);
+   * otherwise the wrapped store's {@code capability(type)}. Override to hide a capability (see the class comment).
    */
   @Override
   public <T> Optional<T> capability(Class<T> type) {
@@ -170,6 +171,11 @@ public abstract class ForwardingTokenStore implements TokenStore {
     if (type == ConditionalSave.class) {
       return delegate.capability(ConditionalSave.class)
           .map(target -> type.cast((ConditionalSave) (expected, update) -> saveTokenIf(target, expected, update)));
+    }
+    if (type == RefreshCoordination.class) {
+      // a view, never the wrapped store itself (which a caller could cast and use without this decorator)
+      return delegate.capability(RefreshCoordination.class)
+          .map(target -> type.cast((RefreshCoordination) target::refreshCoordinator));
     }
     return delegate.capability(type);
   }

@@ -11,16 +11,32 @@ import java.util.regex.Pattern;
 
 /** Helpers for store URIs: masking credentials for messages, and reading query parameters. Thread-safe. */
 public final class StoreUris {
-  private static final Pattern USERINFO_PASSWORD = Pattern.compile("(//[^/:@?#]*:)[^@/?#]*@");
   private static final Pattern SECRET_PARAM = Pattern.compile(
       "(?i)([?&;](?:password|passwd|pwd|secret|token|key|sslpassword|auth)[^=&;]*=)[^&;#]*");
 
   private StoreUris() {}
 
-  /** The URI with any password (user info or query parameter) replaced by {@code ***}, safe for messages. */
+  /**
+   * The URI with any password (user info or query parameter) replaced by {@code ***}, safe for messages. A
+   * password is taken to run from the first {@code :} after {@code //} to the last {@code @}, so one that was
+   * not percent-encoded ({@code /}, {@code ?}, {@code #} or {@code @} in it) is masked whole; when in doubt, more is
+   * masked, never less.
+   */
   public static String mask(String uri) {
-    String s = USERINFO_PASSWORD.matcher(uri).replaceAll("$1***@");
-    return SECRET_PARAM.matcher(s).replaceAll("$1***");
+    return SECRET_PARAM.matcher(maskUserInfo(uri)).replaceAll("$1***");
+  }
+
+  private static String maskUserInfo(String uri) {
+    int start = uri.indexOf("//");
+    int at = uri.lastIndexOf('@');
+    if (start < 0 || at < start) {
+      return uri;
+    }
+    int colon = uri.indexOf(':', start + 2);
+    if (colon < 0 || colon > at) {
+      return uri;
+    }
+    return uri.substring(0, colon + 1) + "***" + uri.substring(at);
   }
 
   /** The text before the first {@code ?}, and the decoded query parameters after it (last value wins). */

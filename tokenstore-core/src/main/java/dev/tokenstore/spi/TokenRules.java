@@ -170,7 +170,7 @@ public final class TokenRules {
   public static String describe(OAuthToken token) {
     StringBuilder sb = new StringBuilder("the token");
     if (token.id() != null) {
-      sb.append(" id ").append(token.id());
+      sb.append(" id ").append(Secrets.shorten(token.id()));
     }
     if (token.userName() != null) {
       sb.append(" of user ").append(Secrets.shorten(token.userName()));

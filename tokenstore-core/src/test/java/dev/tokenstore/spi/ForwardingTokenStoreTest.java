@@ -58,7 +58,11 @@ class ForwardingTokenStoreTest {
     CountingStore decorated = new CountingStore(new CountingStore(raw)); // two layers
     assertThat(decorated.capability(RefreshCoordination.class).orElseThrow().refreshCoordinator())
         .isSameAs(raw.refreshCoordinator());
+    assertThat(decorated.capability(RefreshCoordination.class).orElseThrow())
+        .as("a view, not the wrapped store, which could be cast and used past the decorators")
+        .isNotInstanceOf(TokenStore.class).isNotInstanceOf(ConditionalSave.class);
     assertThat(decorated.capability(ConditionalSave.class)).isPresent();
+    assertThat(decorated.capability(ConditionalSave.class).orElseThrow()).isNotInstanceOf(TokenStore.class);
     assertThat(decorated.capability(FileTokenStore.class)).as("unwraps to the store").containsSame(raw);
     assertThat(decorated.capability(TokenStore.class)).as("a store is itself").containsSame(decorated);
     assertThat(decorated.capability(CountingStore.class)).as("the outermost match").containsSame(decorated);

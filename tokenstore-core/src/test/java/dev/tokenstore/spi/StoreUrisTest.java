@@ -3,6 +3,8 @@ package dev.tokenstore.spi;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class StoreUrisTest {
   @Test
@@ -13,6 +15,26 @@ class StoreUrisTest {
         .isEqualTo("jdbc:postgresql://db/x?user=u&password=***&ssl=true");
     assertThat(StoreUris.mask("redis://:hunter2@localhost:6379/0")).isEqualTo("redis://:***@localhost:6379/0");
     assertThat(StoreUris.mask("sqlite:/tmp/a.db")).isEqualTo("sqlite:/tmp/a.db");
+  }
+
+  /** Passwords a user forgot to percent-encode: the characters that end an authority must not end the mask. */
+  @ParameterizedTest
+  @ValueSource(strings = {
+    "postgres://user:se/cret@127.0.0.1:1/db",
+    "postgres://user:p@ss@127.0.0.1:1/db",
+    "mysql://user:pa?ss@127.0.0.1:1/db",
+    "redis://:to#ken@127.0.0.1:6379",
+    "mariadb://user:a:b@host/db?table=t"
+  })
+  void masksUnencodedPasswordsWhole(String uri) {
+    String masked = StoreUris.mask(uri);
+    String password = uri.substring(uri.indexOf(':', uri.indexOf("//")) + 1, uri.lastIndexOf('@'));
+    assertThat(masked).containsAnyOf("***@127.0.0.1", "***@host").doesNotContain(password);
+    for (String part : password.split("[/?#@:]")) {
+      if (part.length() > 1) {
+        assertThat(masked).doesNotContain(part + "@").doesNotContain(":" + part);
+      }
+    }
   }
 
   @Test
