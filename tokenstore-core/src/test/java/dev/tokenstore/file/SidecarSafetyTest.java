@@ -96,6 +96,25 @@ class SidecarSafetyTest {
   }
 
   @Test
+  void aLockFileOfAnotherUserIsRefused() throws IOException {
+    Path file = dir.resolve("sdk_tokens.txt");
+    Path lock = Files.writeString(dir.resolve("sdk_tokens.txt.lock"), "");
+    try {
+      Files.setAttribute(lock, "unix:uid", 4242, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+    } catch (IOException | UnsupportedOperationException e) {
+      org.junit.jupiter.api.Assumptions.abort("cannot give a file to another user here (not root): " + e);
+    }
+    try (FileTokenStore store = FileTokenStore.open(file)) {
+      assertThatThrownBy(() -> store.saveToken(user("u@example.com")))
+          .isInstanceOfSatisfying(StoreException.class, e -> {
+            assertThat(e.code()).isEqualTo(ErrorCode.UNSAFE_FILE);
+            assertThat(e.getMessage()).contains("belongs to another user", "4242");
+          });
+    }
+    assertThat(file).doesNotExist();
+  }
+
+  @Test
   void aSymlinkedRefreshLeaseFileIsRefusedAndItsTargetIsUntouched() throws IOException {
     Path file = dir.resolve("sdk_tokens.txt");
     Path victim = victim();
