@@ -17,6 +17,12 @@ public enum ErrorCode {
   CORRUPT_STORE,
   /** The store cannot be reached or written: I/O error, database down, permissions. Retry when fixed. */
   STORE_UNAVAILABLE,
+  /**
+   * A file the store keeps next to its data (a lock file, a temp file) is not what it must be: a symbolic or
+   * hard link, not a regular file, or owned by another user. Nothing was written through it. Someone may have
+   * planted it: remove it, make the folder writable by this user only, and retry.
+   */
+  UNSAFE_FILE,
   /** The store has been closed. Open a new one. */
   STORE_CLOSED,
   /** No stored token matches a query that can only name a stored token (an id or a user name alone). */

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tokenstore.OAuthToken;
 import dev.tokenstore.TokenstoreException;
 import dev.tokenstore.TokenStore;
+import dev.tokenstore.file.FileTokenStore;
 import dev.tokenstore.oauth.Environment;
 import java.io.IOException;
 import java.net.URI;
@@ -35,7 +36,8 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = {
       "Checks the store, the clock and the accounts server, and says what to fix.",
-      "The store: opens, reads its tokens, file permissions 0600 for file: and sqlite: paths;",
+      "The store: opens, reads its tokens, file permissions 0600 for file: and sqlite: paths,",
+      "temp files with copies of the tokens left by interrupted saves (file: stores);",
       "the tokens' status, the accounts server (reachable) and the clock (against the server's Date header),",
       "and says what to fix. Exits with 1 if a check fails (warnings do not fail)."
     })
@@ -77,7 +79,7 @@ final class DoctorCommand implements Callable<Integer> {
       StoreSupport.printJson(session.out(), top);
     } else {
       for (Check c : checks) {
-        session.out().printf("%-5s %-11s %s%n", c.level, c.name, c.message);
+        session.out().printf("%-5s %-11s %s%n", c.level, c.name, TerminalText.lines(c.message));
       }
       session.println(failed ? "Some checks failed: fix the FAIL lines above." : "All checks passed.");
     }
@@ -88,6 +90,8 @@ final class DoctorCommand implements Callable<Integer> {
     String uri = session.storeUri();
     String shown = StoreSupport.show(uri);
     Path path = localPath(uri);
+    Path tokenFile = isFileStore(uri) ? path : null;
+    List<Path> tempsBefore = tokenFile == null ? List.of() : tempFiles(tokenFile);
     TokenStore store;
     try {
       store = StoreSupport.open(uri);
@@ -102,7 +106,8 @@ final class DoctorCommand implements Callable<Integer> {
       List<String> reauth = new ArrayList<>();
       for (OAuthToken t : tokens) {
         if (StoreSupport.status(t, now).equals("needs re-authorization")) {
-          reauth.add(t.id() + (t.userName() == null ? "" : " (" + t.userName() + ")"));
+          reauth.add(TerminalText.escape(t.id())
+              + (t.userName() == null ? "" : " (" + TerminalText.escape(t.userName()) + ")"));
         }
       }
       if (!reauth.isEmpty()) {
@@ -111,6 +116,9 @@ final class DoctorCommand implements Callable<Integer> {
       }
     } catch (TokenstoreException e) {
       checks.add(new Check(Level.FAIL, "store", "opened " + shown + " but cannot read its tokens: " + coded(e)));
+    }
+    if (tokenFile != null) {
+      checkTempFiles(tokenFile, tempsBefore);
     }
     if (path != null && Files.exists(path)) {
       checkPermissions(path, "rw-------", "chmod 600 " + path);
@@ -138,6 +146,45 @@ final class DoctorCommand implements Callable<Integer> {
     } catch (UnsupportedOperationException | IOException e) {
       checks.add(new Check(Level.SKIP, "permissions", "cannot read the permissions of " + p));
     }
+  }
+
+  /**
+   * Temp files of a file store ({@code .<name>.<random>.tmp}, each a copy of every token and client secret): those
+   * that writers killed in the middle of a save left, which opening the store deleted, and any still there.
+   */
+  private void checkTempFiles(Path tokenFile, List<Path> before) {
+    List<Path> left = tempFiles(tokenFile);
+    List<Path> removed = new ArrayList<>(before);
+    removed.removeAll(left);
+    if (!removed.isEmpty()) {
+      checks.add(new Check(Level.WARN, "temp files", "deleted " + removed.size() + " temp file(s) left next to "
+          + tokenFile + " by a writer stopped in the middle of a save (each a copy of every token): "
+          + join(removed) + ". Find out what killed it; a copy of such a file elsewhere (backups) holds the tokens too."));
+    }
+    if (!left.isEmpty()) {
+      checks.add(new Check(Level.FAIL, "temp files", left.size() + " temp file(s) next to " + tokenFile
+          + " hold a copy of every token and could not be deleted: " + join(left) + ". Unless a program is writing "
+          + "the store right now, delete them: rm -r " + join(left)));
+    } else if (removed.isEmpty()) {
+      checks.add(new Check(Level.OK, "temp files", "no temp file with a copy of the tokens next to " + tokenFile));
+    }
+  }
+
+  private List<Path> tempFiles(Path tokenFile) {
+    try {
+      return FileTokenStore.tempFiles(tokenFile);
+    } catch (TokenstoreException e) {
+      checks.add(new Check(Level.SKIP, "temp files", "cannot list the folder of " + tokenFile + ": " + coded(e)));
+      return List.of();
+    }
+  }
+
+  private static String join(List<Path> paths) {
+    return String.join(" ", paths.stream().map(Path::toString).toList());
+  }
+
+  private static boolean isFileStore(String uri) {
+    return uri.strip().regionMatches(true, 0, "file:", 0, 5);
   }
 
   /** The file behind a file: or sqlite: URI, or null (memory, server stores). */

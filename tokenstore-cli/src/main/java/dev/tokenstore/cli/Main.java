@@ -70,20 +70,20 @@ public final class Main {
   static int report(Exception ex, PrintWriter err, boolean verbose) {
     int code;
     if (ex instanceof TokenstoreException tse) {
-      err.println("error: [" + tse.code() + "] " + tse.getMessage());
+      err.println("error: [" + tse.code() + "] " + TerminalText.lines(tse.getMessage()));
       code = tse.code() == ErrorCode.REAUTHORIZATION_REQUIRED ? ExitCodes.REAUTHORIZE : ExitCodes.FAILURE;
       if (code == ExitCodes.REAUTHORIZE) {
         err.println("Run 'tokenstore login' (or 'tokenstore exchange' with a new grant token) to authorize again.");
       }
     } else if (ex instanceof CliException ce) {
-      err.println("error: " + ce.getMessage());
+      err.println("error: " + TerminalText.lines(String.valueOf(ce.getMessage())));
       code = ce.exitCode();
     } else if (ex instanceof CommandLine.ParameterException pe) {
-      err.println("error: " + pe.getMessage());
+      err.println("error: " + TerminalText.lines(String.valueOf(pe.getMessage())));
       code = ExitCodes.USAGE;
     } else {
       String msg = ex.getMessage();
-      err.println("error: " + ex.getClass().getSimpleName() + (msg == null ? "" : ": " + msg));
+      err.println("error: " + ex.getClass().getSimpleName() + (msg == null ? "" : ": " + TerminalText.lines(msg)));
       if (!verbose) {
         err.println("Run again with --verbose for details.");
       }

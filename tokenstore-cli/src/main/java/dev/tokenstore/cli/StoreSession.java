@@ -57,9 +57,9 @@ class StoreSession {
     return options().json;
   }
 
-  /** Prints a result line on stdout. */
+  /** Prints a result line on stdout, control characters escaped ({@link TerminalText#lines}). */
   void println(String line) {
-    out().println(line);
+    out().println(TerminalText.lines(line));
     out().flush();
   }
 
@@ -70,9 +70,9 @@ class StoreSession {
       return;
     }
     Instant exp = saved.expiresAt();
-    println(what + ": stored token id " + saved.id()
-        + (saved.userName() == null ? "" : " for user " + saved.userName())
-        + " (api domain " + saved.apiDomain()
+    println(what + ": stored token id " + TerminalText.escape(saved.id())
+        + (saved.userName() == null ? "" : " for user " + TerminalText.escape(saved.userName()))
+        + " (api domain " + TerminalText.escape(saved.apiDomain())
         + (exp == null ? "" : "; access token expires in " + StoreSupport.human(Duration.between(Instant.now(), exp)))
         + ") in " + StoreSupport.show(storeUri()));
   }

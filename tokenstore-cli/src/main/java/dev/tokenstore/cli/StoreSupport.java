@@ -179,10 +179,11 @@ final class StoreSupport {
   }
 
   private static void line(PrintWriter out, String name, @Nullable String value) {
-    out.printf("%-14s %s%n", name + ":", value == null ? "-" : value);
+    out.printf("%-14s %s%n", name + ":", nz(value));
   }
 
+  /** A stored value for human output: {@code -} for none, else escaped ({@link TerminalText#escape}). */
   private static String nz(@Nullable String s) {
-    return s == null ? "-" : s;
+    return s == null ? "-" : TerminalText.escape(s);
   }
 }

@@ -172,7 +172,8 @@ final class TokenCommands {
           StoreSupport.printToken(session.out(), t, Instant.now(), true, false);
         } else {
           session.println((refreshed ? "Refreshed" : "Still valid, not refreshed (use --force)") + ": token id "
-              + t.id() + (t.userName() == null ? "" : " of user " + t.userName()) + ", access token expires "
+              + TerminalText.escape(t.id()) + (t.userName() == null ? "" : " of user "
+              + TerminalText.escape(t.userName())) + ", access token expires "
               + StoreSupport.expiry(t, Instant.now()));
         }
       }
@@ -191,8 +192,8 @@ final class TokenCommands {
         found.manager().revoke(found.byId());
         OAuthToken stored = found.token();
         Environment env = found.environment();
-        session.println("Revoked token id " + stored.id()
-            + (stored.userName() == null ? "" : " of user " + stored.userName())
+        session.println("Revoked token id " + TerminalText.escape(stored.id())
+            + (stored.userName() == null ? "" : " of user " + TerminalText.escape(stored.userName()))
             + (env.revokeUrl().isPresent() ? " at " + env.name() : " (the server has no revoke URL: deleted locally only)")
             + " and deleted it from the store.");
       }
@@ -237,10 +238,11 @@ final class TokenCommands {
         } else {
           OAuthToken t = store.findTokenById(Objects.requireNonNull(id)).orElseThrow(() -> new StoreException(
               ErrorCode.TOKEN_NOT_FOUND, "No stored token has id " + id + ". See 'tokenstore list'."));
-          confirm("Delete token id " + id + (t.userName() == null ? "" : " of user " + t.userName())
+          confirm("Delete token id " + TerminalText.escape(id)
+              + (t.userName() == null ? "" : " of user " + TerminalText.escape(t.userName()))
               + "? It is not revoked at the server.");
           store.deleteToken(id);
-          session.println("Deleted token id " + id + ".");
+          session.println("Deleted token id " + TerminalText.escape(id) + ".");
         }
       }
       return ExitCodes.OK;

@@ -181,6 +181,39 @@ class CommandsIT {
   }
 
   @Test
+  void listAndShowEscapeControlAndBidiCharactersOfStoredValuesButJsonKeepsThem() throws Exception {
+    String store = "sqlite:" + home.resolve("evil.db");
+    String evilUser = "evil\u001b]0;pwned\u0007\u001b[2J@example.com\r\n7  forged@example.com  valid";
+    String evilDomain = "https://api.example.com/\u202egnp.exe\u009b31m";
+    String id;
+    try (TokenStore s = TokenStores.open(store)) {
+      id = s.saveToken(token(evilUser, "rt-EVIL\u001b[5m", "at-EVIL").toBuilder().apiDomain(evilDomain).build()).id();
+      s.saveToken(token("ok@example.com", "rt-ok", "at-ok"));
+    }
+    for (String[] command : new String[][] {
+        {"--store", store, "list"}, {"--store", store, "list", "--reveal"}, {"--store", store, "show", "--id", id},
+        {"--store", store, "show", "--id", id, "--reveal"}}) {
+      Jar.Result r = Jar.run(home, command);
+      assertThat(r.exit()).as(r.all()).isZero();
+      assertThat(r.out()).as(String.join(" ", command))
+          .doesNotContain("\u001b", "\u0007", "\r", "\u202e", "\u009b")
+          .contains("evil\\u001b]0;pwned\\u0007\\u001b[2J@example.com\\r\\n7  forged@example.com",
+              "\\u202egnp.exe\\u009b31m");
+    }
+    Jar.Result list = Jar.run(home, "--store", store, "list");
+    assertThat(list.out().lines()).as("a header and one line per token, no forged row").hasSize(3);
+    Jar.Result reveal = Jar.run(home, "--store", store, "show", "--id", id, "--reveal");
+    assertThat(reveal.out()).contains("rt-EVIL\\u001b[5m");
+
+    // JSON output keeps the exact values (escaped by JSON itself).
+    Jar.Result json = Jar.run(home, "--store", store, "list", "--json");
+    assertThat(json.out()).doesNotContain("\u001b", "\r");
+    JsonNode a = JSON.readTree(json.out());
+    assertThat(a.get(0).get("user").asText()).isEqualTo(evilUser);
+    assertThat(a.get(0).get("apiDomain").asText()).isEqualTo(evilDomain);
+  }
+
+  @Test
   void migrateFromZohoFileToSqliteIsIdempotent() throws Exception {
     Path file = home.resolve("sdk_tokens.txt");
     try (TokenStore s = TokenStores.open("file:" + file)) {
@@ -235,6 +268,33 @@ class CommandsIT {
     JsonNode d = JSON.readTree(offline.out());
     assertThat(d.get("ok").asBoolean()).isFalse();
     assertThat(d.get("checks").get(0).get("message").asText()).contains("INVALID_STORE_URI");
+  }
+
+  @Test
+  void doctorReportsTempFilesThatKilledWritersLeftWithCopiesOfTheTokens() throws Exception {
+    Path dir = Files.createDirectory(home.resolve("files"));
+    Path file = dir.resolve("tokens.txt");
+    try (TokenStore s = TokenStores.open("file:" + file)) {
+      s.saveToken(token("x@example.com", "rt-x-SECRET", "at-x-SECRET"));
+    }
+    Jar.Result clean = Jar.run(home, "--store", "file:" + file, "doctor", "--offline");
+    assertThat(clean.exit()).as(clean.all()).isZero();
+    assertThat(clean.out()).contains("OK    temp files");
+
+    // What a writer killed between writing its temp file and renaming it leaves: a full copy of the file.
+    Path leftover = dir.resolve(".tokens.txt.8812345678901234567.tmp");
+    Files.copy(file, leftover);
+    Jar.Result removed = Jar.run(home, "--store", "file:" + file, "doctor", "--offline");
+    assertThat(removed.exit()).as(removed.all()).isZero();
+    assertThat(removed.out()).contains("WARN  temp files", "deleted 1 temp file", leftover.toString());
+    assertThat(leftover).doesNotExist();
+
+    // One that cannot be deleted (here a non-empty folder at such a name) is a failure, with what to do.
+    Path stuck = Files.createDirectory(dir.resolve(".tokens.txt.42.tmp"));
+    Files.copy(file, stuck.resolve("copy"));
+    Jar.Result left = Jar.run(home, "--store", "file:" + file, "doctor", "--offline");
+    assertThat(left.exit()).as(left.all()).isEqualTo(1);
+    assertThat(left.out()).contains("FAIL  temp files", stuck.toString(), "could not be deleted", "rm -r");
   }
 
   @Test

@@ -10,11 +10,9 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
 import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -24,7 +22,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Refresh leases for the processes of one host that share a token file, kept in the sidecar file
- * {@code <name>.refresh.lock} (0600, never deleted).
+ * {@code <name>.refresh.lock} (0600, never deleted; opened only as a regular file of this user, never through a
+ * link: {@link PrivateFiles}).
  *
  * <p>The file is an array of 4,096 slots of 32 bytes; a token's slot is chosen by a hash of its environment and
  * id (two tokens may share a slot: they then refresh one after the other, nothing worse). A slot holds the fence
@@ -58,7 +57,7 @@ final class FileRefreshCoordinator implements RefreshCoordinator {
 
   /** The coordinator of the token file {@code tokenFile} (a real path), shared in this JVM. */
   static FileRefreshCoordinator of(Path tokenFile, FileAttribute<?>[] attributes) {
-    Path sidecar = tokenFile.resolveSibling(tokenFile.getFileName() + ".refresh.lock");
+    Path sidecar = PrivateFiles.sidecar(tokenFile, ".refresh.lock");
     synchronized (REGISTRY) {
       return REGISTRY.computeIfAbsent(sidecar, p -> new FileRefreshCoordinator(p, attributes));
     }
@@ -152,8 +151,7 @@ final class FileRefreshCoordinator implements RefreshCoordinator {
   private FileChannel channel() throws IOException {
     FileChannel ch = channel;
     if (ch == null || !ch.isOpen()) {
-      ch = FileChannel.open(file, EnumSet.of(StandardOpenOption.CREATE, StandardOpenOption.READ,
-          StandardOpenOption.WRITE), attributes);
+      ch = PrivateFiles.openSidecar(file, attributes, "refresh lease file").channel();
       channel = ch;
     }
     return ch;

@@ -51,12 +51,18 @@ import org.jspecify.annotations.Nullable;
  *   <li>A missing file is an empty store; {@link #open} does not create it. The first write creates it (and
  *       its folder, 0700, if missing) with the header. Deleting from a missing file creates nothing.
  *   <li>Every write replaces the whole file atomically: a temp file {@code .<name>.<random>.tmp} in the same
- *       folder (0600) is written and fsynced, renamed over the file ({@code ATOMIC_MOVE}), and the folder is
- *       fsynced. A crash leaves the old or the new file, never a mix. The file is therefore always 0600 after a
+ *       folder (0600, created new, never through a link) is written and fsynced, renamed over the file
+ *       ({@code ATOMIC_MOVE}), and the folder is fsynced. A crash leaves the old or the new file, never a mix. A
+ *       writer killed in the middle of a save leaves its temp file, a copy of every secret: {@link #open} deletes
+ *       such files under the writers' lock (never a live writer's), and {@link #tempFiles} lists what is left. The file is therefore always 0600 after a
  *       write, whatever its permissions were before (a token file should never be readable by others).
  *   <li>Each write (read-modify-write) holds an exclusive lock: a lock shared by every store of this JVM on the
  *       same file, then an OS lock ({@link FileChannel#lock()}) on the sidecar file {@code <name>.lock} (0600,
- *       never deleted; do not delete it while stores are open). Under the lock the store rereads the file if it
+ *       never deleted; do not delete it while stores are open).
+ *   <li>Sidecar files ({@code <name>.lock}, {@code <name>.refresh.lock}) are opened without following links and
+ *       must be regular files with a single link owned by this user: a symbolic or hard link, folder or FIFO
+ *       planted at their name fails the operation with {@link ErrorCode#UNSAFE_FILE}, and nothing is written
+ *       through it. Under the lock the store rereads the file if it
  *       changed, applies the change, writes, and remembers the new file state. Several threads, stores and
  *       processes can share one file without losing updates; new ids ({@code max + 1} over the freshly read
  *       file and the highest id ever given out, which the lock file records) are unique across all of them,
@@ -126,6 +132,7 @@ public final class FileTokenStore implements TokenStore, RefreshCoordination, Co
     try {
       store.lock.writeLock().lock();
       try {
+        store.deleteStaleTemps();
         store.refresh();
       } finally {
         store.lock.writeLock().unlock();
@@ -135,6 +142,19 @@ public final class FileTokenStore implements TokenStore, RefreshCoordination, Co
       store.close();
       throw e;
     }
+  }
+
+  /**
+   * The temp files of the token file {@code file} in its folder now: {@code .<name>.<random>.tmp}, each a full
+   * copy of every token and client secret. Opening the store deletes those that writers killed in the middle of
+   * a save left behind; one that remains is a live writer's, or one this user cannot delete. For checks such as
+   * {@code tokenstore doctor}.
+   *
+   * @throws StoreException {@link ErrorCode#STORE_UNAVAILABLE} if the folder cannot be listed
+   */
+  public static List<Path> tempFiles(Path file) {
+    Objects.requireNonNull(file, "file");
+    return new TokenFile(TokenFile.realPath(file)).tempFiles();
   }
 
   /** The token file (absolute, with symbolic links resolved at open). */
@@ -357,6 +377,33 @@ public final class FileTokenStore implements TokenStore, RefreshCoordination, Co
     } catch (IOException e) {
       throw file.unavailable("cannot create or lock the lock file " + pathLock.lockFile(), e,
           "Check that this user may create and write files in " + file.folder() + ".");
+    }
+  }
+
+  /**
+   * At open: deletes the temp files that killed writers left (copies of every secret), under the writers' lock
+   * so that a live writer's temp file is never among them. Takes no lock (and creates no lock file) when there
+   * are none. Without the lock (a read-only folder) they are left for {@code tokenstore doctor} to report.
+   */
+  private void deleteStaleTemps() {
+    if (file.tempFiles().isEmpty()) {
+      return;
+    }
+    PathLock.Held held;
+    try {
+      held = lockFile();
+    } catch (StoreException e) {
+      if (e.code() != ErrorCode.STORE_UNAVAILABLE) {
+        throw e;
+      }
+      LOG.log(System.Logger.Level.WARNING, "Could not take the lock to delete the temp files left next to {0}: {1}",
+          path, e.getMessage());
+      return;
+    }
+    try {
+      file.deleteStaleTemps();
+    } finally {
+      held.close();
     }
   }
 

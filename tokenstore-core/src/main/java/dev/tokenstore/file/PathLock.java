@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
 import java.util.HashMap;
 import java.util.Map;
@@ -16,7 +15,8 @@ import org.jspecify.annotations.Nullable;
  * The exclusive lock on one token file, across threads and processes: a {@link ReentrantLock} shared by every
  * store of this JVM on the same file (Java's file locks are per process and throw
  * {@code OverlappingFileLockException} when one JVM locks a file twice), then an OS lock
- * ({@link FileChannel#lock()}) on a sidecar lock file {@code <name>.lock} next to it, created 0600.
+ * ({@link FileChannel#lock()}) on a sidecar lock file {@code <name>.lock} next to it, created 0600 and opened
+ * only as a regular file of this user, never through a link ({@link PrivateFiles}).
  *
  * <p>One channel per lock file and JVM, kept open while any store uses the file: on POSIX systems, closing
  * any descriptor of a file drops all of the process's locks on it, so stores must not each open their own.
@@ -33,11 +33,11 @@ final class PathLock {
   private final ReentrantLock jvmLock = new ReentrantLock();
   private int refs; // guarded by REGISTRY
   private @Nullable FileChannel channel; // guarded by jvmLock
-  private @Nullable FileState channelFile; // guarded by jvmLock
+  private @Nullable Object channelFile; // the identity of the file channel is open on; guarded by jvmLock
 
   private PathLock(Path target) {
     this.target = target;
-    this.lockFile = target.resolveSibling(target.getFileName() + ".lock");
+    this.lockFile = PrivateFiles.sidecar(target, ".lock");
   }
 
   /** The lock for {@code target} (an absolute, real path), shared with every other user in this JVM. */
@@ -80,14 +80,15 @@ final class PathLock {
       for (int attempt = 0; ; attempt++) {
         FileChannel ch = channel;
         if (ch == null || !ch.isOpen()) {
-          ch = FileChannel.open(lockFile, openOptions(), fileAttributes);
+          PrivateFiles.Opened opened = PrivateFiles.openSidecar(lockFile, fileAttributes, "lock file");
+          ch = opened.channel();
           channel = ch;
-          channelFile = FileState.of(lockFile);
+          channelFile = opened.identity();
         }
         FileLock osLock = ch.lock();
         // The lock file we hold must still be the one at lockFile, else another process locks a different file.
-        FileState now = FileState.of(lockFile);
-        if (now.identity() != null && Objects.equals(now.identity(), Objects.requireNonNull(channelFile).identity())) {
+        Object now = PrivateFiles.identityOrNull(lockFile);
+        if (now != null && Objects.equals(now, channelFile)) {
           return new Held(osLock);
         }
         osLock.release();
@@ -100,10 +101,6 @@ final class PathLock {
       jvmLock.unlock();
       throw e;
     }
-  }
-
-  private static java.util.Set<StandardOpenOption> openOptions() {
-    return java.util.EnumSet.of(StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
   }
 
   private void closeChannel() {

@@ -15,6 +15,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -61,13 +62,17 @@ final class TokenFile {
     }
   }
 
-  /** Replaces the file with {@code bytes} atomically, through a temp file in {@code dir}, the file's folder. */
+  /**
+   * Replaces the file with {@code bytes} atomically, through a new temp file in {@code dir}, the file's folder
+   * ({@link PrivateFiles#createTemp}: 0600, never through a link).
+   */
   void replace(Path dir, byte[] bytes) {
     Path tmp = null;
     boolean moved = false;
     try {
-      tmp = Files.createTempFile(dir, "." + path.getFileName() + ".", ".tmp", fileAttributes());
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+      PrivateFiles.Opened opened = PrivateFiles.createTemp(dir.resolve(path.getFileName()), fileAttributes());
+      tmp = opened.path();
+      try (FileChannel ch = opened.channel()) {
         ByteBuffer buf = ByteBuffer.wrap(bytes);
         while (buf.hasRemaining()) {
           ch.write(buf);
@@ -89,6 +94,37 @@ final class TokenFile {
           LOG.log(System.Logger.Level.WARNING, "Could not delete the temp file {0}: {1}", tmp, e.toString());
         }
       }
+    }
+  }
+
+  /**
+   * Deletes the temp files that writers of this file killed in the middle of a save left behind (each a full
+   * copy of every token and client secret). The caller holds the writers' lock, so no live writer's temp file
+   * is among them. Returns how many it deleted; one it cannot delete is logged and left (doctor reports it).
+   */
+  int deleteStaleTemps() {
+    int deleted = 0;
+    for (Path tmp : tempFiles()) {
+      try {
+        if (Files.deleteIfExists(tmp)) {
+          deleted++;
+          LOG.log(System.Logger.Level.INFO,
+              "Deleted {0}, a temp file left by a writer of {1} that was stopped in the middle of a save", tmp, path);
+        }
+      } catch (IOException e) {
+        LOG.log(System.Logger.Level.WARNING, "Could not delete the stale temp file {0}, a copy of the tokens of {1}: "
+            + "{2}. Delete it by hand.", tmp, path, e.toString());
+      }
+    }
+    return deleted;
+  }
+
+  /** The temp files of this file in its folder now (a live writer's, or ones left by killed writers). */
+  List<Path> tempFiles() {
+    try {
+      return PrivateFiles.tempFiles(path);
+    } catch (IOException e) {
+      throw unavailable("cannot list its folder", e, "Check that this user may read " + folder() + ".");
     }
   }
 

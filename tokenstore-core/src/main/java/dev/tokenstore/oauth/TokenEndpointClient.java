@@ -104,6 +104,7 @@ final class TokenEndpointClient {
     List<String> allSecrets = new ArrayList<>(secrets);
     if (clientSecret != null) {
       allSecrets.add(clientSecret);
+      allSecrets.add(basicCredentials(clientId, clientSecret)); // a server may echo the Authorization header
     }
     HttpRequest.Builder rb = HttpRequest.newBuilder(env.tokenUrl())
         .timeout(requestTimeout)
@@ -130,7 +131,9 @@ final class TokenEndpointClient {
   void revoke(
       Environment env, String token, String hint, @Nullable String clientId, @Nullable String clientSecret) {
     URI revokeUrl = env.revokeUrl().orElseThrow();
-    List<String> secrets = clientSecret == null ? List.of(token) : List.of(token, clientSecret);
+    List<String> secrets = clientSecret == null ? List.of(token)
+        : clientId == null ? List.of(token, clientSecret)
+        : List.of(token, clientSecret, basicCredentials(clientId, clientSecret));
     HttpRequest request;
     if (env.protocol() == Environment.Protocol.ZOHO) {
       String sep = revokeUrl.getRawQuery() == null ? "?" : "&";
@@ -224,15 +227,19 @@ final class TokenEndpointClient {
       Environment env, HttpRequest.Builder rb, Map<String, String> form, String clientId,
       @Nullable String clientSecret) {
     if (env.clientAuthentication() == Environment.ClientAuthentication.BASIC) {
-      String user = enc(clientId) + ":" + (clientSecret == null ? "" : enc(clientSecret));
-      rb.header("Authorization",
-          "Basic " + Base64.getEncoder().encodeToString(user.getBytes(StandardCharsets.UTF_8)));
+      rb.header("Authorization", "Basic " + basicCredentials(clientId, clientSecret));
     } else {
       form.put("client_id", clientId);
       if (clientSecret != null) {
         form.put("client_secret", clientSecret);
       }
     }
+  }
+
+  /** The Base64 credentials of HTTP Basic client authentication (RFC 6749 2.3.1). */
+  private static String basicCredentials(String clientId, @Nullable String clientSecret) {
+    String user = enc(clientId) + ":" + (clientSecret == null ? "" : enc(clientSecret));
+    return Base64.getEncoder().encodeToString(user.getBytes(StandardCharsets.UTF_8));
   }
 
   private static String encode(Map<String, String> form) {
@@ -364,14 +371,13 @@ final class TokenEndpointClient {
     }
   }
 
-  /** A server text for a message: secrets removed, printable ASCII only, at most 100 characters. */
+  /**
+   * A server text for a message: secrets removed in every form an echo of the request may show them
+   * ({@link Secrets#scrub}), printable ASCII only, at most 100 characters; {@code <withheld>} when a secret sent is
+   * too short to search for.
+   */
   static String clean(String text, List<String> secrets) {
-    String t = text;
-    for (String s : secrets) {
-      if (!s.isEmpty()) {
-        t = t.replace(s, "<redacted>");
-      }
-    }
+    String t = Secrets.scrub(text, secrets).orElse("<withheld>");
     StringBuilder sb = new StringBuilder();
     for (int i = 0; i < t.length() && sb.length() < 100; i++) {
       char c = t.charAt(i);

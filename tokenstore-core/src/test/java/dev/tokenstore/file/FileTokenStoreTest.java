@@ -207,7 +207,8 @@ class FileTokenStoreTest {
         .isInstanceOfSatisfying(StoreException.class,
             e -> assertThat(e.code()).isEqualTo(ErrorCode.STORE_UNAVAILABLE));
 
-    // The lock file cannot be created (a folder is in its way): the write fails and the file is untouched.
+    // The lock file cannot be used (a folder is in its way, which is not a regular file): the write fails with
+    // UNSAFE_FILE (see SidecarSafetyTest) and the file is untouched.
     Path file = dir.resolve("sdk_tokens.txt");
     Files.writeString(file, ZohoFileFormatTest.JAVA_FIXTURE);
     Files.createDirectory(dir.resolve("sdk_tokens.txt.lock"));
@@ -216,7 +217,7 @@ class FileTokenStoreTest {
       assertThat(store.getTokens()).hasSize(3);
       assertThatThrownBy(() -> store.saveToken(user("u@example.com")))
           .isInstanceOfSatisfying(StoreException.class, e -> {
-            assertThat(e.code()).isEqualTo(ErrorCode.STORE_UNAVAILABLE);
+            assertThat(e.code()).isEqualTo(ErrorCode.UNSAFE_FILE);
             assertThat(e.getMessage()).contains(realFile.toString()).contains(".lock")
                 .doesNotContain("client-secret-value");
           });

@@ -32,8 +32,10 @@ class TokenEndpointClientTest {
 
   @Test
   void cleanRemovesSecretsAndControlCharacters() {
-    assertThat(TokenEndpointClient.clean("bad token tok-123\n and more", List.of("tok-123")))
+    assertThat(TokenEndpointClient.clean("bad token tok-12345\n and more", List.of("tok-12345")))
         .isEqualTo("bad token <redacted>? and more");
+    // A secret shorter than 8 characters is not searched for: the whole text is withheld.
+    assertThat(TokenEndpointClient.clean("bad token tok-123", List.of("tok-123"))).isEqualTo("<withheld>");
     assertThat(TokenEndpointClient.clean("x".repeat(500), List.of())).hasSize(100);
   }
 

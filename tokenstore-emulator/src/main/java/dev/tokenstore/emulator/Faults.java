@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.UnaryOperator;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -15,6 +16,7 @@ import org.jspecify.annotations.Nullable;
  *   <li>{@link #delay}: the call waits, then is served normally (for client timeouts);</li>
  *   <li>{@link #status}: the call gets that HTTP status and body instead of being served (e.g. 500, 503);</li>
  *   <li>{@link #json}: the same with a JSON content type, for error replies a server could really send;</li>
+ *   <li>{@link #echo}: the same with a body made of the request as received (a server that quotes it);</li>
  *   <li>{@link #tooManyRequests}: HTTP 429 with a {@code Retry-After} header;</li>
  *   <li>{@link #malformedBody}: HTTP 200 with {@code Content-Type: application/json} and a body that is not JSON;</li>
  *   <li>{@link #dropConnection}: the request is read and the connection closed without any reply;</li>
@@ -44,7 +46,8 @@ public final class Faults {
     DROP,
     THROTTLE,
     HOLD,
-    RUN
+    RUN,
+    ECHO
   }
 
   /** One queued fault; the fields a kind does not use are empty or null. */
@@ -57,7 +60,13 @@ public final class Faults {
       @Nullable String retryAfter,
       @Nullable CountDownLatch arrived,
       @Nullable CountDownLatch release,
-      @Nullable Runnable action) {
+      @Nullable Runnable action,
+      @Nullable UnaryOperator<String> echo) {
+    Fault(Kind kind, Duration delay, int status, String body, String contentType, @Nullable String retryAfter,
+        @Nullable CountDownLatch arrived, @Nullable CountDownLatch release, @Nullable Runnable action) {
+      this(kind, delay, status, body, contentType, retryAfter, arrived, release, action, null);
+    }
+
     static Fault of(Kind kind, Duration delay, int status, String body, String contentType) {
       return new Fault(kind, delay, status, body, contentType, null, null, null, null);
     }
@@ -108,6 +117,19 @@ public final class Faults {
     Objects.requireNonNull(body, "body");
     checkStatus(status);
     return add(Fault.of(Kind.STATUS, Duration.ZERO, status, body, JSON), times);
+  }
+
+  /**
+   * The next call gets HTTP {@code status} with a JSON body that {@code reply} makes of the request as received:
+   * its raw query string and form body, joined by {@code &} (still URL-encoded, as on the wire). For servers that
+   * echo the request in their error replies, e.g.
+   * {@code echo(400, req -> "{\"error\":\"invalid_request: " + req + "\"}")}; {@code reply} may also decode,
+   * upper-case or truncate what it quotes.
+   */
+  public Faults echo(int status, UnaryOperator<String> reply) {
+    Objects.requireNonNull(reply, "reply");
+    checkStatus(status);
+    return add(new Fault(Kind.ECHO, Duration.ZERO, status, "", JSON, null, null, null, null, reply), 1);
   }
 
   /**

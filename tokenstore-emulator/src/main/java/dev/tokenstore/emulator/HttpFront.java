@@ -20,6 +20,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
@@ -116,14 +117,18 @@ final class HttpFront {
         send(ex, Reply.json(405, Map.of("error", "method_not_allowed", "status", "failure")));
         return;
       }
-      Map<String, String> params = parseForm(ex.getRequestURI().getRawQuery());
+      String rawQuery = ex.getRequestURI().getRawQuery();
+      Map<String, String> params = parseForm(rawQuery);
+      String raw = rawQuery == null ? "" : rawQuery;
       if (endpoint == Endpoint.TOKEN || endpoint == Endpoint.REVOKE) {
         byte[] body = readBody(ex.getRequestBody());
-        params.putAll(parseForm(new String(body, StandardCharsets.UTF_8)));
+        String form = new String(body, StandardCharsets.UTF_8);
+        params.putAll(parseForm(form));
+        raw = raw.isEmpty() ? form : form.isEmpty() ? raw : raw + "&" + form;
       }
       counters.count(endpoint, params);
       Fault fault = Objects.requireNonNull(faults.get(endpoint), "every endpoint has its faults").next();
-      if (fault != null && !applyFault(ex, fault)) {
+      if (fault != null && !applyFault(ex, fault, raw)) {
         LOG.log(System.Logger.Level.DEBUG, "{0} {1}: injected fault {2}", method, path, fault.kind());
         return;
       }
@@ -144,8 +149,8 @@ final class HttpFront {
     }
   }
 
-  /** Applies a fault; true if the call should then be served normally. */
-  private boolean applyFault(HttpExchange ex, Fault fault) throws IOException {
+  /** Applies a fault to a call whose raw query and form are {@code raw}; true if it should then be served normally. */
+  private boolean applyFault(HttpExchange ex, Fault fault, String raw) throws IOException {
     switch (fault.kind()) {
       case DELAY -> {
         try {
@@ -156,8 +161,10 @@ final class HttpFront {
         }
         return true;
       }
-      case STATUS, MALFORMED -> {
-        byte[] body = fault.body().getBytes(StandardCharsets.UTF_8);
+      case STATUS, MALFORMED, ECHO -> {
+        UnaryOperator<String> echo = fault.echo();
+        String text = echo != null ? echo.apply(raw) : fault.body();
+        byte[] body = text.getBytes(StandardCharsets.UTF_8);
         ex.getResponseHeaders().set("Content-Type", fault.contentType());
         if (fault.retryAfter() != null) {
           ex.getResponseHeaders().set("Retry-After", fault.retryAfter());
