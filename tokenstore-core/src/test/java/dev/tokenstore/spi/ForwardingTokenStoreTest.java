@@ -108,7 +108,8 @@ class ForwardingTokenStoreTest {
         .as("the record changed since it was read").isEmpty();
     assertThat(decorated.findTokenById(stored.id()).orElseThrow().accessToken()).isEqualTo("access-2");
     assertThatThrownBy(() -> cas.saveTokenIf(saved, OAuthToken.builder().accessToken("x").build()))
-        .isInstanceOf(IllegalArgumentException.class);
+        .isInstanceOfSatisfying(dev.tokenstore.TokenstoreException.class,
+            e -> assertThat(e.code()).isEqualTo(dev.tokenstore.ErrorCode.INVALID_ARGUMENT));
   }
 
   /** A randomized transformation: each write gets a fresh salt, as an AEAD with a fresh nonce would. */
