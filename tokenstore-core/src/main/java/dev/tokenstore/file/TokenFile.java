@@ -61,12 +61,35 @@ final class TokenFile {
     }
   }
 
+  /**
+   * The whole sidecar file {@code sidecar} (next to the token file); null when it is missing or cannot be read
+   * (logged): a sidecar only ever adds what the token file lacks, so going without it is harmless.
+   */
+  byte @Nullable [] readSidecar(Path sidecar) {
+    try {
+      return Files.readAllBytes(sidecar);
+    } catch (NoSuchFileException e) {
+      return null;
+    } catch (IOException e) {
+      LOG.log(System.Logger.Level.WARNING, "Could not read {0}; going on without it: {1}", sidecar, e.toString());
+      return null;
+    }
+  }
+
   /** Replaces the file with {@code bytes} atomically, through a temp file in {@code dir}, the file's folder. */
   void replace(Path dir, byte[] bytes) {
+    replace(dir, path, bytes);
+  }
+
+  /**
+   * Replaces {@code target} (the token file or a sidecar of it in {@code dir}) with {@code bytes} atomically:
+   * a temp file (0600) in {@code dir}, fsync, {@code ATOMIC_MOVE}, fsync of the folder.
+   */
+  void replace(Path dir, Path target, byte[] bytes) {
     Path tmp = null;
     boolean moved = false;
     try {
-      tmp = Files.createTempFile(dir, "." + path.getFileName() + ".", ".tmp", fileAttributes());
+      tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp", fileAttributes());
       try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
         ByteBuffer buf = ByteBuffer.wrap(bytes);
         while (buf.hasRemaining()) {
@@ -74,11 +97,11 @@ final class TokenFile {
         }
         ch.force(true);
       }
-      Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       moved = true;
       syncFolder(dir);
     } catch (IOException e) {
-      throw unavailable("cannot write it", e,
+      throw unavailable(target.equals(path) ? "cannot write it" : "cannot write its sidecar " + target, e,
           "Check that this user may create and rename files in " + dir + " and that the disk is not full. "
               + "The file was not changed.");
     } finally {

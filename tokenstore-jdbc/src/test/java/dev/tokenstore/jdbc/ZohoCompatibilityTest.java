@@ -58,8 +58,9 @@ class ZohoCompatibilityTest {
     }
     // Zoho's reader (select * by position) sees our writes in its layout; we write SQL NULL for no value,
     // which Zoho's SDKs read as null just like an empty string.
+    // Zoho's ten columns first, in Zoho's order; the issue time (schema version 2) after them.
     assertThat(ZohoDb.columns(db, "oauthtoken")).containsExactly("id", "user_name", "client_id", "client_secret",
-        "refresh_token", "access_token", "grant_token", "expiry_time", "redirect_url", "api_domain");
+        "refresh_token", "access_token", "grant_token", "expiry_time", "redirect_url", "api_domain", "issued_at");
     assertThat(ZohoDb.rowByPosition(db, "3")).containsExactly("3", "user3@example.com", "1000.CLIENT", "secret3",
         "1000.refresh3", "1000.newaccess", null, String.valueOf(EXPIRY + 3_600_000), "https://example.com/callback",
         "https://www.zohoapis.com");
@@ -68,7 +69,7 @@ class ZohoCompatibilityTest {
     assertThat(added.get(7)).isNull();
     // Schema version recorded; indexes created.
     assertThat(ZohoDb.count(db, "SELECT version FROM tokenstore_schema WHERE table_name = 'oauthtoken'"))
-        .isEqualTo(1);
+        .isEqualTo(2);
     assertThat(ZohoDb.count(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = "
         + "'oauthtoken' AND name LIKE 'oauthtoken_%'")).isEqualTo(6);
   }
