@@ -163,6 +163,37 @@ class ZohoCompatibilityTest {
     assertThat(ZohoDb.count(db, "SELECT count(*) FROM sqlite_master WHERE name = 'tokenstore_schema'")).isZero();
   }
 
+  @Test
+  void aZohoMadeTableGetsTheIssueTimeColumnAndZohosRowsAndInsertsKeepWorking() throws Exception {
+    Path db = zohoDb();
+    Instant issued = Instant.ofEpochMilli(EXPIRY - 30_000);
+    try (JdbcTokenStore store = JdbcTokenStore.sqlite(db)) {
+      assertThat(store.findTokenById("1").orElseThrow().issuedAt()).as("Zoho's rows have none").isNull();
+      OAuthToken saved = store.saveToken(OAuthToken.builder().id("1").accessToken("1000.fresh")
+          .expiresAt(Instant.ofEpochMilli(EXPIRY)).issuedAt(issued).build());
+      assertThat(saved.issuedAt()).isEqualTo(issued);
+    }
+    // Zoho's SDK inserts with its column list and reads by position 1..10: the extra column is left NULL.
+    ZohoDb.insertRow(db, "13", "zoho@example.com", "1000.CLIENT", "s", "1000.refresh13", "", "", "", "", "");
+    assertThat(ZohoDb.rowByPosition(db, "1").get(5)).isEqualTo("1000.fresh");
+    try (JdbcTokenStore store = JdbcTokenStore.sqlite(db)) {
+      assertThat(store.findTokenById("1").orElseThrow().issuedAt()).isEqualTo(issued);
+      assertThat(store.findTokenById("13").orElseThrow().issuedAt()).isNull();
+    }
+  }
+
+  @Test
+  void withoutCreateSchemaZohosTableIsUsedAsItIsWithoutIssueTimes() throws Exception {
+    Path db = zohoDb();
+    try (JdbcTokenStore store = JdbcTokenStore.builder().sqliteFile(db).createSchema(false).build()) {
+      OAuthToken saved = store.saveToken(OAuthToken.builder().id("2").accessToken("1000.fresh")
+          .expiresAt(Instant.ofEpochMilli(EXPIRY)).issuedAt(Instant.ofEpochMilli(EXPIRY - 30_000)).build());
+      assertThat(saved.accessToken()).isEqualTo("1000.fresh");
+      assertThat(store.findTokenById("2").orElseThrow().issuedAt()).as("no column to keep it in").isNull();
+    }
+    assertThat(ZohoDb.columns(db, "oauthtoken")).doesNotContain("issued_at");
+  }
+
   private static String schemaText(Path db) throws Exception {
     StringBuilder sb = new StringBuilder();
     try (var c = ZohoDb.connect(db); var s = c.createStatement();
