@@ -125,6 +125,9 @@ class CoordinationMultiProcessTest {
         children.startTogether(WAIT);
         children.waitUntil("a second process refreshes the same expiry", WAIT,
             () -> children.children().stream().filter(c -> c.saw("STARTED")).count() >= 2);
+        // STARTED is printed before the request is sent: wait (bounded) for the server to count both calls.
+        children.waitUntil("the server counted a second refresh of the same expiry", WAIT,
+            () -> zoho.refreshCalls() >= 2);
         assertThat(zoho.refreshCalls()).as("refresh calls for one expiry").isGreaterThanOrEqualTo(2);
       }
     }
