@@ -18,8 +18,13 @@ import org.jspecify.annotations.Nullable;
  * as {@code <redacted:xxxxxx>}, a short fingerprint (six hex digits of SHA-256) that tells two values apart
  * without revealing either.
  *
- * <p>Instances are immutable and thread-safe. Equality is by value over all ten fields; {@link #expiresAt()}
- * has millisecond precision, as stored.
+ * <p>Besides Zoho's ten fields a token may carry {@link #issuedAt()}, when its access token was issued. It is not
+ * one of Zoho's columns: stores keep it beside them (an extra column, hash field or sidecar file) so that Zoho's
+ * SDKs read the records as before, and a record written by another program simply has none. A token manager
+ * uses it to know the access token's lifetime ({@code expiresAt - issuedAt}).
+ *
+ * <p>Instances are immutable and thread-safe. Equality is by value over all eleven fields (Zoho's ten and
+ * {@link #issuedAt()}); {@link #expiresAt()} and {@link #issuedAt()} have millisecond precision, as stored.
  */
 public final class OAuthToken {
 
@@ -33,6 +38,7 @@ public final class OAuthToken {
   private final @Nullable Instant expiresAt;
   private final @Nullable String redirectUrl;
   private final @Nullable String apiDomain;
+  private final @Nullable Instant issuedAt;
 
   private OAuthToken(Builder b) {
     this.id = b.id;
@@ -45,6 +51,7 @@ public final class OAuthToken {
     this.expiresAt = b.expiresAt;
     this.redirectUrl = b.redirectUrl;
     this.apiDomain = b.apiDomain;
+    this.issuedAt = b.issuedAt;
   }
 
   /** A builder with every field unset. */
@@ -108,6 +115,16 @@ public final class OAuthToken {
   }
 
   /**
+   * When the access token was issued (the token manager sets it from the token endpoint's reply: the time of
+   * the request), with millisecond precision; null when unknown (e.g. a record written by Zoho's SDKs). Not one
+   * of Zoho's ten fields. Together with {@link #expiresAt()} it gives the access token's lifetime, which a token
+   * manager uses to refresh short-lived tokens no earlier than halfway through their life.
+   */
+  public @Nullable Instant issuedAt() {
+    return issuedAt;
+  }
+
+  /**
    * Whether the access token is missing or expires before {@code now.plus(margin)}. A token without an
    * expiry time counts as expired when it has no access token and as valid otherwise.
    */
@@ -136,14 +153,15 @@ public final class OAuthToken {
         && Objects.equals(grantToken, t.grantToken)
         && Objects.equals(expiresAt, t.expiresAt)
         && Objects.equals(redirectUrl, t.redirectUrl)
-        && Objects.equals(apiDomain, t.apiDomain);
+        && Objects.equals(apiDomain, t.apiDomain)
+        && Objects.equals(issuedAt, t.issuedAt);
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(
         id, userName, clientId, clientSecret, refreshToken, accessToken, grantToken, expiresAt, redirectUrl,
-        apiDomain);
+        apiDomain, issuedAt);
   }
 
   /** A description with every secret replaced by {@code <redacted:fingerprint>}; unset fields are left out. */
@@ -161,6 +179,7 @@ public final class OAuthToken {
     plain(sb, "expiresAt", expiresAt == null ? null : expiresAt.toString());
     plain(sb, "redirectUrl", redirectUrl);
     plain(sb, "apiDomain", apiDomain);
+    plain(sb, "issuedAt", issuedAt == null ? null : issuedAt.toString());
     if (sb.length() > start) {
       sb.setLength(sb.length() - 2);
     }
@@ -194,6 +213,7 @@ public final class OAuthToken {
     private @Nullable Instant expiresAt;
     private @Nullable String redirectUrl;
     private @Nullable String apiDomain;
+    private @Nullable Instant issuedAt;
 
     private Builder() {}
 
@@ -208,6 +228,7 @@ public final class OAuthToken {
       this.expiresAt = t.expiresAt;
       this.redirectUrl = t.redirectUrl;
       this.apiDomain = t.apiDomain;
+      this.issuedAt = t.issuedAt;
     }
 
     public Builder id(@Nullable String id) {
@@ -258,6 +279,15 @@ public final class OAuthToken {
 
     public Builder apiDomain(@Nullable String apiDomain) {
       this.apiDomain = norm(apiDomain);
+      return this;
+    }
+
+    /**
+     * When the access token was issued ({@link OAuthToken#issuedAt()}); truncated to milliseconds, the precision
+     * every store keeps.
+     */
+    public Builder issuedAt(@Nullable Instant issuedAt) {
+      this.issuedAt = issuedAt == null ? null : issuedAt.truncatedTo(ChronoUnit.MILLIS);
       return this;
     }
 

@@ -138,7 +138,8 @@ final class TokenCommands {
   @Command(name = "access-token", mixinStandardHelpOptions = true,
       description = {
         "Prints only a valid access token, for scripts.",
-        "The token is refreshed first if it expires within 5 minutes. Example:",
+        "The token is refreshed first if it expires within 5 minutes (a token that lives shorter: once past half",
+        "of its lifetime). Example:",
         "  curl -H \"Authorization: Zoho-oauthtoken $(tokenstore access-token --user me@example.com)\" ...",
         "Exits with 3 when the server no longer accepts the refresh token."
       })
@@ -155,7 +156,8 @@ final class TokenCommands {
   }
 
   @Command(name = "refresh", mixinStandardHelpOptions = true,
-      description = "Refreshes a token if it expires within 5 minutes, or now with --force.")
+      description = "Refreshes a token if it expires within 5 minutes (or, living shorter, is past half of its "
+          + "lifetime), or now with --force.")
   static final class Refresh implements Callable<Integer> {
     @Mixin StoreSession.OneToken session;
 

@@ -17,6 +17,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -191,6 +192,31 @@ class LoginIT {
     assertThat(reauth.all()).doesNotContain(jane.refreshToken(), SECRET, "\tat ");
     Jar.Result listed = Jar.run(home, zohoArgs(store, "list", "--json"));
     assertThat(JSON.readTree(listed.out()).get(0).get("status").asText()).isEqualTo("expired");
+  }
+
+  @Test
+  void shortLivedTokensAreNotRefreshedByEveryAccessTokenCall() throws Exception {
+    // Issue 10: with 30-second tokens (shorter than the five-minute window) every call used to refresh.
+    try (AccountsEmulator shortLived = AccountsEmulator.builder().user("jane@example.com")
+        .accessTokenTtl(Duration.ofSeconds(30)).start()) {
+      String store = "sqlite:" + home.resolve("short.db");
+      String code = shortLived.issueGrantCode("cli-client", "http://localhost/cb", "ZohoCRM.users.READ");
+      List<String> common = List.of("--store", store, "--accounts-url", shortLived.baseUrl(), "--client-id",
+          "cli-client", "--client-secret", SECRET);
+      List<String> exchangeArgs = new ArrayList<>(common);
+      exchangeArgs.addAll(List.of("exchange", "--grant-token", code, "--redirect-url", "http://localhost/cb"));
+      Jar.Result exchange = Jar.run(home, exchangeArgs.toArray(String[]::new));
+      assertThat(exchange.exit()).as(exchange.all()).isZero();
+      List<String> accessArgs = new ArrayList<>(common);
+      accessArgs.addAll(List.of("access-token", "--id", "1"));
+      Jar.Result first = Jar.run(home, accessArgs.toArray(String[]::new));
+      Jar.Result second = Jar.run(home, accessArgs.toArray(String[]::new));
+      assertThat(first.exit()).as(first.all()).isZero();
+      assertThat(second.exit()).as(second.all()).isZero();
+      assertThat(second.out()).isEqualTo(first.out());
+      assertThat(shortLived.refreshCalls()).as("refreshes by two access-token calls right after the exchange")
+          .isZero();
+    }
   }
 
   @Test

@@ -39,6 +39,12 @@ import org.jspecify.annotations.Nullable;
  * creates gets the Java SDK's form ({@code \n}, {@code redirect_url}). Rows with one field or fewer (blank
  * lines) are skipped, as Zoho's SDKs do, and are not written back.
  *
+ * <p>{@link OAuthToken#issuedAt()}, which Zoho's columns have no place for, is kept in the sidecar file
+ * {@code <name>.issued} (0600, replaced atomically before the token file, under the same lock): one line
+ * {@code expiry_time,issued_at,id} per token that has one. An entry counts only while the record with that id
+ * still has that expiry, so a token rewritten by Zoho's SDKs, or a stale, missing or damaged sidecar, just
+ * leaves the record without an issue time (a token manager then uses its configured refresh window).
+ *
  * <h2>Malformed files</h2>
  * A file that is not in this format (an unterminated quote, a wrong header, a row with the wrong number of
  * fields, a row without id, a repeated id, an {@code expiry_time} that is not a number of milliseconds,
@@ -94,6 +100,7 @@ public final class FileTokenStore implements TokenStore, RefreshCoordination, Co
   private static final int READ_ATTEMPTS = 10;
 
   private final Path path; // the real path of the token file
+  private final Path sidecar; // the issue times: IssueTimes
   private final TokenFile file;
   private final PathLock pathLock;
   private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
@@ -109,6 +116,7 @@ public final class FileTokenStore implements TokenStore, RefreshCoordination, Co
 
   private FileTokenStore(Path path) {
     this.path = path;
+    this.sidecar = IssueTimes.sidecarOf(path);
     this.file = new TokenFile(path);
     this.pathLock = PathLock.acquire(path);
   }
@@ -425,6 +433,9 @@ public final class FileTokenStore implements TokenStore, RefreshCoordination, Co
       if (bytes != null && after.equals(now)) {
         ZohoCsv.Parsed parsed = ZohoCsv.parse(bytes, path);
         loads.incrementAndGet();
+        // Written before the token file: at least as new as what was just read; entries that do not match the
+        // record's expiry are ignored.
+        IssueTimes.apply(parsed.table(), file.readSidecar(sidecar));
         table = parsed.table();
         layout = parsed.layout();
         state = now;
@@ -443,9 +454,13 @@ public final class FileTokenStore implements TokenStore, RefreshCoordination, Co
 
   private void writeFile(Path dir) {
     ZohoCsv.Layout out = layout.forWriting();
-    byte[] bytes = ZohoCsv.format(out, table.all());
+    List<OAuthToken> all = table.all();
+    byte[] bytes = ZohoCsv.format(out, all);
     if (out != layout) {
       LOG.log(System.Logger.Level.INFO, "Upgrading the token file {0} from nine to ten columns (api_domain)", path);
+    }
+    if (IssueTimes.any(all) || Files.exists(sidecar)) {
+      file.replace(dir, sidecar, IssueTimes.format(all)); // first, so that a reader of the new file finds it
     }
     file.replace(dir, bytes);
     layout = out;

@@ -63,14 +63,44 @@ final class TokenFile {
   }
 
   /**
-   * Replaces the file with {@code bytes} atomically, through a new temp file in {@code dir}, the file's folder
-   * ({@link PrivateFiles#createTemp}: 0600, never through a link).
+   * The whole sidecar file {@code sidecar} (next to the token file); null when it is missing, is not a regular
+   * file (a link is never followed) or cannot be read (logged): a sidecar only ever adds what the token file
+   * lacks, so going without it is harmless.
    */
+  byte @Nullable [] readSidecar(Path sidecar) {
+    try {
+      if (!Files.isRegularFile(sidecar, LinkOption.NOFOLLOW_LINKS)) {
+        if (Files.exists(sidecar, LinkOption.NOFOLLOW_LINKS)) {
+          LOG.log(System.Logger.Level.WARNING, "{0} is not a regular file (a link?); going on without it", sidecar);
+        }
+        return null;
+      }
+      try (var in = Files.newInputStream(sidecar, LinkOption.NOFOLLOW_LINKS)) {
+        return in.readAllBytes();
+      }
+    } catch (NoSuchFileException e) {
+      return null;
+    } catch (IOException e) {
+      LOG.log(System.Logger.Level.WARNING, "Could not read {0}; going on without it: {1}", sidecar, e.toString());
+      return null;
+    }
+  }
+
+  /** Replaces the file with {@code bytes} atomically (see {@link #replace(Path, Path, byte[])}). */
   void replace(Path dir, byte[] bytes) {
+    replace(dir, path, bytes);
+  }
+
+  /**
+   * Replaces {@code target} (the token file or a sidecar of it in {@code dir}) with {@code bytes} atomically:
+   * a new temp file in {@code dir} ({@link PrivateFiles#createTemp}: 0600, never through a link), fsync,
+   * {@code ATOMIC_MOVE}, fsync of the folder.
+   */
+  void replace(Path dir, Path target, byte[] bytes) {
     Path tmp = null;
     boolean moved = false;
     try {
-      PrivateFiles.Opened opened = PrivateFiles.createTemp(dir.resolve(path.getFileName()), fileAttributes());
+      PrivateFiles.Opened opened = PrivateFiles.createTemp(dir.resolve(target.getFileName()), fileAttributes());
       tmp = opened.path();
       try (FileChannel ch = opened.channel()) {
         ByteBuffer buf = ByteBuffer.wrap(bytes);
@@ -79,11 +109,11 @@ final class TokenFile {
         }
         ch.force(true);
       }
-      Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       moved = true;
       syncFolder(dir);
     } catch (IOException e) {
-      throw unavailable("cannot write it", e,
+      throw unavailable(target.equals(path) ? "cannot write it" : "cannot write its sidecar " + target, e,
           "Check that this user may create and rename files in " + dir + " and that the disk is not full. "
               + "The file was not changed.");
     } finally {

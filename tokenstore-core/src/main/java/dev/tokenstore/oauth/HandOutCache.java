@@ -33,7 +33,10 @@ final class HandOutCache {
     }
   }
 
-  /** A token with its refresh time and expiry precomputed (epoch ms; Long.MAX_VALUE for "never"). Immutable; thread-safe. */
+  /**
+   * A token with its refresh time ({@link RefreshTiming#refreshAt}) and expiry precomputed (epoch ms;
+   * Long.MAX_VALUE for "never"). Immutable; thread-safe.
+   */
   static final class Snapshot {
     final OAuthToken token;
     final long refreshAt;
@@ -118,11 +121,11 @@ final class HandOutCache {
     entry.snap = snapshot(t);
   }
 
+  /** {@code t} with its expiry and its refresh time ({@link RefreshTiming}, computed once here) precomputed. */
   private Snapshot snapshot(OAuthToken t) {
     long expires = t.accessToken() == null ? Long.MIN_VALUE
         : t.expiresAt() == null ? Long.MAX_VALUE : t.expiresAt().toEpochMilli();
-    long refreshAt = expires == Long.MAX_VALUE || expires == Long.MIN_VALUE ? expires : expires - windowMillis;
-    return new Snapshot(t, refreshAt, expires);
+    return new Snapshot(t, RefreshTiming.refreshAt(t, windowMillis), expires);
   }
 
   /** The stored record {@code id} (a counted store read), or null. */

@@ -130,7 +130,9 @@ final class TokenCalls {
         }
         throw deletedWhileRefreshing(entry, creds);
       }
-      if (isFresh(current, rejectedAccess)) {
+      if (isFresh(current, rejectedAccess) || refreshedMeanwhile(current, creds.accessToken())) {
+        // A sibling (another thread's flight, manager or process, e.g. the lease holder this caller waited
+        // for) stored a new token since this caller decided to refresh: use it, never refresh it again.
         if (lease != null) {
           lease.close();
         }
@@ -172,8 +174,7 @@ final class TokenCalls {
           }
           // A sibling may have rotated the refresh token: reread before giving up.
           OAuthToken again = cache.readById(entry.id);
-          if (again != null && isFresh(again, rejectedAccess)
-              && !Objects.equals(again.accessToken(), base.accessToken())) {
+          if (again != null && refreshedMeanwhile(again, base.accessToken())) {
             return useSibling(entry, again);
           }
           if (round == 0 && again != null && again.refreshToken() != null
@@ -267,6 +268,11 @@ final class TokenCalls {
     return current;
   }
 
+  /**
+   * Whether {@code t} needs no refresh: with {@code rejectedAccess} (a forced refresh), it holds another access
+   * token that has not expired; otherwise it is not yet due by {@link RefreshTiming} (the rule the hand-out
+   * cache uses too).
+   */
   private boolean isFresh(OAuthToken t, @Nullable String rejectedAccess) {
     if (t.accessToken() == null) {
       return false;
@@ -274,7 +280,18 @@ final class TokenCalls {
     if (rejectedAccess != null) {
       return !rejectedAccess.equals(t.accessToken()) && !t.isExpired(clock.instant(), Duration.ZERO);
     }
-    return !t.isExpired(clock.instant(), settings.refreshWindow());
+    return RefreshTiming.isFresh(t, clock.millis(), settings.refreshWindow().toMillis());
+  }
+
+  /**
+   * Whether {@code t} holds an access token other than {@code seenAccess} (the one the refresh was decided on)
+   * that has not expired: a sibling refreshed meanwhile, and its token is used as it is, even if it would be
+   * due by the refresh window (it has just been issued; its issue time may be unknown, e.g. written by an
+   * older version or another program).
+   */
+  private boolean refreshedMeanwhile(OAuthToken t, @Nullable String seenAccess) {
+    return t.accessToken() != null && !t.accessToken().equals(seenAccess)
+        && !t.isExpired(clock.instant(), Duration.ZERO);
   }
 
   /**
@@ -427,7 +444,8 @@ final class TokenCalls {
   /**
    * Calls the token endpoint (with retries) and turns its reply into a token: the one place where a reply
    * becomes an {@link OAuthToken}. {@code into} holds what the reply leaves as it is; the expiry counts from
-   * before the call.
+   * before the call, which is also the token's {@link OAuthToken#issuedAt() issue time} (so that
+   * {@code expiresAt - issuedAt} is the reply's {@code expires_in}, the lifetime {@link RefreshTiming} uses).
    */
   private OAuthToken fetch(OAuthToken about, Supplier<TokenReply> call, OAuthToken.Builder into,
       @Nullable String refreshTokenIfNone, @Nullable String apiDomainIfNone) {
@@ -436,6 +454,7 @@ final class TokenCalls {
     return into.accessToken(r.accessToken())
         .refreshToken(r.refreshToken() != null ? r.refreshToken() : refreshTokenIfNone)
         .expiresAt(Instant.ofEpochMilli(started).plus(r.expiresIn()))
+        .issuedAt(Instant.ofEpochMilli(started))
         .apiDomain(r.apiDomain() != null ? r.apiDomain() : apiDomainIfNone)
         .build();
   }

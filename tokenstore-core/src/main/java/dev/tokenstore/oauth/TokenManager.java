@@ -35,8 +35,10 @@ import org.jspecify.annotations.Nullable;
  * name without a record is {@link ErrorCode#TOKEN_NOT_FOUND}.
  *
  * <h2>When the store is read and the server called</h2>
- * A token whose access token expires later than the refresh window (default five minutes) is handed out from
- * memory, without reading the store. The store is read when memory has no token for the query, when the token
+ * A token whose access token expires later than its refresh window is handed out from memory, without reading
+ * the store. The window is {@link Builder#refreshWindow} (default five minutes), shortened to half of the access
+ * token's lifetime for short-lived tokens (see there), so a token is never refreshed while more than half of its
+ * lifetime remains. The store is read when memory has no token for the query, when the token
  * enters the refresh window, and again right before calling the server: when a sibling (another manager,
  * process or machine) has already refreshed, its token is used and the server is not called.
  *
@@ -128,7 +130,7 @@ public final class TokenManager {
   // ------------------------------------------------------------------------------------------ get
 
   /**
-   * The token {@code partial} means, with an access token valid for longer than the refresh window (or, while
+   * The token {@code partial} means, with an access token valid for longer than its refresh window (or, while
    * a refresh is in flight or after a failed early refresh, at least still valid).
    *
    * @throws TokenstoreException {@link ErrorCode#INVALID_ARGUMENT} for a partial token that names nothing or
@@ -416,7 +418,16 @@ public final class TokenManager {
       return this;
     }
 
-    /** How long before expiry a token is refreshed; default five minutes. */
+    /**
+     * How long before expiry a token is refreshed at most; default five minutes. The effective window of a
+     * token is this one, but never more than half of its access token's lifetime when that is known: the
+     * lifetime is the token endpoint's {@code expires_in}, kept as {@link OAuthToken#issuedAt()} beside the
+     * expiry in every store, so a fresh process knows it too. So a token is never refreshed while more than
+     * half of its lifetime remains: with the default, a 30-second token is refreshed 15 seconds before it
+     * expires, a ten-minute token five minutes before, a one-hour token five minutes before. A token without an
+     * issue time (written by Zoho's SDKs or another program) gets this window as it is. Zero refreshes only at
+     * expiry.
+     */
     public Builder refreshWindow(Duration refreshWindow) {
       this.refreshWindow = DurationBounds.nonNegative(refreshWindow, "refreshWindow", DurationBounds.YEAR);
       return this;

@@ -57,6 +57,9 @@ public final class TokenRules {
 
   /**
    * The record a save writes: {@code update}'s non-null fields over {@code stored}'s. The stored id is kept.
+   * {@link OAuthToken#issuedAt()} belongs to the expiry it was issued with: an update that sets
+   * {@code expiresAt} sets {@code issuedAt} too (to null when it has none, so that a stale issue time never
+   * outlives its expiry); an update without an expiry keeps the stored issue time unless it sets one.
    */
   public static OAuthToken merge(OAuthToken stored, OAuthToken update) {
     OAuthToken.Builder b = stored.toBuilder();
@@ -80,6 +83,9 @@ public final class TokenRules {
     }
     if (update.expiresAt() != null) {
       b.expiresAt(update.expiresAt());
+      b.issuedAt(update.issuedAt());
+    } else if (update.issuedAt() != null) {
+      b.issuedAt(update.issuedAt());
     }
     if (update.redirectUrl() != null) {
       b.redirectUrl(update.redirectUrl());

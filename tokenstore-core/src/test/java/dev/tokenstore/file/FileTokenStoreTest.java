@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -190,6 +191,75 @@ class FileTokenStoreTest {
           .hasValueSatisfying(t -> assertThat(t.accessToken()).isEqualTo("access-of-u@example.org"));
       Files.delete(file);
       assertThat(store.getTokens()).isEmpty();
+    }
+  }
+
+  @Test
+  void issueTimesLiveInA0600SidecarAndTheTokenFileKeepsZohosTenColumns() throws IOException {
+    Path file = dir.resolve("sdk_tokens.txt");
+    Instant expiry = Instant.ofEpochMilli(1_900_000_030_000L);
+    Instant issued = Instant.ofEpochMilli(1_900_000_000_000L);
+    OAuthToken saved;
+    try (FileTokenStore store = FileTokenStore.open(file)) {
+      saved = store.saveToken(user("u@example.com").toBuilder().expiresAt(expiry).issuedAt(issued).build());
+      store.saveToken(user("v@example.com").toBuilder().expiresAt(expiry).build());
+    }
+    Path sidecar = dir.resolve("sdk_tokens.txt.issued");
+    assertThat(perms(sidecar)).isEqualTo("rw-------");
+    assertThat(FileStoreTestSupport.strayFiles(dir)).isEmpty();
+    // The token file is exactly what Zoho's SDKs read: the header and ten fields per row.
+    List<String> lines = Files.readAllLines(file, UTF_8);
+    assertThat(lines.get(0)).isEqualTo(String.join(",", dev.tokenstore.spi.ZohoRecord.COLUMNS));
+    assertThat(lines.subList(1, lines.size())).hasSize(2).allSatisfy(l -> assertThat(l.split(",", -1)).hasSize(10));
+    assertThat(Files.readString(sidecar, UTF_8)).doesNotContain("access-of").doesNotContain("refresh-of")
+        .contains(expiry.toEpochMilli() + "," + issued.toEpochMilli() + "," + saved.id());
+    try (FileTokenStore reopened = FileTokenStore.open(file)) {
+      assertThat(reopened.findTokenById(saved.id())).contains(saved);
+      assertThat(reopened.findToken(OAuthToken.builder().userName("v@example.com").build()).orElseThrow()
+          .issuedAt()).isNull();
+    }
+  }
+
+  @Test
+  void aStaleOrDamagedSidecarEntryIsHarmless() throws IOException {
+    Path file = dir.resolve("sdk_tokens.txt");
+    Instant expiry = Instant.ofEpochMilli(1_900_000_030_000L);
+    OAuthToken saved;
+    try (FileTokenStore store = FileTokenStore.open(file)) {
+      saved = store.saveToken(user("u@example.com").toBuilder().expiresAt(expiry)
+          .issuedAt(expiry.minusSeconds(30)).build());
+    }
+    // Zoho's SDK refreshes the token and rewrites the file in place, knowing nothing of the sidecar.
+    Instant zohoExpiry = expiry.plusSeconds(3600);
+    String text = Files.readString(file, UTF_8).replace(Long.toString(expiry.toEpochMilli()),
+        Long.toString(zohoExpiry.toEpochMilli()));
+    Files.writeString(file, text, UTF_8);
+    try (FileTokenStore store = FileTokenStore.open(file)) {
+      OAuthToken t = store.findTokenById(saved.id()).orElseThrow();
+      assertThat(t.expiresAt()).isEqualTo(zohoExpiry);
+      assertThat(t.issuedAt()).as("the entry belongs to the old expiry").isNull();
+    }
+    Files.writeString(dir.resolve("sdk_tokens.txt.issued"), "garbage\nx,y,z\n,,\n" + saved.id() + "\n");
+    try (FileTokenStore store = FileTokenStore.open(file)) {
+      assertThat(store.findTokenById(saved.id()).orElseThrow().issuedAt()).isNull();
+    }
+    Files.delete(dir.resolve("sdk_tokens.txt.issued"));
+    try (FileTokenStore store = FileTokenStore.open(file)) {
+      assertThat(store.findTokenById(saved.id()).orElseThrow().expiresAt()).isEqualTo(zohoExpiry);
+    }
+  }
+
+  @Test
+  void anotherProcessesIssueTimeIsSeenWithItsToken() {
+    Path file = dir.resolve("sdk_tokens.txt");
+    Instant expiry = Instant.ofEpochMilli(1_900_000_030_000L);
+    try (FileTokenStore reader = FileTokenStore.open(file); FileTokenStore writer = FileTokenStore.open(file)) {
+      OAuthToken saved = writer.saveToken(user("u@example.com").toBuilder().expiresAt(expiry).build());
+      assertThat(reader.findTokenById(saved.id())).contains(saved);
+      OAuthToken refreshed = writer.saveToken(OAuthToken.builder().id(saved.id()).accessToken("access-2")
+          .expiresAt(expiry.plusSeconds(30)).issuedAt(expiry).build());
+      assertThat(reader.findTokenById(saved.id())).contains(refreshed);
+      assertThat(refreshed.issuedAt()).isEqualTo(expiry);
     }
   }
 

@@ -298,6 +298,122 @@ class TokenManagerTest {
     assertThat(store.findTokenById(seeded.id())).contains(refreshed);
   }
 
+  // --------------------------------------------------------------------- short-lived tokens (issue 10)
+
+  /** Exchanges a new grant code with {@code m} (default settings unless the test says otherwise). */
+  private OAuthToken exchanged(TokenManager m) {
+    return m.getToken(OAuthToken.builder().clientId(CLIENT_ID).clientSecret(CLIENT_SECRET).grantToken(grant())
+        .build());
+  }
+
+  private static OAuthToken byId(OAuthToken t) {
+    return OAuthToken.builder().id(t.id()).build();
+  }
+
+  @Test
+  void aThirtySecondTokenIsNotRefreshedWhileMoreThanHalfOfItsLifeRemains() {
+    restartEmulator(b -> b.accessTokenTtl(Duration.ofSeconds(30)));
+    TokenManager m = manager(); // the default five-minute window, longer than the token's whole life
+    OAuthToken t = exchanged(m);
+    assertThat(t.issuedAt()).as("the issue time comes from the reply").isEqualTo(T0);
+    assertThat(t.expiresAt()).isEqualTo(T0.plusSeconds(30));
+
+    assertThat(m.getToken(byId(t))).isEqualTo(t);
+    assertThat(m.accessToken(byId(t))).isEqualTo(t.accessToken());
+    clock.advance(Duration.ofSeconds(14));
+    assertThat(m.getToken(byId(t))).isEqualTo(t);
+    assertThat(zoho.refreshCalls()).as("no refresh while more than half of the lifetime remains").isZero();
+
+    clock.advance(Duration.ofSeconds(2)); // 14 s of 30 left: past half of its life
+    OAuthToken refreshed = m.getToken(byId(t));
+    assertThat(zoho.refreshCalls()).isEqualTo(1);
+    assertThat(refreshed.issuedAt()).isEqualTo(T0.plusSeconds(16));
+    assertThat(refreshed.expiresAt()).isEqualTo(T0.plusSeconds(46));
+    assertThat(m.getToken(byId(t))).isEqualTo(refreshed);
+    assertThat(zoho.refreshCalls()).as("the new token is not refreshed again either").isEqualTo(1);
+  }
+
+  @Test
+  void aFreshManagerOverTheSameStoreReadsTheLifetimeAndDoesNotRefresh() {
+    restartEmulator(b -> b.accessTokenTtl(Duration.ofSeconds(30)));
+    OAuthToken t = exchanged(manager());
+    assertThat(store.findTokenById(t.id()).orElseThrow().issuedAt()).as("the store keeps the issue time")
+        .isEqualTo(T0);
+    clock.advance(Duration.ofSeconds(5));
+
+    // A new process (e.g. each `tokenstore access-token`): a new manager with nothing in memory.
+    for (int i = 0; i < 3; i++) {
+      TokenManager next = manager();
+      assertThat(next.accessToken(byId(t))).isEqualTo(t.accessToken());
+    }
+    assertThat(zoho.refreshCalls()).isZero();
+  }
+
+  @Test
+  void theConfiguredWindowStaysTheUpperBoundForLongerTokens() {
+    restartEmulator(b -> b.accessTokenTtl(Duration.ofMinutes(10)));
+    TokenManager m = manager(); // default window: five minutes, half of this token's life
+    OAuthToken t = exchanged(m);
+
+    clock.advance(Duration.ofMinutes(5).minusSeconds(1));
+    assertThat(m.getToken(byId(t))).isEqualTo(t);
+    assertThat(zoho.refreshCalls()).isZero();
+
+    clock.advance(Duration.ofSeconds(1)); // five minutes left
+    assertThat(m.getToken(byId(t)).accessToken()).isNotEqualTo(t.accessToken());
+    assertThat(zoho.refreshCalls()).isEqualTo(1);
+  }
+
+  @Test
+  void aShorterConfiguredWindowIsKeptForShortTokens() {
+    restartEmulator(b -> b.accessTokenTtl(Duration.ofSeconds(30)));
+    TokenManager m = manager(b -> b.refreshWindow(Duration.ofSeconds(5)));
+    OAuthToken t = exchanged(m);
+
+    clock.advance(Duration.ofSeconds(24)); // 6 s left: outside the configured five seconds
+    assertThat(m.getToken(byId(t))).isEqualTo(t);
+    assertThat(zoho.refreshCalls()).isZero();
+    clock.advance(Duration.ofSeconds(1));
+    assertThat(m.getToken(byId(t)).accessToken()).isNotEqualTo(t.accessToken());
+    assertThat(zoho.refreshCalls()).isEqualTo(1);
+  }
+
+  @Test
+  void aTokenWithoutIssueTimeUsesTheConfiguredWindow() {
+    OAuthToken seeded = seed(ADA, T0.plusSeconds(30)); // as Zoho's SDKs write it: no issue time
+    TokenManager m = manager();
+    assertThat(m.getToken(user(ADA)).accessToken()).isNotEqualTo(seeded.accessToken());
+    assertThat(zoho.refreshCalls()).isEqualTo(1);
+  }
+
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
+  void aShortTokenSavedByTheLeaseHolderIsUsedAndNotRefreshedAgain(boolean holderKnowsIssueTime) throws Exception {
+    OAuthToken seeded = seed(ADA, T0.minusSeconds(1));
+    dev.tokenstore.spi.RefreshCoordinator coordinator = dev.tokenstore.spi.RefreshCoordinator.newInJvm();
+    dev.tokenstore.spi.RefreshCoordinator.RefreshLease held = coordinator.tryAcquire(
+        new dev.tokenstore.spi.RefreshCoordinator.RefreshIdentity(environment().name(), seeded.id()),
+        Duration.ofMinutes(1)).orElseThrow();
+    CountDownLatch waitingForLease = new CountDownLatch(1);
+    TokenManager waiter = manager(b -> b.sleeper(Sleeper.SYSTEM).refreshCoordinator(coordinator).listener(e -> {
+      events.add(e);
+      if (e.type() == TokenEvent.Type.LEASE_WAIT) {
+        waitingForLease.countDown();
+      }
+    }));
+    Future<OAuthToken> waiting = pool.submit(() -> waiter.getToken(user(ADA)));
+    assertThat(waitingForLease.await(10, TimeUnit.SECONDS)).isTrue();
+    // The holder (another process) stores a 30-second token, with or without its issue time (an older version
+    // or another program), then releases the lease.
+    OAuthToken byHolder = store.saveToken(OAuthToken.builder().id(seeded.id()).accessToken("1000.at-holder-SECRET")
+        .expiresAt(T0.plusSeconds(30)).issuedAt(holderKnowsIssueTime ? T0 : null).build());
+    held.close();
+
+    assertThat(waiting.get(10, TimeUnit.SECONDS)).isEqualTo(byHolder);
+    assertThat(zoho.tokenCalls()).as("the waiter uses the holder's token").isZero();
+    assertThat(waiter.metrics().leaseWaits()).isEqualTo(1);
+  }
+
   @Test
   void explicitRefreshCallsTheServerEvenForAValidToken() {
     OAuthToken seeded = seed("ada@example.com", T0.plus(Duration.ofHours(1)));

@@ -61,9 +61,27 @@ final class JdbcSchema {
         }
       }
       verifyLayout(c, true);
-      return schemaVersion(c);
+      int version = schemaVersion(c);
+      if (hasColumn(c, TokenRows.ISSUED_AT)) {
+        rows.useIssuedAt();
+      }
+      return version;
     } catch (SQLException e) {
       throw asOpenFailure(e);
+    }
+  }
+
+  /** Whether the table has {@code column} (a probe that reads no row; a failure means it has not). */
+  private boolean hasColumn(Connection c, String column) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT " + column + " FROM " + dialect.quote(table)
+        + " WHERE 1 = 0"); ResultSet rs = ps.executeQuery()) {
+      rs.next();
+      return true;
+    } catch (SQLException e) {
+      if (!c.getAutoCommit()) {
+        c.rollback(); // a failed statement aborts a PostgreSQL transaction
+      }
+      return false;
     }
   }
 

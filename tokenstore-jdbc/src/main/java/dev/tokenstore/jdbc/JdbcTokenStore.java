@@ -38,9 +38,11 @@ import org.jspecify.annotations.Nullable;
  * by {@link SchemaMigration}s recorded per table in {@value #SCHEMA_TABLE}. A legacy table that already holds
  * duplicate users opens with a logged warning; the store still never writes a new duplicate.
  *
- * <p>Rows are read and written by column name, Zoho's ten only: columns that later schema versions add after
- * the tenth (e.g. a version or lease column for cross-process refresh coordination) are not touched by a save,
- * so they need a default for inserts. A value this store does not have is written as SQL {@code NULL} (Zoho's
+ * <p>Rows are read and written by column name: Zoho's ten, and {@code issued_at} ({@link OAuthToken#issuedAt()},
+ * epoch milliseconds, nullable) when the table has it. The built-in dialects' schema migrations add that column
+ * after Zoho's ten (also to Zoho-made tables; Zoho's SDKs insert with a column list and leave it {@code NULL});
+ * a table without it (opened with {@code createSchema(false)}, or a custom dialect's) keeps no issue times.
+ * Other columns that schema versions add are not touched by a save, so they need a default for inserts. A value this store does not have is written as SQL {@code NULL} (Zoho's
  * SDKs read it like the empty string they write themselves).
  *
  * <p><b>Concurrency.</b> Thread-safe. Every operation is one statement or one transaction. A save reads the

@@ -24,6 +24,7 @@ import java.util.List;
  *       alike, {@code NULL} when there is no user name;
  *   <li>prefix indexes (191 characters) on the four lookup columns ({@code TEXT} cannot be indexed whole).
  * </ul>
+ * Version 3 appends {@code issued_at} ({@code BIGINT}, nullable): when the access token was issued, epoch ms.
  * The unique index on {@code ts_user_key} is a best-effort statement: a legacy table that already holds
  * duplicates opens without it (the store still refuses new duplicates itself).
  *
@@ -101,7 +102,9 @@ public final class MySqlDialect implements SqlDialect {
                 + "redirect_url varchar(255), api_domain varchar(255), primary key (id)) "
                 + "DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")),
         new SchemaMigration(2, "TEXT token columns, numeric-id and user-key columns, lookup indexes",
-            List.of("ALTER TABLE " + t + " " + String.join(", ", alter))));
+            List.of("ALTER TABLE " + t + " " + String.join(", ", alter))),
+        new SchemaMigration(3, "issued_at: when the access token was issued (epoch ms), after the other columns",
+            List.of("ALTER TABLE " + t + " ADD COLUMN issued_at BIGINT NULL")));
   }
 
   @Override

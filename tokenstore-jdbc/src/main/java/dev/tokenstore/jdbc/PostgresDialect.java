@@ -81,7 +81,9 @@ public final class PostgresDialect implements SqlDialect {
                 index(table, "access_token_idx", "USING hash (access_token)"),
                 index(table, "grant_token_idx", "USING hash (grant_token)"),
                 index(table, "refresh_token_idx", "USING hash (refresh_token)"),
-                index(table, "id_num_idx", "(" + ID_NUM + ")"))));
+                index(table, "id_num_idx", "(" + ID_NUM + ")"))),
+        new SchemaMigration(3, "issued_at: when the access token was issued (epoch ms), after Zoho's ten columns",
+            List.of("ALTER TABLE " + t + " ADD COLUMN IF NOT EXISTS issued_at bigint")));
   }
 
   @Override

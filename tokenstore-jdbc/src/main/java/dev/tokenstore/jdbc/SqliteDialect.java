@@ -52,7 +52,16 @@ public final class SqliteDialect implements SqlDialect {
             index(table, "grant_token_idx", "grant_token"),
             index(table, "refresh_token_idx", "refresh_token"),
             // MAX over this expression is answered from the index: new ids in O(log n).
-            index(table, "id_num_idx", "CAST(id AS INTEGER)"))));
+            index(table, "id_num_idx", "CAST(id AS INTEGER)"))),
+        new SchemaMigration(2, "issued_at: when the access token was issued (epoch ms), after Zoho's ten columns",
+            List.of("ALTER TABLE " + t + " ADD COLUMN issued_at bigint")));
+  }
+
+  /** A column that is already there ({@code ALTER TABLE ... ADD COLUMN} has no {@code IF NOT EXISTS}). */
+  @Override
+  public boolean alreadyExists(SQLException e) {
+    String m = e.getMessage();
+    return m != null && m.contains("duplicate column name");
   }
 
   @Override

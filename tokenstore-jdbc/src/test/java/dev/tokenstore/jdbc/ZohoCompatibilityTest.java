@@ -58,8 +58,9 @@ class ZohoCompatibilityTest {
     }
     // Zoho's reader (select * by position) sees our writes in its layout; we write SQL NULL for no value,
     // which Zoho's SDKs read as null just like an empty string.
+    // Zoho's ten columns first, in Zoho's order; the issue time (schema version 2) after them.
     assertThat(ZohoDb.columns(db, "oauthtoken")).containsExactly("id", "user_name", "client_id", "client_secret",
-        "refresh_token", "access_token", "grant_token", "expiry_time", "redirect_url", "api_domain");
+        "refresh_token", "access_token", "grant_token", "expiry_time", "redirect_url", "api_domain", "issued_at");
     assertThat(ZohoDb.rowByPosition(db, "3")).containsExactly("3", "user3@example.com", "1000.CLIENT", "secret3",
         "1000.refresh3", "1000.newaccess", null, String.valueOf(EXPIRY + 3_600_000), "https://example.com/callback",
         "https://www.zohoapis.com");
@@ -68,7 +69,7 @@ class ZohoCompatibilityTest {
     assertThat(added.get(7)).isNull();
     // Schema version recorded; indexes created.
     assertThat(ZohoDb.count(db, "SELECT version FROM tokenstore_schema WHERE table_name = 'oauthtoken'"))
-        .isEqualTo(1);
+        .isEqualTo(2);
     assertThat(ZohoDb.count(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = "
         + "'oauthtoken' AND name LIKE 'oauthtoken_%'")).isEqualTo(6);
   }
@@ -160,6 +161,37 @@ class ZohoCompatibilityTest {
       assertThat(store.getTokens()).hasSize(1);
     }
     assertThat(ZohoDb.count(db, "SELECT count(*) FROM sqlite_master WHERE name = 'tokenstore_schema'")).isZero();
+  }
+
+  @Test
+  void aZohoMadeTableGetsTheIssueTimeColumnAndZohosRowsAndInsertsKeepWorking() throws Exception {
+    Path db = zohoDb();
+    Instant issued = Instant.ofEpochMilli(EXPIRY - 30_000);
+    try (JdbcTokenStore store = JdbcTokenStore.sqlite(db)) {
+      assertThat(store.findTokenById("1").orElseThrow().issuedAt()).as("Zoho's rows have none").isNull();
+      OAuthToken saved = store.saveToken(OAuthToken.builder().id("1").accessToken("1000.fresh")
+          .expiresAt(Instant.ofEpochMilli(EXPIRY)).issuedAt(issued).build());
+      assertThat(saved.issuedAt()).isEqualTo(issued);
+    }
+    // Zoho's SDK inserts with its column list and reads by position 1..10: the extra column is left NULL.
+    ZohoDb.insertRow(db, "13", "zoho@example.com", "1000.CLIENT", "s", "1000.refresh13", "", "", "", "", "");
+    assertThat(ZohoDb.rowByPosition(db, "1").get(5)).isEqualTo("1000.fresh");
+    try (JdbcTokenStore store = JdbcTokenStore.sqlite(db)) {
+      assertThat(store.findTokenById("1").orElseThrow().issuedAt()).isEqualTo(issued);
+      assertThat(store.findTokenById("13").orElseThrow().issuedAt()).isNull();
+    }
+  }
+
+  @Test
+  void withoutCreateSchemaZohosTableIsUsedAsItIsWithoutIssueTimes() throws Exception {
+    Path db = zohoDb();
+    try (JdbcTokenStore store = JdbcTokenStore.builder().sqliteFile(db).createSchema(false).build()) {
+      OAuthToken saved = store.saveToken(OAuthToken.builder().id("2").accessToken("1000.fresh")
+          .expiresAt(Instant.ofEpochMilli(EXPIRY)).issuedAt(Instant.ofEpochMilli(EXPIRY - 30_000)).build());
+      assertThat(saved.accessToken()).isEqualTo("1000.fresh");
+      assertThat(store.findTokenById("2").orElseThrow().issuedAt()).as("no column to keep it in").isNull();
+    }
+    assertThat(ZohoDb.columns(db, "oauthtoken")).doesNotContain("issued_at");
   }
 
   private static String schemaText(Path db) throws Exception {

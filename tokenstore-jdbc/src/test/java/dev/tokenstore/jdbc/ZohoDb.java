@@ -35,7 +35,9 @@ final class ZohoDb {
   /** Inserts a row of ten strings exactly as given ("" stays ""), like Zoho's SDK does. */
   static void insertRow(Path file, String... values) throws SQLException {
     try (Connection c = connect(file);
-        PreparedStatement ps = c.prepareStatement("INSERT INTO oauthtoken VALUES (?,?,?,?,?,?,?,?,?,?)")) {
+        PreparedStatement ps = c.prepareStatement("INSERT INTO oauthtoken (id, user_name, client_id, "
+            + "client_secret, refresh_token, access_token, grant_token, expiry_time, redirect_url, api_domain) "
+            + "VALUES (?,?,?,?,?,?,?,?,?,?)")) {
       for (int i = 0; i < 10; i++) {
         ps.setString(i + 1, values[i]);
       }

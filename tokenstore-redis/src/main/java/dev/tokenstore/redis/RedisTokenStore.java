@@ -37,7 +37,9 @@ import redis.clients.jedis.UnifiedJedis;
 /**
  * A {@link TokenStore} on Redis: a hash per token plus index sets for user name, access, grant and refresh
  * token, kept consistent by Lua scripts that run each operation atomically on the server (see the package
- * description for the key layout). Several processes may share one store; ids come from {@code INCR}.
+ * description for the key layout). Several processes may share one store; ids come from {@code INCR}. A token's
+ * hash has Zoho's ten field names, and {@code issued_at} ({@link OAuthToken#issuedAt()}, epoch milliseconds)
+ * when the token has an issue time; a save that sets a new expiry without one removes it.
  *
  * <p>Open it with {@code TokenStores.open("redis://[user:password@]host:6379/0?prefix=name")} or
  * {@link #open(String)}; {@code rediss://} connects with TLS, verifying the server's certificate and host name
@@ -225,6 +227,7 @@ public final class RedisTokenStore implements TokenStore, RefreshCoordination, C
     args.add(token.expiresAt() == null ? "" : Long.toString(token.expiresAt().toEpochMilli()));
     args.add(nz(token.redirectUrl()));
     args.add(nz(token.apiDomain()));
+    args.add(token.issuedAt() == null ? "" : Long.toString(token.issuedAt().toEpochMilli()));
     if (expected != null) {
       args.add("cas");
       args.add(nz(expected.accessToken()));

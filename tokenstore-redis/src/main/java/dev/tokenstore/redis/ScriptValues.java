@@ -41,6 +41,16 @@ final class ScriptValues {
                 + "milliseconds. Fix or delete that hash (key " + base + "token:" + f.get("id") + ").");
       }
     }
+    Instant issuedAt = null;
+    String issued = f.get("issued_at");
+    if (issued != null) {
+      try {
+        issuedAt = Instant.ofEpochMilli(Long.parseLong(issued));
+      } catch (NumberFormatException e) {
+        // Not ours to fail on: without an issue time a token manager uses its configured refresh window.
+        issuedAt = null;
+      }
+    }
     return OAuthToken.builder()
         .id(f.get("id"))
         .userName(f.get("user_name"))
@@ -52,6 +62,7 @@ final class ScriptValues {
         .expiresAt(expiresAt)
         .redirectUrl(f.get("redirect_url"))
         .apiDomain(f.get("api_domain"))
+        .issuedAt(issuedAt)
         .build();
   }
 

@@ -2,8 +2,9 @@
 -- KEYS[1] = <base>seq (id counter), KEYS[2] = <base>ids (set of all ids). ARGV[1] = <base>, e.g. "{tokenstore}:".
 -- Every key this script touches starts with <base>, so all of them share the hash tag and one cluster slot.
 local base = ARGV[1]
+-- Zoho's ten fields, then issued_at (when the access token was issued, epoch ms; not one of Zoho's fields).
 local FIELDS = {'id', 'user_name', 'client_id', 'client_secret', 'refresh_token', 'access_token',
-                'grant_token', 'expiry_time', 'redirect_url', 'api_domain'}
+                'grant_token', 'expiry_time', 'redirect_url', 'api_domain', 'issued_at'}
 -- index name -> the hash field it indexes
 local INDEXES = {user = 'user_name', access = 'access_token', grant = 'grant_token', refresh = 'refresh_token'}
 

@@ -1,4 +1,4 @@
--- save: the whole save in one atomic step. ARGV as in lookupArgs, then the ten fields of the token to save
+-- save: the whole save in one atomic step. ARGV as in lookupArgs, then the eleven fields of the token to save
 -- in FIELDS order ('' = not set). Replies (tables, binary-safe, never error replies):
 --   {'ok', field, value, ...}                the record as stored
 --   {'ambiguous', id, id, ...}               the lookup names several records; nothing written
@@ -21,7 +21,7 @@ if #matches > 1 then
 end
 local stored = matches[1]
 
--- compare-and-set (ConditionalSave): after the ten fields, 'cas', the expected access and refresh token
+-- compare-and-set (ConditionalSave): after the eleven fields, 'cas', the expected access and refresh token
 local casAt = at + #FIELDS
 if ARGV[casAt] == 'cas' then
   if not stored or (stored.access_token or '') ~= ARGV[casAt + 1]
@@ -37,6 +37,8 @@ if stored then
   for f, v in pairs(update) do
     if f ~= 'id' then merged[f] = v end
   end
+  -- the issue time belongs to the expiry it came with (TokenRules.merge): a new expiry without one clears it
+  if update.expiry_time and not update.issued_at then merged.issued_at = nil end
 else
   if not (update.refresh_token or update.grant_token or update.access_token) then return {'invalid'} end
   for f, v in pairs(update) do merged[f] = v end
@@ -74,6 +76,7 @@ if stored then
 end
 local flat = flatten(merged)
 redis.call('HSET', tokenKey(merged.id), unpack(flat))
+if stored and stored.issued_at and not merged.issued_at then redis.call('HDEL', tokenKey(merged.id), 'issued_at') end
 for name, f in pairs(INDEXES) do
   if merged[f] then redis.call('SADD', indexKey(name, merged[f]), merged.id) end
 end

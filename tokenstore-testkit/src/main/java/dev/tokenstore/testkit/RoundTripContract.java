@@ -6,6 +6,7 @@ import static dev.tokenstore.testkit.TokenStoreContract.withoutId;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tokenstore.OAuthToken;
+import dev.tokenstore.TokenStore;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,7 +14,8 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
- * The part of {@link TokenStoreContract} about saving a token and reading it back: all ten fields, ids, order; the
+ * The part of {@link TokenStoreContract} about saving a token and reading it back: all ten fields and the issue
+ * time (which stays with the expiry it came with), ids, order; the
  * contract's {@code @Nested} class {@code RoundTrip} runs it.
  *
  * <p>Not thread-safe; JUnit runs one instance per test.
@@ -44,6 +46,48 @@ abstract class RoundTripContract extends ContractGroup {
     OAuthToken saved = store.saveToken(OAuthToken.builder().refreshToken("r").expiresAt(expiry).build());
     assertThat(store.findTokenById(idOf(saved)).orElseThrow().expiresAt())
         .isEqualTo(Instant.parse("2031-05-06T07:08:09.123Z"));
+  }
+
+  @Test
+  void issueTimeRoundTripsBesideZohosTenFields() throws Exception {
+    Instant issued = Instant.parse("2030-03-04T05:06:07.891234Z");
+    OAuthToken token = fullToken("ivy@example.com").toBuilder().issuedAt(issued).build();
+    OAuthToken saved = store.saveToken(token);
+    assertThat(saved.issuedAt()).as("kept with millisecond precision")
+        .isEqualTo(Instant.parse("2030-03-04T05:06:07.891Z"));
+    assertThat(withoutId(saved)).isEqualTo(token);
+    assertThat(store.findTokenById(idOf(saved))).contains(saved);
+    assertThat(store.findToken(OAuthToken.builder().userName("ivy@example.com").build())).contains(saved);
+    assertThat(store.getTokens()).containsExactly(saved);
+    OAuthToken other = store.saveToken(fullToken("jon@example.com"));
+    assertThat(other.issuedAt()).as("a token without an issue time has none").isNull();
+    if (persistent()) {
+      store.close();
+      TokenStore reopened = open();
+      assertThat(reopened.findTokenById(idOf(saved))).as("reopening keeps the issue time").contains(saved);
+      assertThat(reopened.findTokenById(idOf(other))).contains(other);
+    }
+  }
+
+  @Test
+  void issueTimeGoesWithTheExpiryItCameWith() {
+    Instant issued = Instant.ofEpochMilli(1_899_996_400_123L);
+    OAuthToken saved = store.saveToken(fullToken("kim@example.com").toBuilder().issuedAt(issued).build());
+    String id = idOf(saved);
+
+    OAuthToken renamed = store.saveToken(OAuthToken.builder().id(id).redirectUrl("https://other.example.com/cb")
+        .build());
+    assertThat(renamed.issuedAt()).as("an update without an expiry keeps the issue time").isEqualTo(issued);
+
+    Instant later = issued.plusSeconds(3600);
+    OAuthToken refreshed = store.saveToken(OAuthToken.builder().id(id).accessToken("1000.access.new")
+        .expiresAt(later.plusSeconds(30)).issuedAt(later).build());
+    assertThat(refreshed.issuedAt()).isEqualTo(later);
+    assertThat(store.findTokenById(id).orElseThrow().issuedAt()).isEqualTo(later);
+
+    OAuthToken foreign = store.saveToken(OAuthToken.builder().id(id).expiresAt(later.plusSeconds(60)).build());
+    assertThat(foreign.issuedAt()).as("a new expiry without an issue time clears the old one").isNull();
+    assertThat(store.findTokenById(id)).contains(foreign);
   }
 
   @Test
