@@ -8,6 +8,7 @@ import dev.tokenstore.OAuthToken;
 import dev.tokenstore.Secrets;
 import dev.tokenstore.TokenStore;
 import dev.tokenstore.TokenStores;
+import dev.tokenstore.oauth.RefreshTiming;
 import dev.tokenstore.spi.StoreUris;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -38,10 +39,14 @@ final class StoreSupport {
     return StoreUris.mask(uri);
   }
 
-  /** valid / expiring / expired / not exchanged / needs re-authorization. */
+  /**
+   * valid / expiring / expired / not exchanged / needs re-authorization; "expiring" is what a token manager with
+   * the default window would refresh before handing out ({@link RefreshTiming#dueAt}: within 5 minutes, or past
+   * half of the lifetime of a shorter-lived token).
+   */
   static String status(OAuthToken t, Instant now) {
     Instant exp = t.expiresAt();
-    if (t.accessToken() != null && (exp == null || exp.isAfter(now.plus(EXPIRING)))) {
+    if (t.accessToken() != null && RefreshTiming.dueAt(t, EXPIRING).map(now::isBefore).orElse(true)) {
       return "valid";
     }
     if (t.accessToken() != null && exp != null && exp.isAfter(now)) {

@@ -4,8 +4,8 @@ import dev.tokenstore.OAuthToken;
 import java.time.Instant;
 
 /**
- * When a token is due for refresh: the one rule that both the hand-out cache (its precomputed
- * {@link HandOutCache.Snapshot#refreshAt}) and the refresh decision under the lease ({@link TokenCalls}) use.
+ * When a token is due for refresh: the one rule that both the token manager's hand-out cache (its precomputed
+ * refresh time) and its refresh decision under the lease use, and that displays can ask ({@link #dueAt}).
  *
  * <p>The effective refresh window is the configured window, but never more than half of the access token's
  * lifetime when that is known ({@link OAuthToken#issuedAt()} to {@link OAuthToken#expiresAt()}): a token that
@@ -15,8 +15,22 @@ import java.time.Instant;
  *
  * <p>Stateless and thread-safe.
  */
-final class RefreshTiming {
+public final class RefreshTiming {
   private RefreshTiming() {}
+
+  /**
+   * When {@code token} is due for refresh under the refresh window {@code window} (a manager's
+   * {@link TokenManager.Builder#refreshWindow}, default five minutes), by the rule above: the instant from which a
+   * token manager refreshes it before handing it out. Empty when its access token has no expiry (never due); the
+   * epoch when it has no access token (due now). For displays such as the CLI's "expiring" status.
+   */
+  public static java.util.Optional<Instant> dueAt(OAuthToken token, java.time.Duration window) {
+    long at = refreshAt(token, DurationBounds.nonNegative(window, "window", DurationBounds.YEAR).toMillis());
+    if (at == Long.MAX_VALUE) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of(at == Long.MIN_VALUE ? Instant.EPOCH : Instant.ofEpochMilli(at));
+  }
 
   /**
    * The epoch millisecond from which {@code t} is due for refresh: {@link Long#MIN_VALUE} when it has no access
