@@ -258,9 +258,13 @@ class StoreSession {
       return environment;
     }
 
-    /** A manager of the store at {@link #environment()}. */
+    /**
+     * A manager of the store at {@link #environment()}. A command is a short-lived process: a refresh whose result
+     * the store cannot save fails ({@code requireSaved}) rather than end the process with the only copy of the new
+     * tokens and report success.
+     */
     TokenManager manager() {
-      return TokenManager.builder().store(store).environment(environment()).build();
+      return TokenManager.builder().store(store).environment(environment()).requireSaved(true).build();
     }
 
     /** The record by id, with the client credentials of the options (used if the record lacks them). */
