@@ -25,6 +25,14 @@ public enum ErrorCode {
   UNSAFE_FILE,
   /** The store has been closed. Open a new one. */
   STORE_CLOSED,
+  /**
+   * The authorization server issued new tokens (a refresh or an exchange succeeded there) but the store could not
+   * save them; the cause is the store's failure. The change at the server has happened: a used grant token is
+   * gone and, with refresh-token rotation, the stored refresh token no longer works. A token manager keeps a
+   * refresh result in memory and saves it again later (see {@code TokenManager}); a process that ends now loses
+   * it. Make the store writable; if the stored token is then refused, authorize again.
+   */
+  TOKEN_NOT_SAVED,
   /** No stored token matches a query that can only name a stored token (an id or a user name alone). */
   TOKEN_NOT_FOUND,
   /**

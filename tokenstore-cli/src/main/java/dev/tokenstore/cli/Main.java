@@ -74,6 +74,9 @@ public final class Main {
       code = tse.code() == ErrorCode.REAUTHORIZATION_REQUIRED ? ExitCodes.REAUTHORIZE : ExitCodes.FAILURE;
       if (code == ExitCodes.REAUTHORIZE) {
         err.println("Run 'tokenstore login' (or 'tokenstore exchange' with a new grant token) to authorize again.");
+      } else if (tse.code() == ErrorCode.TOKEN_NOT_SAVED) {
+        err.println("The new tokens were lost when this command ended. Make the store writable, then run the "
+            + "command again; if it exits with 3, run 'tokenstore login' to authorize again.");
       }
     } else if (ex instanceof CliException ce) {
       err.println("error: " + TerminalText.lines(String.valueOf(ce.getMessage())));

@@ -196,13 +196,15 @@ class StoreSession {
   // ------------------------------------------------------------------------------------------ client
 
   /**
-   * The settings every manager of the CLI gets: {@code --timeout} for each call to the server (and its
-   * connection), and a notice on stderr when it waits for another process's refresh lease for long.
+   * The settings every manager of the CLI gets: {@code requireSaved} (see {@link Found#manager()}),
+   * {@code --timeout} for each call to the server (and its connection), and a notice on stderr when it waits for
+   * another process's refresh lease for long.
    */
   TokenManager.Builder managerSettings(TokenManager.Builder b) {
     Duration timeout = options().timeout;
     Duration lease = Duration.ofSeconds(60);
-    return b.requestTimeout(timeout)
+    return b.requireSaved(true) // a short-lived process: an unsaved result fails, never "succeeds" and is lost
+        .requestTimeout(timeout)
         .connectTimeout(timeout.compareTo(CONNECT_TIMEOUT) < 0 ? timeout : CONNECT_TIMEOUT)
         .leaseTime(lease)
         .listener(new LeaseWaitNotice(err(), lease));
@@ -294,7 +296,11 @@ class StoreSession {
       return environment;
     }
 
-    /** A manager of the store at {@link #environment()}. */
+    /**
+     * A manager of the store at {@link #environment()}. A command is a short-lived process: a refresh whose result
+     * the store cannot save fails ({@code requireSaved}) rather than end the process with the only copy of the new
+     * tokens and report success.
+     */
     TokenManager manager() {
       return managerSettings(TokenManager.builder()).store(store).environment(environment()).build();
     }

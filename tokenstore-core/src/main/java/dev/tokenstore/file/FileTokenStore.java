@@ -14,7 +14,6 @@ import java.math.BigInteger;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -187,19 +186,10 @@ public final class FileTokenStore implements TokenStore, RefreshCoordination, Co
     return read(TokenTable::all);
   }
 
-  /** The range of instants that epoch milliseconds (Zoho's expiry_time column) can hold. */
-  private static final Instant EPOCH_MS_MIN = Instant.ofEpochMilli(Long.MIN_VALUE);
-  private static final Instant EPOCH_MS_MAX = Instant.ofEpochMilli(Long.MAX_VALUE);
-
   @Override
   public OAuthToken saveToken(OAuthToken token) {
     Objects.requireNonNull(token, "token");
-    Instant expiry = token.expiresAt();
-    if (expiry != null && (expiry.isBefore(EPOCH_MS_MIN) || expiry.isAfter(EPOCH_MS_MAX))) {
-      throw new StoreException(ErrorCode.INVALID_ARGUMENT,
-          "The expiry time of the token is too far from 1970 to store as epoch milliseconds. "
-              + "Use a realistic expiry time.");
-    }
+    TokenRules.requireWellFormed(token); // before any lock or I/O
     return write(false, (t, held) -> {
       OAuthToken before = t.findOne(token).orElse(null);
       OAuthToken toSave = token;

@@ -17,11 +17,12 @@ final class Counters {
   final LongAdder leaseWaits = new LongAdder();
   final LongAdder leaseTakeovers = new LongAdder();
   final LongAdder saveConflicts = new LongAdder();
+  final LongAdder saveFailures = new LongAdder();
 
   /** The counters so far. */
   TokenManagerMetrics metrics() {
     return new TokenManagerMetrics(endpointCalls.sum(), refreshes.sum(), refreshFailures.sum(), joins.sum(),
         siblingTokens.sum(), exchanges.sum(), retries.sum(), throttled.sum(), revokes.sum(), storeReads.sum(),
-        leaseWaits.sum(), leaseTakeovers.sum(), saveConflicts.sum());
+        leaseWaits.sum(), leaseTakeovers.sum(), saveConflicts.sum(), saveFailures.sum());
   }
 }

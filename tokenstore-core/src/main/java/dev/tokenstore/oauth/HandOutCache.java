@@ -4,6 +4,10 @@ import dev.tokenstore.OAuthToken;
 import dev.tokenstore.StoreException;
 import dev.tokenstore.TokenStore;
 import dev.tokenstore.spi.TokenKey;
+import dev.tokenstore.spi.TokenRules;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import org.jspecify.annotations.Nullable;
@@ -134,11 +138,15 @@ final class HandOutCache {
     return store.findTokenById(id).orElse(null);
   }
 
-  /** Saves a refresh result that a failed save left in memory; leaves it pending if the store still fails. */
-  void savePending(Entry e) {
+  /**
+   * Saves a refresh result that a failed save left in memory; leaves it pending if the store still fails.
+   *
+   * @return the store's failure when the result is still unsaved, else null (saved now, or nothing pending)
+   */
+  @Nullable StoreException savePending(Entry e) {
     OAuthToken pending = e.unsaved;
     if (pending == null) {
-      return;
+      return null;
     }
     try {
       OAuthToken saved = store.saveToken(pending);
@@ -146,9 +154,25 @@ final class HandOutCache {
         e.unsaved = null;
       }
       publish(e, saved);
+      Events.LOG.log(System.Logger.Level.INFO, () -> "Saved the refreshed token id " + e.id + ", which a failed "
+          + "save had left in memory.");
+      return null;
     } catch (StoreException ex) {
       Events.LOG.log(System.Logger.Level.WARNING, () -> "The store still cannot save the refreshed token id " + e.id
           + "; it stays in memory: " + ex.getMessage());
+      return ex;
     }
+  }
+
+  /** The entries whose newest tokens memory holds unsaved ({@link Entry#unsaved}), in id order. */
+  List<Entry> unsaved() {
+    List<Entry> out = new ArrayList<>();
+    for (Entry e : entries.values()) {
+      if (e.unsaved != null) {
+        out.add(e);
+      }
+    }
+    out.sort(Comparator.comparing((Entry e) -> e.id, TokenRules.ID_ORDER));
+    return out;
   }
 }

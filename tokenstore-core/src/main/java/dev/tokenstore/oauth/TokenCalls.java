@@ -16,6 +16,8 @@ import dev.tokenstore.spi.TokenRules;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.LongAdder;
@@ -36,7 +38,7 @@ final class TokenCalls {
 
   /** The settings the calls use, as the manager's builder set them. Immutable; thread-safe. */
   record Settings(Clock clock, Sleeper sleeper, RetryPolicy retryPolicy, Duration refreshWindow,
-      Duration requestTimeout, Duration leaseTime, boolean fillUserName) {}
+      Duration requestTimeout, Duration leaseTime, boolean fillUserName, boolean requireSaved) {}
 
   private final TokenStore store;
   private final Environment environment;
@@ -89,6 +91,9 @@ final class TokenCalls {
   }
 
   private OAuthToken afterFailedRefresh(Entry entry, @Nullable OAuthToken fallback, RuntimeException ex) {
+    if (ex instanceof StoreException se && se.code() == ErrorCode.TOKEN_NOT_SAVED) {
+      throw ex; // the refresh succeeded: handing out the older token instead would hide that it is unsaved
+    }
     long now = clock.millis();
     if (ex instanceof OAuthException oe && oe.code() == ErrorCode.THROTTLED) {
       entry.throttledUntil = now + oe.retryAfter().orElse(EARLY_FAILURE_PAUSE).toMillis();
@@ -220,15 +225,67 @@ final class TokenCalls {
       // The server has issued (and may have rotated) tokens: keep them in memory rather than lose them.
       saved = TokenRules.merge(base, update);
       entry.unsaved = update;
-      OAuthToken kept = saved;
-      Events.LOG.log(System.Logger.Level.ERROR, () -> "Could not save " + TokenRules.describe(kept)
-          + " after refreshing it; it is kept in memory, handed out, and saved again on the next call: "
-          + ex.getMessage());
+      cache.publishFresh(entry, saved);
+      entry.quietUntil = 0;
+      counters.refreshes.increment();
+      StoreException notSaved = notSaved(base, update, "Refreshed", ex);
+      counters.saveFailures.increment();
+      events.emit(TokenEvent.Type.SAVE_FAILED, saved, 0, null, ex);
+      Events.LOG.log(System.Logger.Level.ERROR, () -> notSaved.getMessage()
+          + (settings.requireSaved() ? "" : " It is handed out meanwhile."));
+      if (settings.requireSaved()) {
+        throw notSaved;
+      }
+      return saved;
     }
     cache.publishFresh(entry, saved);
     entry.quietUntil = 0;
     counters.refreshes.increment();
     events.emit(TokenEvent.Type.REFRESH_SUCCEEDED, saved);
+    return saved;
+  }
+
+  /**
+   * The failure of a refresh whose new tokens ({@code update}, replacing those of {@code base}) the store could not
+   * save; they are kept in memory: {@link ErrorCode#TOKEN_NOT_SAVED} with the store's failure as its cause. Names
+   * no secret.
+   */
+  private StoreException notSaved(OAuthToken base, OAuthToken update, String done, StoreException cause) {
+    String newRefresh = update.refreshToken();
+    boolean rotated = newRefresh != null && !newRefresh.equals(base.refreshToken());
+    return new StoreException(ErrorCode.TOKEN_NOT_SAVED,
+        done + " " + TokenRules.describe(base) + " at " + environment.name() + ", but the store could not save the "
+            + "new tokens ([" + cause.code() + "] " + cause.getMessage() + ")."
+            + (rotated ? " The server rotated the refresh token: the stored one no longer works." : "")
+            + " The new tokens are kept in this token manager's memory only and saved again on later calls; if "
+            + "this process ends first, they are lost. Make the store writable"
+            + (rotated ? "; if the stored token is then refused, authorize the application again." : "."),
+        cause);
+  }
+
+  /** Tries to save every result held unsaved once more; see {@link TokenManager#saveUnsaved()}. */
+  int saveUnsaved() {
+    List<String> still = new ArrayList<>();
+    StoreException first = null;
+    int saved = 0;
+    for (Entry e : cache.unsaved()) {
+      StoreException ex = cache.savePending(e);
+      if (ex == null) {
+        saved++;
+      } else {
+        still.add(e.id);
+        if (first == null) {
+          first = ex;
+        }
+      }
+    }
+    if (first != null) {
+      throw new StoreException(ErrorCode.TOKEN_NOT_SAVED, "The store still cannot save the refreshed tokens of "
+          + (still.size() == 1 ? "token id " : still.size() + " tokens (ids ") + String.join(", ", still)
+          + (still.size() == 1 ? "" : ")") + " ([" + first.code() + "] " + first.getMessage() + "). They stay in "
+          + "this token manager's memory; make the store writable and call saveUnsaved() again before the "
+          + "process ends.", first);
+    }
     return saved;
   }
 
@@ -364,7 +421,22 @@ final class TokenCalls {
 
   /** Saves a token the store did not hold (its user name filled if asked), counts it, and hands it out for key. */
   private OAuthToken keepNew(OAuthToken full, TokenKey key, LongAdder counter, TokenEvent.Type type) {
-    OAuthToken saved = store.saveToken(full);
+    OAuthToken saved;
+    try {
+      saved = store.saveToken(full);
+    } catch (StoreException ex) {
+      counters.saveFailures.increment();
+      events.emit(TokenEvent.Type.SAVE_FAILED, full, 0, null, ex);
+      boolean exchanged = type == TokenEvent.Type.EXCHANGED;
+      throw new StoreException(ErrorCode.TOKEN_NOT_SAVED,
+          (exchanged ? "Exchanged the grant token of " : "Refreshed the refresh token of ") + TokenRules.describe(full)
+              + " at " + environment.name() + ", but the store could not save the new tokens ([" + ex.code() + "] "
+              + ex.getMessage() + "); they were not kept (there is no stored record to keep them under). "
+              + (exchanged ? "The grant token is used up: make the store writable and authorize the application "
+                  + "again." : "Make the store writable and store the refresh token again; if the server rotated "
+                  + "it, authorize the application again."),
+          ex);
+    }
     if (settings.fillUserName() && saved.userName() == null) {
       saved = fillUser(saved);
     }

@@ -6,7 +6,10 @@ import com.fasterxml.jackson.core.JsonToken;
 import dev.tokenstore.ErrorCode;
 import dev.tokenstore.Secrets;
 import java.io.IOException;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -30,6 +33,12 @@ import org.jspecify.annotations.Nullable;
  * code worth retrying), throttling, a rejection or a protocol violation. One attempt per call: retrying is
  * the token manager's concern.
  *
+ * <p>A successful reply becomes a {@link TokenReply} only when it is a valid token ({@link #tokenReply}): an
+ * access token (and a refresh token, when present) of printable ASCII without surrounding white space (RFC 6749's
+ * {@code 1*VSCHAR}), an {@code expires_in} that is a number of seconds from 0 to {@link #MAX_LIFETIME}, and an
+ * {@code api_domain}, when present, that is an http(s) URL. Anything else is {@link ErrorCode#PROTOCOL_ERROR}, so
+ * that a broken reply never changes a stored token.
+ *
  * <p>Messages never contain a token or client secret: server texts are reduced to a short, plain
  * {@code error} value with every secret sent in the request removed.
  *
@@ -38,6 +47,14 @@ import org.jspecify.annotations.Nullable;
 final class TokenEndpointClient {
   /** The lifetime assumed when a reply has no {@code expires_in}: Zoho's documented one hour. */
   static final Duration DEFAULT_LIFETIME = Duration.ofHours(1);
+  /**
+   * The longest access-token lifetime a reply may give: ten years (3,650 days). A longer {@code expires_in} is a
+   * protocol error, not a token: real servers issue minutes to days (Zoho: one hour), and a value that large is a
+   * server bug or a unit mix-up. Zoho's legacy replies carry {@code expires_in} in milliseconds next to
+   * {@code expires_in_sec} in seconds: {@code expires_in_sec} is read when present, so the bound applies to
+   * seconds (a legacy one-hour {@code expires_in} of 3,600,000 read as seconds is also within it).
+   */
+  static final Duration MAX_LIFETIME = Duration.ofDays(3650);
   /** The wait suggested for throttling when the server gives no {@code Retry-After}. */
   static final Duration DEFAULT_THROTTLE_WAIT = Duration.ofSeconds(60);
 
@@ -117,8 +134,7 @@ final class TokenEndpointClient {
     Map<String, String> m = parseFlat(resp.body());
     failIfError(env, what, status, m, resp, allSecrets);
     if (status / 100 == 2 && m != null && m.get("access_token") != null) {
-      return new TokenReply(
-          m.get("access_token"), m.get("refresh_token"), expiresIn(m, env, what, status), m.get("api_domain"));
+      return tokenReply(m, env, what, status, allSecrets);
     }
     throw protocol(env, what, status, m == null
         ? "a body that is not a JSON object" : "a JSON reply without access_token or error", null);
@@ -354,21 +370,108 @@ final class TokenEndpointClient {
         null, status, null, cause);
   }
 
-  private Duration expiresIn(Map<String, String> m, Environment env, String what, int status) {
+  /**
+   * The one place where a successful reply becomes a {@link TokenReply}: checks every value the token is made
+   * of (see the class comment) and fails with {@link ErrorCode#PROTOCOL_ERROR} naming what is wrong, never
+   * quoting a token.
+   */
+  private static TokenReply tokenReply(
+      Map<String, String> m, Environment env, String what, int status, List<String> sentSecrets) {
+    String access = Objects.requireNonNull(m.get("access_token"), "access_token");
+    String accessProblem = tokenValueProblem(access);
+    if (accessProblem != null) {
+      throw invalidReply(env, what, status, "an access_token that is " + accessProblem);
+    }
+    String refresh = m.get("refresh_token");
+    String refreshProblem = refresh == null ? null : tokenValueProblem(refresh);
+    if (refreshProblem != null) {
+      throw invalidReply(env, what, status, "a refresh_token that is " + refreshProblem);
+    }
+    List<String> secrets = new ArrayList<>(sentSecrets);
+    secrets.add(access);
+    if (refresh != null) {
+      secrets.add(refresh);
+    }
+    Duration lifetime = expiresIn(m, env, what, status, secrets);
+    String apiDomain = m.get("api_domain");
+    if (apiDomain != null && !isHttpUrl(apiDomain)) {
+      throw invalidReply(env, what, status,
+          "an api_domain that is not an http(s) URL ('" + clean(apiDomain, secrets) + "')");
+    }
+    return new TokenReply(access, refresh, lifetime, apiDomain);
+  }
+
+  /**
+   * Why {@code value} cannot be an access or refresh token, or null if it can: RFC 6749 (appendix A) allows
+   * {@code 1*VSCHAR}, printable ASCII; white space around a token is never part of it.
+   */
+  private static @Nullable String tokenValueProblem(String value) {
+    if (value.isEmpty()) {
+      return "empty";
+    }
+    if (value.isBlank()) {
+      return "blank";
+    }
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (c < 0x20 || c > 0x7e) {
+        return "not printable ASCII (a character at position " + i + " is not allowed in a token)";
+      }
+    }
+    if (value.charAt(0) == ' ' || value.charAt(value.length() - 1) == ' ') {
+      return "padded with spaces";
+    }
+    return null;
+  }
+
+  private static boolean isHttpUrl(String value) {
+    try {
+      URI u = new URI(value);
+      String scheme = u.getScheme();
+      String host = u.getHost();
+      return scheme != null && (scheme.equalsIgnoreCase("https") || scheme.equalsIgnoreCase("http"))
+          && host != null && !host.isEmpty() && u.getRawUserInfo() == null;
+    } catch (URISyntaxException e) {
+      return false;
+    }
+  }
+
+  /**
+   * The access token's lifetime: {@code expires_in_sec} (Zoho's legacy replies, whose {@code expires_in} is in
+   * milliseconds) or {@code expires_in}, a JSON number (or a string holding one) of seconds from 0 to
+   * {@link #MAX_LIFETIME}; fractions of a millisecond are dropped. {@link #DEFAULT_LIFETIME} when both are absent.
+   */
+  private static Duration expiresIn(
+      Map<String, String> m, Environment env, String what, int status, List<String> secrets) {
     String sec = m.get("expires_in_sec");
+    String field = sec != null ? "expires_in_sec" : "expires_in";
     String raw = sec != null ? sec : m.get("expires_in");
     if (raw == null) {
       return DEFAULT_LIFETIME;
     }
+    BigDecimal seconds;
     try {
-      long v = (long) Double.parseDouble(raw);
-      if (v < 0) {
-        throw protocol(env, what, status, "a negative expires_in", null);
-      }
-      return Duration.ofSeconds(v);
+      seconds = new BigDecimal(raw.strip());
     } catch (NumberFormatException e) {
-      throw protocol(env, what, status, "an expires_in that is not a number", null);
+      throw invalidReply(env, what, status,
+          "an " + field + " that is not a number of seconds ('" + clean(raw, secrets) + "')");
     }
+    if (seconds.signum() < 0) {
+      throw invalidReply(env, what, status, "a negative " + field + " (" + clean(raw, secrets) + ")");
+    }
+    if (seconds.compareTo(BigDecimal.valueOf(MAX_LIFETIME.toSeconds())) > 0) {
+      throw invalidReply(env, what, status, "an " + field + " of more than " + MAX_LIFETIME.toDays()
+          + " days (" + clean(raw, secrets) + "), longer than any access token lives");
+    }
+    return Duration.ofMillis(seconds.movePointRight(3).setScale(0, RoundingMode.DOWN).longValueExact());
+  }
+
+  private static OAuthException invalidReply(Environment env, String what, int status, String problem) {
+    return new OAuthException(ErrorCode.PROTOCOL_ERROR,
+        "Could not " + what + " at " + env.name() + ": the server's token reply (HTTP " + status + ") has "
+            + problem + ". The reply was not used: nothing was saved and the stored token is unchanged. Check "
+            + "the server, and that the environment's URLs point at the right one.",
+        null, status, null, null);
   }
 
   /**

@@ -30,6 +30,13 @@ public record TokenEvent(
     REFRESH_STARTED,
     /** A refresh succeeded and was saved. */
     REFRESH_SUCCEEDED,
+    /**
+     * The server issued new tokens (a refresh or an exchange succeeded there) but the store failed to save them;
+     * {@code error} is the store's failure. A refresh result is kept in memory, handed out, and saved again on
+     * later calls (see {@link TokenManager#unsavedTokenIds()} and {@link TokenManager#saveUnsaved()}); an exchange
+     * result has no record to be kept under, so its call fails with {@code TOKEN_NOT_SAVED}. One event per result.
+     */
+    SAVE_FAILED,
     /** A refresh failed; the stored record is unchanged. */
     REFRESH_FAILED,
     /** A caller waited for a refresh already in flight instead of starting one. */

@@ -18,6 +18,8 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandler;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import org.jspecify.annotations.Nullable;
@@ -56,7 +58,28 @@ import org.jspecify.annotations.Nullable;
  * {@code invalid_code} first reread the store (a sibling may have rotated the refresh token) and only then are
  * {@link ErrorCode#REAUTHORIZATION_REQUIRED}. When an early refresh (inside the window) fails while the access
  * token is still valid, the valid token is handed out, the failure is reported as an event, and the next
- * attempt waits at least 30 seconds (or the throttling hint).
+ * attempt waits at least 30 seconds (or the throttling hint). A successful reply that is not a valid token (an
+ * empty or blank access or refresh token, an {@code expires_in} that is not a number of seconds from 0 to ten
+ * years, an {@code api_domain} that is not an http(s) URL) is {@link ErrorCode#PROTOCOL_ERROR} and changes
+ * nothing, for refreshes and exchanges alike.
+ *
+ * <h2>When the store cannot save a result</h2>
+ * Once the server has answered a refresh, its result must not be lost: the server may have rotated the refresh
+ * token, so the stored one no longer works. When the store fails to save a refresh result (a
+ * {@link StoreException}, e.g. a database that went away), the manager keeps the new tokens in memory, hands them
+ * out, and saves them again before it next relies on the store (on the next call that reads the store, and before
+ * any later refresh of that token); it reports the failure as a {@link TokenEvent.Type#SAVE_FAILED} event (with the
+ * store's failure), counts it in {@link TokenManagerMetrics#saveFailures()}, and logs it. {@link #unsavedTokenIds()}
+ * lists the records whose newest tokens are held in memory only; {@link #saveUnsaved()} saves them, or throws
+ * while the store still fails; call it before a long-running process ends (e.g. in a shutdown hook).
+ *
+ * <p>That default suits long-running applications, which keep working while the store is down. A short-lived
+ * process (a command-line tool, a batch job) ends with the only copy of the new tokens: build its manager with
+ * {@link Builder#requireSaved(boolean) requireSaved(true)}, and the call whose refresh result could not be saved
+ * throws {@link StoreException} {@link ErrorCode#TOKEN_NOT_SAVED}, whose cause is the store's failure and whose
+ * message says that the refresh happened at the server (and whether the refresh token was rotated). The result is
+ * still kept in memory as above. An exchange (or a refresh token without a record) whose result cannot be saved
+ * has no record to keep it under: that call always throws {@link ErrorCode#TOKEN_NOT_SAVED}.
  *
  * <p>Immutable and thread-safe once built; share one instance per store and environment.
  */
@@ -93,7 +116,7 @@ public final class TokenManager {
         : store.capability(RefreshCoordination.class).map(RefreshCoordination::refreshCoordinator)
             .orElseGet(RefreshCoordinator::inJvm);
     this.settings = new TokenCalls.Settings(b.clock, b.sleeper, b.retryPolicy, b.refreshWindow, b.requestTimeout,
-        b.leaseTime, b.fillUserName);
+        b.leaseTime, b.fillUserName, b.requireSaved);
     Events events = new Events(listener, environment.name());
     this.cache = new HandOutCache(store, counters, b.refreshWindow.toMillis());
     this.aliases = cache.aliases();
@@ -116,7 +139,8 @@ public final class TokenManager {
     return new Builder().store(store).environment(other).clock(clock).sleeper(settings.sleeper())
         .refreshWindow(settings.refreshWindow()).httpClient(http).requestTimeout(settings.requestTimeout())
         .retryPolicy(settings.retryPolicy()).listener(listener).fillUserName(settings.fillUserName())
-        .refreshCoordinator(coordinator).leaseTime(settings.leaseTime()).build();
+        .refreshCoordinator(coordinator).leaseTime(settings.leaseTime()).requireSaved(settings.requireSaved())
+        .build();
   }
 
   public Environment environment() {
@@ -360,6 +384,34 @@ public final class TokenManager {
     return a;
   }
 
+  // ------------------------------------------------------------------------------------ unsaved results
+
+  /**
+   * The ids of the stored records whose newest tokens this manager holds in memory only, because the store failed
+   * to save a refresh result (see "When the store cannot save a result" above), in id order; empty when every
+   * result is saved.
+   */
+  public List<String> unsavedTokenIds() {
+    List<String> ids = new ArrayList<>();
+    for (Entry e : cache.unsaved()) {
+      ids.add(e.id);
+    }
+    return List.copyOf(ids);
+  }
+
+  /**
+   * Saves every refresh result this manager holds in memory only ({@link #unsavedTokenIds()}). Call it before a
+   * process ends, e.g. in a shutdown hook, and after the store has recovered.
+   *
+   * @return how many results were saved now (0 when none was pending)
+   * @throws StoreException {@link ErrorCode#TOKEN_NOT_SAVED} when the store still fails for some (their ids are in
+   *     the message, the first store failure is the cause); those that could be saved are saved, the others stay
+   *     in memory
+   */
+  public int saveUnsaved() {
+    return calls.saveUnsaved();
+  }
+
   // --------------------------------------------------------------------------------------- metrics
 
   /** The counters so far. */
@@ -388,6 +440,7 @@ public final class TokenManager {
     private boolean fillUserName;
     private @Nullable RefreshCoordinator coordinator;
     private Duration leaseTime = Duration.ofSeconds(60);
+    private boolean requireSaved;
 
     private Builder() {}
 
@@ -481,6 +534,17 @@ public final class TokenManager {
     /** How long a refresh lease lasts; default 60 s. */
     public Builder leaseTime(Duration leaseTime) {
       this.leaseTime = DurationBounds.positive(leaseTime, "leaseTime", DurationBounds.DAY);
+      return this;
+    }
+
+    /**
+     * Whether a call whose refresh result the store could not save fails with {@link StoreException}
+     * {@link ErrorCode#TOKEN_NOT_SAVED} (true) or returns the new token, kept in memory and saved later (false, the
+     * default, for long-running applications); see "When the store cannot save a result" in the class comment.
+     * Short-lived processes, which would end with the only copy of a rotated refresh token, set it to true.
+     */
+    public Builder requireSaved(boolean requireSaved) {
+      this.requireSaved = requireSaved;
       return this;
     }
 

@@ -18,6 +18,8 @@ package dev.tokenstore.oauth;
  * @param leaseTakeovers refresh leases this manager took over from a holder that let them expire unreleased
  * @param saveConflicts refresh results not saved because the stored token had changed (compare-and-set lost);
  *     the newer stored token was used
+ * @param saveFailures results of the token endpoint (refreshes, exchanges) the store failed to save
+ *     ({@link TokenEvent.Type#SAVE_FAILED}); {@link TokenManager#unsavedTokenIds()} tells which are still unsaved
  */
 public record TokenManagerMetrics(
     long tokenEndpointCalls,
@@ -32,4 +34,5 @@ public record TokenManagerMetrics(
     long storeReads,
     long leaseWaits,
     long leaseTakeovers,
-    long saveConflicts) {}
+    long saveConflicts,
+    long saveFailures) {}

@@ -5,6 +5,7 @@ import dev.tokenstore.OAuthToken;
 import dev.tokenstore.Secrets;
 import dev.tokenstore.StoreException;
 import java.math.BigInteger;
+import java.time.Instant;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
@@ -14,11 +15,23 @@ import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The rules every store applies around {@link TokenKey}: which single match a lookup returns, how a save
- * merges into a stored record, what a new record needs, which records would be duplicates, and how ids are
- * ordered and made. Stateless and thread-safe.
+ * The rules every store applies around {@link TokenKey}: which single match a lookup returns, what a store may
+ * take at all ({@link #requireWellFormed}), how a save merges into a stored record, what a new record needs, which
+ * records would be duplicates, and how ids are ordered and made. Stateless and thread-safe.
  */
 public final class TokenRules {
+
+  /**
+   * The earliest expiry a store keeps: {@code Instant.ofEpochMilli(Long.MIN_VALUE)}, the earliest instant Zoho's
+   * {@code expiry_time} (signed 64-bit epoch milliseconds) can hold, about 292 million years before 1970.
+   */
+  public static final Instant EARLIEST_EXPIRY = Instant.ofEpochMilli(Long.MIN_VALUE);
+
+  /**
+   * The latest expiry a store keeps: {@code Instant.ofEpochMilli(Long.MAX_VALUE)}, the latest instant Zoho's
+   * {@code expiry_time} (signed 64-bit epoch milliseconds) can hold, about 292 million years after 1970.
+   */
+  public static final Instant LATEST_EXPIRY = Instant.ofEpochMilli(Long.MAX_VALUE);
 
   /**
    * Ids in numeric order where both are numbers (Zoho's ids), numbers before other ids, others by text.
@@ -100,8 +113,12 @@ public final class TokenRules {
    * What a save writes, given the stored record the token means (if any): the merge, or the token itself as
    * a new record after checking it has something to store. The result has no id when it is a new record
    * without one; the store assigns it.
+   *
+   * @throws StoreException {@link ErrorCode#INVALID_ARGUMENT} if {@code token} is not
+   *     {@linkplain #requireWellFormed well formed}, or is a new record without a token
    */
   public static OAuthToken planSave(@Nullable OAuthToken stored, OAuthToken token) {
+    requireWellFormed(token);
     if (stored != null) {
       return merge(stored, token);
     }
@@ -120,6 +137,55 @@ public final class TokenRules {
           ErrorCode.INVALID_ARGUMENT,
           "A new token record needs a refresh token, a grant token or an access token; " + describe(token)
               + " has none. Set one of them, or save with the id or user name of an existing record.");
+    }
+  }
+
+  /**
+   * Checks that every store can keep {@code token} exactly as given, so that all stores refuse the same tokens
+   * (every store calls this before it writes anything; {@link #planSave} does): its expiry, if set, lies
+   * between {@link #EARLIEST_EXPIRY} and {@link #LATEST_EXPIRY} inclusive (the range of epoch milliseconds in
+   * a signed 64-bit integer, Zoho's {@code expiry_time}), and no string field holds an unpaired UTF-16
+   * surrogate (such a string has no UTF-8 form: a file would refuse it, a database would store {@code ?}).
+   *
+   * @throws StoreException {@link ErrorCode#INVALID_ARGUMENT} naming the field (never its value); nothing is
+   *     written
+   */
+  public static void requireWellFormed(OAuthToken token) {
+    Instant expiry = token.expiresAt();
+    if (expiry != null && (expiry.isBefore(EARLIEST_EXPIRY) || expiry.isAfter(LATEST_EXPIRY))) {
+      throw new StoreException(ErrorCode.INVALID_ARGUMENT,
+          "The expiry time of " + describe(token) + " is out of range: a store keeps expiry times from "
+              + EARLIEST_EXPIRY + " to " + LATEST_EXPIRY + " (epoch milliseconds in 64 bits). Use a realistic "
+              + "expiry time. Nothing was written.");
+    }
+    requireUnicode(token.id(), "id", token);
+    requireUnicode(token.userName(), "user name", token);
+    requireUnicode(token.clientId(), "client id", token);
+    requireUnicode(token.clientSecret(), "client secret", token);
+    requireUnicode(token.refreshToken(), "refresh token", token);
+    requireUnicode(token.accessToken(), "access token", token);
+    requireUnicode(token.grantToken(), "grant token", token);
+    requireUnicode(token.redirectUrl(), "redirect URL", token);
+    requireUnicode(token.apiDomain(), "API domain", token);
+  }
+
+  private static void requireUnicode(@Nullable String value, String field, OAuthToken token) {
+    if (value == null) {
+      return;
+    }
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      boolean paired = Character.isHighSurrogate(c) && i + 1 < value.length()
+          && Character.isLowSurrogate(value.charAt(i + 1));
+      if (paired) {
+        i++;
+      } else if (Character.isSurrogate(c)) {
+        // describe() shows the id and user name: leave them out when they are the malformed field.
+        String which = field.equals("id") || field.equals("user name") ? "a token" : describe(token);
+        throw new StoreException(ErrorCode.INVALID_ARGUMENT,
+            "The " + field + " of " + which + " holds an unpaired UTF-16 surrogate (character " + i + "), which "
+                + "no store can keep as given. Pass well-formed Unicode strings. Nothing was written.");
+      }
     }
   }
 

@@ -216,6 +216,7 @@ public final class RedisTokenStore implements TokenStore, RefreshCoordination, C
 
   private Optional<OAuthToken> save(OAuthToken token, TokenKey key, @Nullable OAuthToken expected) {
     checkOpen();
+    TokenRules.requireWellFormed(token); // the save script merges on the server: check what it is given here
     List<String> args = lookupArgs(lookupOf(key));
     args.add(nz(token.id()));
     args.add(nz(token.userName()));

@@ -9,12 +9,21 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.tokenstore.ErrorCode;
 import dev.tokenstore.OAuthToken;
 import dev.tokenstore.StoreException;
+import dev.tokenstore.spi.TokenRules;
 import java.time.Instant;
+import java.util.List;
+import java.util.function.BiFunction;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The part of {@link TokenStoreContract} about the saving rules: merging, updating by each key, refusing tokenless
- * and duplicate records, failed saves changing nothing; the contract's {@code @Nested} class {@code Saving} runs it.
+ * and duplicate records, refusing what not every store can keep ({@link TokenRules#requireWellFormed}: expiry
+ * times outside {@link TokenRules#EARLIEST_EXPIRY}..{@link TokenRules#LATEST_EXPIRY}, unpaired UTF-16
+ * surrogates), failed saves changing nothing; the contract's {@code @Nested} class {@code Saving} runs it.
  *
  * <p>Not thread-safe; JUnit runs one instance per test.
  */
@@ -112,5 +121,85 @@ abstract class SavingContract extends ContractGroup {
     assertThatThrownBy(() -> store.saveToken(OAuthToken.builder().userName("a@example.com").accessToken("x").build()))
         .isInstanceOf(StoreException.class);
     assertThat(store.getTokens()).containsExactlyInAnyOrder(a, b);
+  }
+
+  // ------------------------------------------------------------------------------ what no store can keep
+
+  static Stream<Instant> outOfRangeExpiries() {
+    return Stream.of(Instant.MAX, Instant.MIN, TokenRules.LATEST_EXPIRY.plusMillis(1),
+        TokenRules.EARLIEST_EXPIRY.minusMillis(1));
+  }
+
+  @ParameterizedTest
+  @MethodSource("outOfRangeExpiries")
+  void anExpiryOutsideTheEpochMillisecondRangeIsRefusedAndNothingChanges(Instant expiry) {
+    OAuthToken a = store.saveToken(fullToken("a@example.com"));
+    assertRefused(() -> store.saveToken(fullToken("b@example.com").toBuilder().expiresAt(expiry).build()),
+        "expiry");
+    assertRefused(() -> store.saveToken(OAuthToken.builder().id(a.id()).accessToken("new-access")
+        .expiresAt(expiry).build()), "expiry");
+    assertThat(store.getTokens()).containsExactly(a);
+  }
+
+  @Test
+  void theEarliestAndLatestExpiryAreKept() {
+    OAuthToken latest = store.saveToken(fullToken("a@example.com").toBuilder()
+        .expiresAt(TokenRules.LATEST_EXPIRY).build());
+    OAuthToken earliest = store.saveToken(fullToken("b@example.com").toBuilder()
+        .expiresAt(TokenRules.EARLIEST_EXPIRY).build());
+    assertThat(store.findTokenById(idOf(latest)).orElseThrow().expiresAt()).isEqualTo(TokenRules.LATEST_EXPIRY);
+    assertThat(store.findTokenById(idOf(earliest)).orElseThrow().expiresAt())
+        .isEqualTo(TokenRules.EARLIEST_EXPIRY);
+  }
+
+  /** Each string field with a setter that puts a value into it. */
+  static List<Arguments> stringFields() {
+    List<Arguments> out = new java.util.ArrayList<>();
+    List<BiFunction<OAuthToken.Builder, String, OAuthToken.Builder>> setters = List.of(
+        OAuthToken.Builder::userName, OAuthToken.Builder::clientId, OAuthToken.Builder::clientSecret,
+        OAuthToken.Builder::refreshToken, OAuthToken.Builder::accessToken, OAuthToken.Builder::grantToken,
+        OAuthToken.Builder::redirectUrl, OAuthToken.Builder::apiDomain);
+    List<String> names = List.of("user name", "client id", "client secret", "refresh token", "access token",
+        "grant token", "redirect URL", "API domain");
+    for (int i = 0; i < setters.size(); i++) {
+      for (String bad : List.of("lone-high-\uD83D-SECRETVALUE", "lone-low-\uDE42-SECRETVALUE",
+          "reversed-\uDE42\uD83D-SECRETVALUE", "ends-high-SECRETVALUE\uD83D")) {
+        out.add(Arguments.of(names.get(i), setters.get(i), bad));
+      }
+    }
+    return out;
+  }
+
+  @ParameterizedTest(name = "{0}: {2}")
+  @MethodSource("stringFields")
+  void anUnpairedSurrogateInAnyFieldIsRefusedAndNothingChanges(
+      String field, BiFunction<OAuthToken.Builder, String, OAuthToken.Builder> set, String bad) {
+    OAuthToken a = store.saveToken(fullToken("a@example.com"));
+    // a new record (a user name of its own, so that it cannot mean a's record) and an update of a by id
+    assertRefused(() -> store.saveToken(set.apply(fullToken("b@example.com").toBuilder(), bad).build()), field);
+    assertRefused(() -> store.saveToken(set.apply(OAuthToken.builder().id(a.id()), bad).build()), field);
+    assertThat(store.getTokens()).containsExactly(a);
+  }
+
+  @Test
+  void anUnpairedSurrogateInTheIdIsRefused() {
+    assertRefused(() -> store.saveToken(fullToken("a@example.com").toBuilder().id("7\uD800").build()), "id");
+    assertThat(store.getTokens()).isEmpty();
+  }
+
+  @Test
+  void wellFormedSurrogatePairsAreKept() {
+    OAuthToken t = fullToken("emoji-\uD83D\uDE42@example.com").toBuilder().accessToken("at-\uD83D\uDE42").build();
+    OAuthToken saved = store.saveToken(t);
+    assertThat(store.findTokenById(idOf(saved))).contains(saved);
+    assertThat(saved.userName()).isEqualTo("emoji-\uD83D\uDE42@example.com");
+  }
+
+  private static void assertRefused(org.assertj.core.api.ThrowableAssert.ThrowingCallable save, String field) {
+    assertThatThrownBy(save)
+        .isInstanceOf(StoreException.class)
+        .satisfies(e -> assertThat(codeOf(e)).isEqualTo(ErrorCode.INVALID_ARGUMENT))
+        .hasMessageContaining(field)
+        .hasMessageNotContaining("SECRETVALUE");
   }
 }
