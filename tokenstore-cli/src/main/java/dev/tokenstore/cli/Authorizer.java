@@ -45,7 +45,6 @@ final class Authorizer {
         .environment(env)
         .clock(clock)
         .fillUserName(user == null && env.protocol() == Environment.Protocol.ZOHO)
-        .requireSaved(true) // a command ends with the process: never report a result the store did not keep
         .build();
   }
 
