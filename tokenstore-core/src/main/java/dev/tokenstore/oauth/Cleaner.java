@@ -15,23 +15,28 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Revokes and deletes records: one on request ({@link #revoke}), or every record a {@link CleanupPolicy} finds
- * idle, and stamps and later deletes records of grant tokens never exchanged. Revocations go through
- * {@link TokenCalls}; deleted records are forgotten in the {@link HandOutCache}. Thread-safe (holds no state of
+ * idle, and stamps and later deletes records of grant tokens never exchanged. Revocations are retried
+ * ({@link Retries}); deleted records are forgotten in the {@link HandOutCache}. Thread-safe (holds no state of
  * its own); concurrent runs may both try to delete a record, which the store allows.
  */
 final class Cleaner {
   private final TokenStore store;
   private final Clock clock;
   private final HandOutCache cache;
-  private final TokenCalls calls;
+  private final Environment environment;
+  private final TokenEndpointClient client;
+  private final Retries retries;
   private final Counters counters;
   private final Events events;
 
-  Cleaner(TokenStore store, Clock clock, HandOutCache cache, TokenCalls calls, Counters counters, Events events) {
+  Cleaner(TokenStore store, Environment environment, TokenEndpointClient client, Retries retries, Clock clock,
+      HandOutCache cache, Counters counters, Events events) {
     this.store = store;
     this.clock = clock;
     this.cache = cache;
-    this.calls = calls;
+    this.environment = environment;
+    this.client = client;
+    this.retries = retries;
     this.counters = counters;
     this.events = events;
   }
@@ -44,7 +49,7 @@ final class Cleaner {
    */
   boolean revoke(@Nullable OAuthToken stored, OAuthToken partial, TokenKey key) {
     OAuthToken target = stored != null ? TokenCalls.withCredentials(stored, partial) : partial;
-    boolean revoked = calls.revokeAtServer(target);
+    boolean revoked = revokeAtServer(target);
     boolean deleted = false;
     if (stored != null) {
       String id = Objects.requireNonNull(stored.id());
@@ -88,7 +93,7 @@ final class Cleaner {
       }
       if (policy.revokeIdle() && t.refreshToken() != null) {
         try {
-          if (calls.revokeAtServer(t)) {
+          if (revokeAtServer(t)) {
             revoked.add(id);
             counters.revokes.increment();
             events.emit(TokenEvent.Type.REVOKED, t);
@@ -111,5 +116,29 @@ final class Cleaner {
       events.emit(TokenEvent.Type.CLEANUP_DELETED, t);
     }
     cache.forget(id);
+  }
+
+  /**
+   * Revokes {@code t} at the server (its refresh token, else its access token), with retries.
+   *
+   * @return false when there is nothing to revoke or the environment has no revoke URL
+   */
+  private boolean revokeAtServer(OAuthToken t) {
+    String token = t.refreshToken() != null ? t.refreshToken() : t.accessToken();
+    if (token == null) {
+      return false;
+    }
+    if (environment.revokeUrl().isEmpty()) {
+      Events.LOG.log(System.Logger.Level.WARNING, () -> "Environment " + environment.name() + " has no revoke "
+          + "URL; " + TokenRules.describe(t) + " is deleted locally only and stays valid at the server until it "
+          + "expires.");
+      return false;
+    }
+    String hint = t.refreshToken() != null ? "refresh_token" : "access_token";
+    retries.call(t, () -> {
+      client.revoke(environment, token, hint, t.clientId(), t.clientSecret());
+      return Boolean.TRUE;
+    });
+    return true;
   }
 }

@@ -20,7 +20,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
@@ -52,9 +51,10 @@ final class TokenCalls {
   /** Calls in flight, by record id (or by query key for tokens not yet stored). */
   private final SingleFlight flights;
   private final Retries retries;
+  private final NewRecords newRecords;
 
   TokenCalls(TokenStore store, Environment environment, TokenEndpointClient client, RefreshCoordinator coordinator,
-      HandOutCache cache, Counters counters, Events events, Settings settings) {
+      HandOutCache cache, Counters counters, Events events, Settings settings, Retries retries) {
     this.store = store;
     this.environment = environment;
     this.client = client;
@@ -65,7 +65,8 @@ final class TokenCalls {
     this.settings = settings;
     this.clock = settings.clock();
     this.flights = new SingleFlight(counters, events);
-    this.retries = new Retries(settings.retryPolicy(), settings.sleeper(), counters, events);
+    this.retries = retries;
+    this.newRecords = new NewRecords(store, environment, client, cache, counters, events, settings.fillUserName());
   }
 
   /** Whether a call for the record {@code id} is in flight. */
@@ -373,7 +374,7 @@ final class TokenCalls {
         failed(partial, ex);
         throw ex;
       }
-      return keepNew(full, key, counters.refreshes, TokenEvent.Type.REFRESH_SUCCEEDED);
+      return newRecords.keep(full, key, counters.refreshes, TokenEvent.Type.REFRESH_SUCCEEDED);
     }, SingleFlight.RETHROW);
   }
 
@@ -415,100 +416,8 @@ final class TokenCalls {
         events.emit(TokenEvent.Type.EXCHANGE_FAILED, grant, 0, null, ex);
         throw ex;
       }
-      return keepNew(full, TokenKey.of(partial), counters.exchanges, TokenEvent.Type.EXCHANGED);
+      return newRecords.keep(full, TokenKey.of(partial), counters.exchanges, TokenEvent.Type.EXCHANGED);
     }, SingleFlight.RETHROW);
-  }
-
-  /** Saves a token the store did not hold (its user name filled if asked), counts it, and hands it out for key. */
-  private OAuthToken keepNew(OAuthToken full, TokenKey key, LongAdder counter, TokenEvent.Type type) {
-    OAuthToken saved;
-    try {
-      saved = store.saveToken(full);
-    } catch (StoreException ex) {
-      counters.saveFailures.increment();
-      events.emit(TokenEvent.Type.SAVE_FAILED, full, 0, null, ex);
-      boolean exchanged = type == TokenEvent.Type.EXCHANGED;
-      throw new StoreException(ErrorCode.TOKEN_NOT_SAVED,
-          (exchanged ? "Exchanged the grant token of " : "Refreshed the refresh token of ") + TokenRules.describe(full)
-              + " at " + environment.name() + ", but the store could not save the new tokens ([" + ex.code() + "] "
-              + ex.getMessage() + "); they were not kept (there is no stored record to keep them under). "
-              + (exchanged ? "The grant token is used up: make the store writable and authorize the application "
-                  + "again." : "Make the store writable and store the refresh token again; if the server rotated "
-                  + "it, authorize the application again."),
-          ex);
-    }
-    if (settings.fillUserName() && saved.userName() == null) {
-      saved = fillUser(saved);
-    }
-    counter.increment();
-    Entry entry = cache.entryFor(Objects.requireNonNull(saved.id()));
-    cache.publish(entry, saved);
-    cache.remember(key, entry);
-    events.emit(type, saved);
-    return saved;
-  }
-
-  /**
-   * Fills the user name from {@code users?type=CurrentUser}. If that user already has a record for this client
-   * and API domain, the new tokens go into that record and the new one is deleted. A failed lookup leaves the
-   * token without a user name (logged), never loses it.
-   */
-  private OAuthToken fillUser(OAuthToken saved) {
-    String email;
-    try {
-      email = client.currentUserEmail(environment, apiDomainOr(saved.apiDomain()),
-          Objects.requireNonNull(saved.accessToken()));
-    } catch (OAuthException ex) {
-      Events.LOG.log(System.Logger.Level.WARNING, () -> "Could not fill the user name of "
-          + TokenRules.describe(saved) + "; the token is saved without it: " + ex.getMessage());
-      return saved;
-    }
-    if (email == null) {
-      return saved;
-    }
-    try {
-      OAuthToken named = store.saveToken(OAuthToken.builder().id(saved.id()).userName(email).build());
-      events.emit(TokenEvent.Type.USER_NAME_FILLED, named);
-      return named;
-    } catch (StoreException ex) {
-      if (ex.code() != ErrorCode.DUPLICATE_TOKEN) {
-        throw ex;
-      }
-      OAuthToken existing = store.findToken(OAuthToken.builder().userName(email).clientId(saved.clientId())
-          .apiDomain(saved.apiDomain()).build()).orElseThrow(() -> ex);
-      OAuthToken merged = store.saveToken(saved.toBuilder().id(existing.id()).userName(email).build());
-      String id = Objects.requireNonNull(saved.id());
-      store.deleteToken(id);
-      cache.forget(id);
-      events.emit(TokenEvent.Type.USER_NAME_FILLED, merged);
-      return merged;
-    }
-  }
-
-  // ----------------------------------------------------------------------------------------- revoke
-
-  /**
-   * Revokes {@code t} at the server (its refresh token, else its access token), with retries.
-   *
-   * @return false when there is nothing to revoke or the environment has no revoke URL
-   */
-  boolean revokeAtServer(OAuthToken t) {
-    String token = t.refreshToken() != null ? t.refreshToken() : t.accessToken();
-    if (token == null) {
-      return false;
-    }
-    if (environment.revokeUrl().isEmpty()) {
-      Events.LOG.log(System.Logger.Level.WARNING, () -> "Environment " + environment.name() + " has no revoke "
-          + "URL; " + TokenRules.describe(t) + " is deleted locally only and stays valid at the server until it "
-          + "expires.");
-      return false;
-    }
-    String hint = t.refreshToken() != null ? "refresh_token" : "access_token";
-    retries.call(t, () -> {
-      client.revoke(environment, token, hint, t.clientId(), t.clientSecret());
-      return Boolean.TRUE;
-    });
-    return true;
   }
 
   // ---------------------------------------------------------------------------------------- replies
@@ -531,7 +440,7 @@ final class TokenCalls {
         .build();
   }
 
-  private String apiDomainOr(@Nullable String apiDomain) {
+  String apiDomainOr(@Nullable String apiDomain) {
     return apiDomain != null ? apiDomain : environment.apiDomain();
   }
 

@@ -120,9 +120,10 @@ public final class TokenManager {
     Events events = new Events(listener, environment.name());
     this.cache = new HandOutCache(store, counters, b.refreshWindow.toMillis());
     this.aliases = cache.aliases();
-    this.calls = new TokenCalls(store, environment, new TokenEndpointClient(http, b.requestTimeout), coordinator,
-        cache, counters, events, settings);
-    this.cleaner = new Cleaner(store, clock, cache, calls, counters, events);
+    TokenEndpointClient client = new TokenEndpointClient(http, b.requestTimeout);
+    Retries retries = new Retries(b.retryPolicy, b.sleeper, counters, events);
+    this.calls = new TokenCalls(store, environment, client, coordinator, cache, counters, events, settings, retries);
+    this.cleaner = new Cleaner(store, environment, client, retries, clock, cache, counters, events);
     this.sender = new AuthorizedSender(http, environment);
   }
 
