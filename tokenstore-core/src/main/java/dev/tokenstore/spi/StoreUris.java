@@ -4,9 +4,13 @@ import dev.tokenstore.ErrorCode;
 import dev.tokenstore.StoreException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** Helpers for store URIs: masking credentials for messages, and reading query parameters. Thread-safe. */
@@ -64,9 +68,71 @@ public final class StoreUris {
     return q < 0 ? uri : uri.substring(0, q);
   }
 
-  /** A {@link ErrorCode#INVALID_STORE_URI} error for {@code uri} (masked) with {@code problem}. */
+  /**
+   * A {@link ErrorCode#INVALID_STORE_URI} error for {@code uri} (masked) with {@code problem}, in which every
+   * password of the URI is masked too ({@link #maskPasswords}): a problem that quotes a part of the URI (a host, a
+   * path, a parameter) never shows the password that part may hold.
+   */
   public static StoreException invalid(String uri, String problem) {
-    return new StoreException(ErrorCode.INVALID_STORE_URI, "Store URI '" + mask(uri) + "': " + problem);
+    return new StoreException(
+        ErrorCode.INVALID_STORE_URI, "Store URI '" + mask(uri) + "': " + maskPasswords(problem, uri));
+  }
+
+  /**
+   * {@code text} with every password of {@code uri} replaced by {@code ***}: each text that {@link #mask} masks in
+   * the URI (the user info's password, the values of {@code password=}, {@code secret=}, ... parameters), as
+   * written and percent-decoded, in any letter case. For messages that quote parts of a URI.
+   */
+  public static String maskPasswords(String text, String uri) {
+    List<String> forms = new ArrayList<>();
+    int start = uri.indexOf("//");
+    int at = uri.lastIndexOf('@');
+    if (start >= 0 && at > start) {
+      int colon = uri.indexOf(':', start + 2);
+      if (colon >= 0 && colon < at) {
+        addForms(forms, uri.substring(colon + 1, at));
+      }
+    }
+    Matcher m = SECRET_PARAM.matcher(uri);
+    while (m.find()) {
+      addForms(forms, uri.substring(m.end(1), m.end()));
+    }
+    if (forms.isEmpty()) {
+      return text;
+    }
+    forms.sort(Comparator.comparingInt(String::length).reversed()); // the longest first
+    StringBuilder out = new StringBuilder(text.length());
+    int i = 0;
+    next:
+    while (i < text.length()) {
+      for (String f : forms) {
+        if (text.regionMatches(true, i, f, 0, f.length())) {
+          out.append("***");
+          i += f.length();
+          continue next;
+        }
+      }
+      out.append(text.charAt(i++));
+    }
+    return out.toString();
+  }
+
+  /** The password as written and percent-decoded ({@code +} as is and as a space), each once and not empty. */
+  private static void addForms(List<String> forms, String password) {
+    add(forms, password);
+    for (String encoded : new String[] {password.replace("+", "%2B"), password.replace("+", "%20")}) {
+      try {
+        add(forms, URLDecoder.decode(encoded, StandardCharsets.UTF_8));
+      } catch (IllegalArgumentException e) {
+        // not percent-encoded: the password as written is all there is
+      }
+    }
+  }
+
+  private static void add(List<String> forms, String form) {
+    if (!form.isEmpty() && !forms.contains(form)) {
+      forms.add(form);
+    }
   }
 
   private static String decode(String s, String uri) {
