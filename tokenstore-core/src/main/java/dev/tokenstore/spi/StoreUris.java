@@ -27,20 +27,47 @@ public final class StoreUris {
    * masked, never less.
    */
   public static String mask(String uri) {
-    return SECRET_PARAM.matcher(maskUserInfo(uri)).replaceAll("$1***");
+    List<int[]> spans = passwordSpans(uri);
+    if (spans.isEmpty()) {
+      return uri;
+    }
+    spans.sort(Comparator.comparingInt((int[] span) -> span[0]));
+    StringBuilder out = new StringBuilder(uri.length());
+    int pos = 0;
+    int i = 0;
+    while (i < spans.size()) {
+      int from = spans.get(i)[0];
+      int to = spans.get(i)[1];
+      for (i++; i < spans.size() && spans.get(i)[0] <= to; i++) {
+        to = Math.max(to, spans.get(i)[1]); // overlapping or touching: one mask
+      }
+      out.append(uri, pos, from).append("***");
+      pos = to;
+    }
+    return out.append(uri, pos, uri.length()).toString();
   }
 
-  private static String maskUserInfo(String uri) {
+  /**
+   * Where the passwords are, as [start, end) ranges of {@code uri}, each found in the whole URI: the user info's
+   * password (from the first {@code :} after {@code //} to the last {@code @}) and the value of each secret
+   * parameter. Found separately, so that neither hides the other (a parameter value holding {@code //} or a
+   * parameter name holding {@code @}).
+   */
+  private static List<int[]> passwordSpans(String uri) {
+    List<int[]> spans = new ArrayList<>();
     int start = uri.indexOf("//");
     int at = uri.lastIndexOf('@');
-    if (start < 0 || at < start) {
-      return uri;
+    if (start >= 0 && at > start) {
+      int colon = uri.indexOf(':', start + 2);
+      if (colon >= 0 && colon < at) {
+        spans.add(new int[] {colon + 1, at});
+      }
     }
-    int colon = uri.indexOf(':', start + 2);
-    if (colon < 0 || colon > at) {
-      return uri;
+    Matcher m = SECRET_PARAM.matcher(uri);
+    while (m.find()) {
+      spans.add(new int[] {m.end(1), m.end()});
     }
-    return uri.substring(0, colon + 1) + "***" + uri.substring(at);
+    return spans;
   }
 
   /** The text before the first {@code ?}, and the decoded query parameters after it (last value wins). */
@@ -85,17 +112,8 @@ public final class StoreUris {
    */
   public static String maskPasswords(String text, String uri) {
     List<String> forms = new ArrayList<>();
-    int start = uri.indexOf("//");
-    int at = uri.lastIndexOf('@');
-    if (start >= 0 && at > start) {
-      int colon = uri.indexOf(':', start + 2);
-      if (colon >= 0 && colon < at) {
-        addForms(forms, uri.substring(colon + 1, at));
-      }
-    }
-    Matcher m = SECRET_PARAM.matcher(uri);
-    while (m.find()) {
-      addForms(forms, uri.substring(m.end(1), m.end()));
+    for (int[] span : passwordSpans(uri)) {
+      addForms(forms, uri.substring(span[0], span[1]));
     }
     if (forms.isEmpty()) {
       return text;

@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Timeout;
  */
 class StoreUriFuzzTest {
 
-  @FuzzTest(maxDuration = "12s")
+  @FuzzTest(maxDuration = "8s")
   @Timeout(value = 60, unit = TimeUnit.SECONDS) // per input in fuzzing; the whole run is far shorter
   void parse(byte[] input) {
     String uri = new String(input, UTF_8);

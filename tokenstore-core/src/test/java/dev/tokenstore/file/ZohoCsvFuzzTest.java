@@ -41,7 +41,7 @@ class ZohoCsvFuzzTest {
     }
   }
 
-  @FuzzTest(maxDuration = "12s")
+  @FuzzTest(maxDuration = "8s")
   @Timeout(value = 60, unit = TimeUnit.SECONDS) // per input in fuzzing; the whole run is far shorter
   void readWriteReread(byte[] input) throws IOException {
     Files.write(FILE.path(), input);

@@ -31,7 +31,7 @@ class JdbcStoreUriFuzzTest {
   private static final SqliteStoreProvider SQLITE = new SqliteStoreProvider();
   private static final ServerStoreProvider SERVER = new ServerStoreProvider();
 
-  @FuzzTest(maxDuration = "12s")
+  @FuzzTest(maxDuration = "8s")
   @Timeout(value = 60, unit = TimeUnit.SECONDS) // per input in fuzzing; the whole run is far shorter
   void parse(byte[] input) {
     String uri = new String(input, UTF_8);
