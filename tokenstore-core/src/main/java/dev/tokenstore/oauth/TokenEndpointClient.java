@@ -5,9 +5,9 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import dev.tokenstore.ErrorCode;
 import dev.tokenstore.Secrets;
+import dev.tokenstore.spi.Decimals;
 import java.io.IOException;
 import java.math.BigDecimal;
-import java.math.RoundingMode;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLEncoder;
@@ -463,7 +463,8 @@ final class TokenEndpointClient {
       throw invalidReply(env, what, status, "an " + field + " of more than " + MAX_LIFETIME.toDays()
           + " days (" + clean(raw, secrets) + "), longer than any access token lives");
     }
-    return Duration.ofMillis(seconds.movePointRight(3).setScale(0, RoundingMode.DOWN).longValueExact());
+    // Decimals, not setScale: an expires_in of 1e-99999999 would take minutes to round.
+    return Duration.ofMillis(Decimals.truncatedLong(seconds.movePointRight(3)).orElseThrow());
   }
 
   private static OAuthException invalidReply(Environment env, String what, int status, String problem) {

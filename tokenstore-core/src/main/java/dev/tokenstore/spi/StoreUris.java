@@ -4,9 +4,13 @@ import dev.tokenstore.ErrorCode;
 import dev.tokenstore.StoreException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** Helpers for store URIs: masking credentials for messages, and reading query parameters. Thread-safe. */
@@ -23,20 +27,47 @@ public final class StoreUris {
    * masked, never less.
    */
   public static String mask(String uri) {
-    return SECRET_PARAM.matcher(maskUserInfo(uri)).replaceAll("$1***");
+    List<int[]> spans = passwordSpans(uri);
+    if (spans.isEmpty()) {
+      return uri;
+    }
+    spans.sort(Comparator.comparingInt((int[] span) -> span[0]));
+    StringBuilder out = new StringBuilder(uri.length());
+    int pos = 0;
+    int i = 0;
+    while (i < spans.size()) {
+      int from = spans.get(i)[0];
+      int to = spans.get(i)[1];
+      for (i++; i < spans.size() && spans.get(i)[0] <= to; i++) {
+        to = Math.max(to, spans.get(i)[1]); // overlapping or touching: one mask
+      }
+      out.append(uri, pos, from).append("***");
+      pos = to;
+    }
+    return out.append(uri, pos, uri.length()).toString();
   }
 
-  private static String maskUserInfo(String uri) {
+  /**
+   * Where the passwords are, as [start, end) ranges of {@code uri}, each found in the whole URI: the user info's
+   * password (from the first {@code :} after {@code //} to the last {@code @}) and the value of each secret
+   * parameter. Found separately, so that neither hides the other (a parameter value holding {@code //} or a
+   * parameter name holding {@code @}).
+   */
+  private static List<int[]> passwordSpans(String uri) {
+    List<int[]> spans = new ArrayList<>();
     int start = uri.indexOf("//");
     int at = uri.lastIndexOf('@');
-    if (start < 0 || at < start) {
-      return uri;
+    if (start >= 0 && at > start) {
+      int colon = uri.indexOf(':', start + 2);
+      if (colon >= 0 && colon < at) {
+        spans.add(new int[] {colon + 1, at});
+      }
     }
-    int colon = uri.indexOf(':', start + 2);
-    if (colon < 0 || colon > at) {
-      return uri;
+    Matcher m = SECRET_PARAM.matcher(uri);
+    while (m.find()) {
+      spans.add(new int[] {m.end(1), m.end()});
     }
-    return uri.substring(0, colon + 1) + "***" + uri.substring(at);
+    return spans;
   }
 
   /** The text before the first {@code ?}, and the decoded query parameters after it (last value wins). */
@@ -64,9 +95,62 @@ public final class StoreUris {
     return q < 0 ? uri : uri.substring(0, q);
   }
 
-  /** A {@link ErrorCode#INVALID_STORE_URI} error for {@code uri} (masked) with {@code problem}. */
+  /**
+   * A {@link ErrorCode#INVALID_STORE_URI} error for {@code uri} (masked) with {@code problem}, in which every
+   * password of the URI is masked too ({@link #maskPasswords}): a problem that quotes a part of the URI (a host, a
+   * path, a parameter) never shows the password that part may hold.
+   */
   public static StoreException invalid(String uri, String problem) {
-    return new StoreException(ErrorCode.INVALID_STORE_URI, "Store URI '" + mask(uri) + "': " + problem);
+    return new StoreException(
+        ErrorCode.INVALID_STORE_URI, "Store URI '" + mask(uri) + "': " + maskPasswords(problem, uri));
+  }
+
+  /**
+   * {@code text} with every password of {@code uri} replaced by {@code ***}: each text that {@link #mask} masks in
+   * the URI (the user info's password, the values of {@code password=}, {@code secret=}, ... parameters), as
+   * written and percent-decoded, in any letter case. For messages that quote parts of a URI.
+   */
+  public static String maskPasswords(String text, String uri) {
+    List<String> forms = new ArrayList<>();
+    for (int[] span : passwordSpans(uri)) {
+      addForms(forms, uri.substring(span[0], span[1]));
+    }
+    if (forms.isEmpty()) {
+      return text;
+    }
+    forms.sort(Comparator.comparingInt(String::length).reversed()); // the longest first
+    StringBuilder out = new StringBuilder(text.length());
+    int i = 0;
+    next:
+    while (i < text.length()) {
+      for (String f : forms) {
+        if (text.regionMatches(true, i, f, 0, f.length())) {
+          out.append("***");
+          i += f.length();
+          continue next;
+        }
+      }
+      out.append(text.charAt(i++));
+    }
+    return out.toString();
+  }
+
+  /** The password as written and percent-decoded ({@code +} as is and as a space), each once and not empty. */
+  private static void addForms(List<String> forms, String password) {
+    add(forms, password);
+    for (String encoded : new String[] {password.replace("+", "%2B"), password.replace("+", "%20")}) {
+      try {
+        add(forms, URLDecoder.decode(encoded, StandardCharsets.UTF_8));
+      } catch (IllegalArgumentException e) {
+        // not percent-encoded: the password as written is all there is
+      }
+    }
+  }
+
+  private static void add(List<String> forms, String form) {
+    if (!form.isEmpty() && !forms.contains(form)) {
+      forms.add(form);
+    }
   }
 
   private static String decode(String s, String uri) {

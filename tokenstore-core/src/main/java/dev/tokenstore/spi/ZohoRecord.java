@@ -2,12 +2,12 @@ package dev.tokenstore.spi;
 
 import dev.tokenstore.OAuthToken;
 import java.math.BigDecimal;
-import java.math.RoundingMode;
 import java.time.DateTimeException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.OptionalLong;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -80,10 +80,14 @@ public final class ZohoRecord {
       return null;
     }
     try {
-      long ms = new BigDecimal(value.strip()).setScale(0, RoundingMode.DOWN).longValueExact();
-      return Instant.ofEpochMilli(ms);
-    } catch (NumberFormatException | ArithmeticException | DateTimeException e) {
-      throw new IllegalArgumentException("expiry_time is not a time in epoch milliseconds");
+      // Decimals: "1e99999999" parses at once but would take minutes to round with setScale.
+      OptionalLong ms = Decimals.truncatedLong(new BigDecimal(value.strip()));
+      if (ms.isPresent()) {
+        return Instant.ofEpochMilli(ms.getAsLong());
+      }
+    } catch (NumberFormatException | DateTimeException e) {
+      // below
     }
+    throw new IllegalArgumentException("expiry_time is not a time in epoch milliseconds");
   }
 }

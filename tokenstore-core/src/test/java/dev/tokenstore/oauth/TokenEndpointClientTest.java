@@ -3,6 +3,7 @@ package dev.tokenstore.oauth;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -43,5 +44,17 @@ class TokenEndpointClientTest {
   void tokenReplyDescriptionHidesTokens() {
     String d = new TokenEndpointClient.TokenReply("at-SECRET", "rt-SECRET", Duration.ofHours(1), "https://a").toString();
     assertThat(d).doesNotContain("SECRET").contains("https://a");
+  }
+
+  @Test
+  @org.junit.jupiter.api.Timeout(10)
+  void expiresInWithAHugeNegativeExponentIsReadAtOnce() {
+    // BigDecimal.setScale took minutes to round 1e-99999999 seconds to milliseconds.
+    TokenEndpointClient client = new TokenEndpointClient(new TokenReplyFuzzTest.CannedHttpClient(
+        TokenReplyFuzzTest.CannedReply.of(
+            "{\"access_token\":\"1000.at.ok\",\"expires_in\":1e-99999999}".getBytes(StandardCharsets.UTF_8))),
+        Duration.ofSeconds(5));
+    Environment env = Environment.custom("test", "https://login.example.com/token");
+    assertThat(client.refresh(env, "client", null, "1000.rt.token").expiresIn()).isEqualTo(Duration.ZERO);
   }
 }

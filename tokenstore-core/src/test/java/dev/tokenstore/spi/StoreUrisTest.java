@@ -38,6 +38,27 @@ class StoreUrisTest {
   }
 
   @Test
+  void masksPasswordsThatTheOtherRuleWouldHide() {
+    // Found by fuzzing: a parameter name with '@' (user info masked up to it), a parameter value with '//'.
+    assertThat(StoreUris.mask("file:x//:y?password@z=Hunter2Secret")).doesNotContain("Hunter2Secret");
+    assertThat(StoreUris.mask("filek@t?password=x://ad)#/r:Hunter2Secret@host"))
+        .doesNotContain("Hunter2Secret");
+    assertThat(StoreUris.mask("mysql://app:Hunter2Secret@db/x?password=Other9Secret"))
+        .isEqualTo("mysql://app:***@db/x?password=***");
+  }
+
+  @Test
+  void invalidMasksThePasswordInTheProblemToo() {
+    // Found by a seed of the fuzz test: the file provider quoted the whole authority, password and all.
+    String uri = "file://admin:Hunter%32Secret@fileserver/tokens.txt";
+    String message = StoreUris.invalid(uri, "the host 'admin:Hunter%32Secret@fileserver' (admin:hunter2secret) is "
+        + "not supported").getMessage();
+    assertThat(message).doesNotContainIgnoringCase("Hunter%32Secret").doesNotContainIgnoringCase("Hunter2Secret")
+        .contains("'admin:***@fileserver' (admin:***)");
+    assertThat(StoreUris.maskPasswords("no password here", "mysql://db/x")).isEqualTo("no password here");
+  }
+
+  @Test
   void readsQueryParameters() {
     assertThat(StoreUris.queryParameters("sqlite:a.db?table=my_tokens&Create=false"))
         .containsEntry("table", "my_tokens")

@@ -38,4 +38,17 @@ class ZohoRecordTest {
     assertThatThrownBy(() -> ZohoRecord.fromValues(List.of("1", "2")))
         .isInstanceOf(IllegalArgumentException.class);
   }
+
+  @Test
+  @org.junit.jupiter.api.Timeout(10)
+  void expiryWithAHugeExponentIsRefusedOrTruncatedAtOnce() {
+    // BigDecimal.setScale took minutes for these (a 100-million-digit power of ten).
+    assertThatThrownBy(() -> ZohoRecord.parseExpiry("1e99999999")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> ZohoRecord.parseExpiry("-1e99999999")).isInstanceOf(IllegalArgumentException.class);
+    assertThat(ZohoRecord.parseExpiry("1e-99999999")).isEqualTo(Instant.EPOCH);
+    assertThat(ZohoRecord.parseExpiry("17356896000000000e-4")).isEqualTo(Instant.ofEpochMilli(1735689600000L));
+    assertThat(ZohoRecord.parseExpiry("9223372036854775807.9")).isEqualTo(Instant.ofEpochMilli(Long.MAX_VALUE));
+    assertThatThrownBy(() -> ZohoRecord.parseExpiry("9223372036854775808"))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
 }

@@ -40,6 +40,15 @@ public final class ServerStoreProvider implements TokenStoreProvider {
 
   @Override
   public TokenStore open(String uri) {
+    return configure(uri).build();
+  }
+
+  /**
+   * The builder of the store {@code uri} names, not yet built: parses the URI and connects to nothing.
+   *
+   * @throws StoreException {@link ErrorCode#INVALID_STORE_URI} for a malformed URI (the message masks passwords)
+   */
+  ServerStoreBuilder configure(String uri) {
     String lower = uri.toLowerCase(Locale.ROOT);
     boolean jdbc = lower.startsWith("jdbc:");
     String scheme = lower.substring(jdbc ? 5 : 0, Math.max(lower.indexOf(':', jdbc ? 5 : 0), 0));
@@ -99,10 +108,10 @@ public final class ServerStoreProvider implements TokenStoreProvider {
     }
     if (jdbc) {
       String base = StoreUris.withoutQuery(uri);
-      return b.jdbcUrl(base + (driverParams.isEmpty() ? "" : "?" + String.join("&", driverParams)), false).build();
+      return b.jdbcUrl(base + (driverParams.isEmpty() ? "" : "?" + String.join("&", driverParams)), false);
     }
     parseAuthority(uri, b);
-    return b.build();
+    return b;
   }
 
   private static void parseAuthority(String uri, ServerStoreBuilder b) {

@@ -33,6 +33,15 @@ public final class SqliteStoreProvider implements TokenStoreProvider {
 
   @Override
   public TokenStore open(String uri) {
+    return configure(uri).build();
+  }
+
+  /**
+   * The builder of the store {@code uri} names, not yet built: parses the URI and opens nothing.
+   *
+   * @throws StoreException {@link ErrorCode#INVALID_STORE_URI} for a malformed URI (the message masks passwords)
+   */
+  JdbcTokenStore.Builder configure(String uri) {
     String base = StoreUris.withoutQuery(uri);
     String rest;
     if (base.regionMatches(true, 0, "jdbc:sqlite:", 0, 12)) {
@@ -61,12 +70,12 @@ public final class SqliteStoreProvider implements TokenStoreProvider {
       }
     }
     if (rest.equalsIgnoreCase(MEMORY)) {
-      return b.sqliteInMemory().build();
+      return b.sqliteInMemory();
     }
     if (rest.isEmpty()) {
       throw StoreUris.invalid(uri, "no database file. Use e.g. sqlite:zohooauth.db or sqlite::memory:.");
     }
-    return b.sqliteFile(path(uri, rest)).build();
+    return b.sqliteFile(path(uri, rest));
   }
 
   private static Path path(String uri, String rest) {
