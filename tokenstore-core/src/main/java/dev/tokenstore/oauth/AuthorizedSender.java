@@ -66,7 +66,7 @@ final class AuthorizedSender {
         return true;
       }
     }
-    Map<String, String> m = TokenEndpointClient.parseFlat(new String(body, StandardCharsets.UTF_8));
+    Map<String, String> m = TokenReplies.parseFlat(new String(body, StandardCharsets.UTF_8));
     if (m == null) {
       return false;
     }

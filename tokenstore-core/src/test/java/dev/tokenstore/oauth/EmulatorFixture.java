@@ -156,7 +156,7 @@ final class EmulatorFixture implements AutoCloseable {
         .header("Content-Type", "application/x-www-form-urlencoded")
         .POST(HttpRequest.BodyPublishers.ofString(form)).build(), HttpResponse.BodyHandlers.ofString());
     assertThat(r.statusCode()).isEqualTo(200);
-    Map<String, String> m = Objects.requireNonNull(TokenEndpointClient.parseFlat(r.body()), "JSON reply");
+    Map<String, String> m = Objects.requireNonNull(TokenReplies.parseFlat(r.body()), "JSON reply");
     assertThat(m).containsKey("access_token");
     return m;
   }

@@ -13,31 +13,31 @@ class TokenEndpointClientTest {
 
   @Test
   void parseFlatReadsTopLevelScalarsOnly() {
-    Map<String, String> m = TokenEndpointClient.parseFlat(
+    Map<String, String> m = TokenReplies.parseFlat(
         "{\"access_token\":\"a\",\"expires_in\":3600,\"nested\":{\"x\":1},\"list\":[1,2],\"n\":null,\"b\":true}");
     assertThat(m).containsExactlyInAnyOrderEntriesOf(Map.of("access_token", "a", "expires_in", "3600", "b", "true"));
-    assertThat(TokenEndpointClient.parseFlat("{\"a\":1")).isNull();
-    assertThat(TokenEndpointClient.parseFlat("[1]")).isNull();
-    assertThat(TokenEndpointClient.parseFlat("<html>")).isNull();
-    assertThat(TokenEndpointClient.parseFlat("{} trailing")).isNull();
-    assertThat(TokenEndpointClient.parseFlat("")).isNull();
+    assertThat(TokenReplies.parseFlat("{\"a\":1")).isNull();
+    assertThat(TokenReplies.parseFlat("[1]")).isNull();
+    assertThat(TokenReplies.parseFlat("<html>")).isNull();
+    assertThat(TokenReplies.parseFlat("{} trailing")).isNull();
+    assertThat(TokenReplies.parseFlat("")).isNull();
   }
 
   @Test
   void firstUserEmail() throws IOException {
-    assertThat(TokenEndpointClient.firstUserEmail(
+    assertThat(TokenReplies.firstUserEmail(
         "{\"info\":{\"count\":1},\"users\":[{\"id\":\"1\",\"profile\":{\"name\":\"x\"},\"email\":\"a@b.c\"}]}"))
         .isEqualTo("a@b.c");
-    assertThat(TokenEndpointClient.firstUserEmail("{\"users\":[]}")).isNull();
+    assertThat(TokenReplies.firstUserEmail("{\"users\":[]}")).isNull();
   }
 
   @Test
   void cleanRemovesSecretsAndControlCharacters() {
-    assertThat(TokenEndpointClient.clean("bad token tok-12345\n and more", List.of("tok-12345")))
+    assertThat(TokenReplies.clean("bad token tok-12345\n and more", List.of("tok-12345")))
         .isEqualTo("bad token <redacted>? and more");
     // A secret shorter than 8 characters is not searched for: the whole text is withheld.
-    assertThat(TokenEndpointClient.clean("bad token tok-123", List.of("tok-123"))).isEqualTo("<withheld>");
-    assertThat(TokenEndpointClient.clean("x".repeat(500), List.of())).hasSize(100);
+    assertThat(TokenReplies.clean("bad token tok-123", List.of("tok-123"))).isEqualTo("<withheld>");
+    assertThat(TokenReplies.clean("x".repeat(500), List.of())).hasSize(100);
   }
 
   @Test
