@@ -40,7 +40,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>{@link OAuthToken#issuedAt()}, which Zoho's columns have no place for, is kept in the sidecar file
  * {@code <name>.issued} (0600, replaced atomically before the token file, under the same lock): one line
- * {@code expiry_time,issued_at,id} per token that has one. An entry counts only while the record with that id
+ * {@code expiry_time,issued_at,id} per token that has one, and, until the next write, for the tokens of the file
+ * it replaces (so that a writer killed between the two renames loses no issue time). An entry counts only while the record with that id
  * still has that expiry, so a token rewritten by Zoho's SDKs, or a stale, missing or damaged sidecar, just
  * leaves the record without an issue time (a token manager then uses its configured refresh window).
  *
@@ -153,7 +154,7 @@ public final class FileTokenStore implements TokenStore, RefreshCoordination, Co
 
   /**
    * The temp files of the token file {@code file} in its folder now: {@code .<name>.<random>.tmp}, each a full
-   * copy of every token and client secret. Opening the store deletes those that writers killed in the middle of
+   * copy of every token and client secret, and {@code .<name>.issued.<random>.tmp} of its issue-time sidecar. Opening the store deletes those that writers killed in the middle of
    * a save left behind; one that remains is a live writer's, or one this user cannot delete. For checks such as
    * {@code tokenstore doctor}.
    *
@@ -332,10 +333,12 @@ public final class FileTokenStore implements TokenStore, RefreshCoordination, Co
       PathLock.Held held = lockFile();
       try {
         refresh();
+        // The records as the file on disk holds them now, for the sidecar written before it (see writeFile).
+        List<OAuthToken> onDisk = table.all();
         Change<T> change = op.apply(table, held);
         if (change.changed()) {
           try {
-            writeFile(dir);
+            writeFile(dir, onDisk);
           } catch (RuntimeException | Error e) {
             state = null; // the table holds an unwritten change: reread the file next time
             throw e;
@@ -442,15 +445,22 @@ public final class FileTokenStore implements TokenStore, RefreshCoordination, Co
     }
   }
 
-  private void writeFile(Path dir) {
+  /**
+   * Writes the table: first the sidecar, with the issue times of both the new records and those of
+   * {@code onDisk} (the records in the file being replaced), then the token file. A process killed between the
+   * two renames thus leaves the old token file with a sidecar that still holds its issue times; the next write
+   * drops the old entries.
+   */
+  private void writeFile(Path dir, List<OAuthToken> onDisk) {
     ZohoCsv.Layout out = layout.forWriting();
     List<OAuthToken> all = table.all();
     byte[] bytes = ZohoCsv.format(out, all);
     if (out != layout) {
       LOG.log(System.Logger.Level.INFO, "Upgrading the token file {0} from nine to ten columns (api_domain)", path);
     }
-    if (IssueTimes.any(all) || Files.exists(sidecar)) {
-      file.replace(dir, sidecar, IssueTimes.format(all)); // first, so that a reader of the new file finds it
+    if (IssueTimes.any(all) || IssueTimes.any(onDisk) || Files.exists(sidecar)) {
+      // First, so that a reader of the new file finds it.
+      file.replace(dir, sidecar, IssueTimes.format(all, onDisk));
     }
     file.replace(dir, bytes);
     layout = out;

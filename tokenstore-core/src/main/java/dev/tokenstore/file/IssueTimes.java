@@ -5,7 +5,9 @@ import dev.tokenstore.internal.TokenTable;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -16,7 +18,9 @@ import org.jspecify.annotations.Nullable;
  * record with that id while the record still has that expiry: when another program (Zoho's SDK) rewrites the
  * token, or the sidecar is stale, missing or damaged, the record simply has no issue time, which is harmless
  * (a token manager then uses its configured refresh window). Written atomically like the token file (temp file
- * 0600, fsync, rename), before it, under the same lock.
+ * 0600, fsync, rename), before it, under the same lock, with the entries of the file it is about to replace
+ * as well ({@link #format(List, List)}), so that a writer killed between the two renames costs no record its
+ * issue time.
  *
  * <p>Stateless and thread-safe.
  */
@@ -43,14 +47,41 @@ final class IssueTimes {
 
   /** The sidecar's content for {@code tokens}. */
   static byte[] format(List<OAuthToken> tokens) {
+    return format(tokens, List.of());
+  }
+
+  /**
+   * The sidecar's content for {@code tokens}, written before the token file that replaces one holding
+   * {@code replaced}: the entries of {@code tokens}, then those of {@code replaced} that cannot be mistaken for
+   * one of them (an entry applies only to the record with its id and expiry, so the old file's records keep their
+   * issue times if the new token file is never renamed into place). An old entry with the id and expiry of a new
+   * one is left out: the new one wins.
+   */
+  static byte[] format(List<OAuthToken> tokens, List<OAuthToken> replaced) {
     StringBuilder sb = new StringBuilder(HEADER);
+    Set<String> written = new HashSet<>();
     for (OAuthToken t : tokens) {
       if (keepable(t)) {
-        sb.append(millis(t.expiresAt())).append(',').append(millis(t.issuedAt())).append(',').append(t.id())
-            .append('\n');
+        String entry = entry(t);
+        written.add(key(t));
+        sb.append(entry);
+      }
+    }
+    for (OAuthToken t : replaced) {
+      if (keepable(t) && written.add(key(t))) {
+        sb.append(entry(t));
       }
     }
     return sb.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static String entry(OAuthToken t) {
+    return millis(t.expiresAt()) + "," + millis(t.issuedAt()) + "," + t.id() + "\n";
+  }
+
+  /** What an entry applies to: the record with this id while it has this expiry. */
+  private static String key(OAuthToken t) {
+    return millis(t.expiresAt()) + "," + t.id();
   }
 
   /**

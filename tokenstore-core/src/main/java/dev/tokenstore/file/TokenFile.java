@@ -16,6 +16,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 
@@ -130,7 +131,7 @@ final class TokenFile {
 
   /**
    * Deletes the temp files that writers of this file killed in the middle of a save left behind (each a full
-   * copy of every token and client secret). The caller holds the writers' lock, so no live writer's temp file
+   * copy of every token and client secret, or of the {@code .issued} sidecar). The caller holds the writers' lock, so no live writer's temp file
    * is among them. Returns how many it deleted; one it cannot delete is logged and left (doctor reports it).
    */
   int deleteStaleTemps() {
@@ -150,10 +151,15 @@ final class TokenFile {
     return deleted;
   }
 
-  /** The temp files of this file in its folder now (a live writer's, or ones left by killed writers). */
+  /**
+   * The temp files of this file and of its {@code .issued} sidecar in its folder now (a live writer's, or ones
+   * left by killed writers).
+   */
   List<Path> tempFiles() {
     try {
-      return PrivateFiles.tempFiles(path);
+      List<Path> all = new ArrayList<>(PrivateFiles.tempFiles(path));
+      all.addAll(PrivateFiles.tempFiles(IssueTimes.sidecarOf(path)));
+      return all;
     } catch (IOException e) {
       throw unavailable("cannot list its folder", e, "Check that this user may read " + folder() + ".");
     }

@@ -22,7 +22,9 @@ import org.sqlite.SQLiteDataSource;
  * Connection pools for the SQLite stores this module opens itself.
  *
  * <p>File databases: WAL (readers never block the writer), {@code synchronous=FULL} (a saved token survives
- * power loss), {@code busy_timeout} 10 s, a small HikariCP pool. A database file this class creates is created
+ * power loss), {@code secure_delete} (the space a deleted or replaced token took is zeroed, so no copy of it stays
+ * in the database file; older page versions in the {@code -wal} file are gone once the last connection closes),
+ * {@code busy_timeout} 10 s, a small HikariCP pool. A database file this class creates is created
  * empty with mode 0600 before SQLite opens it (and missing folders with 0700); SQLite gives its {@code -wal},
  * {@code -shm} and {@code -journal} files the permissions of the database file, so they are 0600 too. Existing
  * files keep their permissions.
@@ -49,6 +51,9 @@ final class SqlitePools {
     SQLiteConfig cfg = baseConfig();
     cfg.setJournalMode(SQLiteConfig.JournalMode.WAL);
     cfg.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
+    // Overwrite what a delete or update frees with zeros: no copy of a deleted or replaced token stays behind in
+    // the file's free space.
+    cfg.setPragma(SQLiteConfig.Pragma.SECURE_DELETE, "true");
     SQLiteDataSource ds = new SQLiteDataSource(cfg);
     ds.setUrl("jdbc:sqlite:" + abs);
     HikariConfig hc = new HikariConfig();
