@@ -36,7 +36,20 @@ public final class CrashWriterChild {
     int round = Integer.parseInt(args[1]);
     Random random = new Random(Long.parseLong(args[2]));
     boolean clear = !args[3].equals("noclear");
-    PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
+    // Every line goes straight to the kernel (one write per line, no buffer in this process), to stdout and to
+    // the log file the parent reads after the kill: what was written before SIGKILL is there.
+    FileOutputStream log = new FileOutputStream(args[4], true);
+    PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8) {
+      @Override
+      public void println(String line) {
+        try {
+          log.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+        } catch (java.io.IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+        super.println(line);
+      }
+    };
     // Warm up away from the store: the kill should land on the store's work, not on class loading.
     try (TokenStore warm = TokenStores.open("sqlite::memory:")) {
       warm.saveToken(CrashOps.save(round, -1, 0));
