@@ -75,8 +75,9 @@ public final class Main {
       if (code == ExitCodes.REAUTHORIZE) {
         err.println("Run 'tokenstore login' (or 'tokenstore exchange' with a new grant token) to authorize again.");
       } else if (tse.code() == ErrorCode.TOKEN_NOT_SAVED) {
-        err.println("The new tokens were lost when this command ended. Make the store writable, then run the "
-            + "command again; if it exits with 3, run 'tokenstore login' to authorize again.");
+        err.println("The new tokens were lost when this command ended. Make the store writable. If the message "
+            + "says the server rotated the refresh token, run 'tokenstore login' to authorize again; otherwise run "
+            + "the command again.");
       }
     } else if (ex instanceof CliException ce) {
       err.println("error: " + TerminalText.lines(String.valueOf(ce.getMessage())));

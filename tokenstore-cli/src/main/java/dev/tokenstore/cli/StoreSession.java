@@ -188,8 +188,8 @@ class StoreSession {
     if (o.dc != null || o.kind != null || o.accountsUrl != null || o.tokenUrl != null || api == null) {
       return environment();
     }
-    return Environment.zohoFromApiDomain(api).orElseThrow(() -> new CliException("Token id " + stored.id()
-        + " is used with " + api + ", which is not one of Zoho's API domains, so its accounts server is not known. "
+    return Environment.zohoFromApiDomain(api).orElseThrow(() -> new CliException("Token id "
+        + Secrets.shorten(String.valueOf(stored.id())) + " is used with " + Secrets.shorten(api) + ", which is not one of Zoho's API domains, so its accounts server is not known. "
         + "Pass --accounts-url URL (a Zoho-like server) or --token-url URL (any OAuth 2.0 server)."));
   }
 
@@ -248,9 +248,10 @@ class StoreSession {
         OAuthToken query = target.id != null ? OAuthToken.builder().id(target.id).build()
             : OAuthToken.builder().userName(target.user).clientId(options().clientId).build();
         return new Found(store, store.findToken(query).orElseThrow(() -> new StoreException(
-            ErrorCode.TOKEN_NOT_FOUND, "No stored token " + (target.id != null ? "has id " + target.id
-                : "belongs to user " + target.user
-                    + (options().clientId != null ? " and client " + options().clientId : ""))
+            ErrorCode.TOKEN_NOT_FOUND, "No stored token "
+                + (target.id != null ? "has id " + Secrets.shorten(target.id)
+                : "belongs to user " + Secrets.shorten(String.valueOf(target.user))
+                    + (options().clientId != null ? " and client " + Secrets.shorten(options().clientId) : ""))
                 + " in " + StoreSupport.show(storeUri()) + ". See 'tokenstore list'.")));
       } catch (RuntimeException | Error e) {
         try {

@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -458,9 +459,15 @@ public final class FileTokenStore implements TokenStore, RefreshCoordination, Co
     if (out != layout) {
       LOG.log(System.Logger.Level.INFO, "Upgrading the token file {0} from nine to ten columns (api_domain)", path);
     }
-    if (IssueTimes.any(all) || IssueTimes.any(onDisk) || Files.exists(sidecar)) {
-      // First, so that a reader of the new file finds it.
-      file.replace(dir, sidecar, IssueTimes.format(all, onDisk));
+    if (IssueTimes.any(all) || IssueTimes.any(onDisk) || Files.exists(sidecar, LinkOption.NOFOLLOW_LINKS)) {
+      // First, so that a reader of the new file finds it. Best effort: the sidecar only saves refreshes of
+      // short-lived tokens, so a sidecar that cannot be written (a folder planted in its place) never stops a save.
+      try {
+        file.replace(dir, sidecar, IssueTimes.format(all, onDisk));
+      } catch (StoreException e) {
+        LOG.log(System.Logger.Level.WARNING, "Could not write {0}; the tokens are saved without their issue times "
+            + "(refreshes then use the configured window): {1}", sidecar, e.getMessage());
+      }
     }
     file.replace(dir, bytes);
     layout = out;

@@ -64,6 +64,9 @@ final class TokenFile {
     }
   }
 
+  /** The largest sidecar read: 64 MiB, some 800,000 entries; a larger one is not the store's (ignored). */
+  static final int MAX_SIDECAR_BYTES = 64 << 20;
+
   /**
    * The whole sidecar file {@code sidecar} (next to the token file); null when it is missing, is not a regular
    * file (a link is never followed) or cannot be read (logged): a sidecar only ever adds what the token file
@@ -78,7 +81,13 @@ final class TokenFile {
         return null;
       }
       try (var in = Files.newInputStream(sidecar, LinkOption.NOFOLLOW_LINKS)) {
-        return in.readAllBytes();
+        byte[] bytes = in.readNBytes(MAX_SIDECAR_BYTES + 1);
+        if (bytes.length > MAX_SIDECAR_BYTES) {
+          LOG.log(System.Logger.Level.WARNING, "{0} is larger than {1} bytes, far more than its tokens need; going "
+              + "on without it", sidecar, MAX_SIDECAR_BYTES);
+          return null;
+        }
+        return bytes;
       }
     } catch (NoSuchFileException e) {
       return null;

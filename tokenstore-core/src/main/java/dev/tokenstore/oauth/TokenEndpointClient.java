@@ -27,6 +27,10 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.CompletableFuture;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -60,6 +64,8 @@ final class TokenEndpointClient {
   static final Duration MAX_LIFETIME = Duration.ofDays(3650);
   /** The wait suggested for throttling when the server gives no {@code Retry-After}. */
   static final Duration DEFAULT_THROTTLE_WAIT = Duration.ofSeconds(60);
+  /** The longest reply body read: 1 MiB (a token reply is well under a kilobyte). */
+  static final int MAX_BODY_BYTES = 1 << 20;
 
 
   private final HttpClient http;
@@ -215,9 +221,26 @@ final class TokenEndpointClient {
 
   // ---------------------------------------------------------------------------------------------- HTTP
 
+  /**
+   * Sends {@code request} and reads its reply, all within the request timeout (headers and body: a server that
+   * trickles its body cannot hold the caller longer) and with a body of at most {@link #MAX_BODY_BYTES}.
+   */
   private HttpResponse<String> send(HttpRequest request, Environment env, String what, boolean attachCause) {
+    CompletableFuture<HttpResponse<String>> reply = http.sendAsync(request, info -> new CappedBody(MAX_BODY_BYTES));
     try {
-      return http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+      try {
+        return reply.get(requestTimeout.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (ExecutionException e) {
+        Throwable cause = e.getCause();
+        throw cause instanceof IOException io ? io : new IOException(String.valueOf(cause), cause);
+      } catch (TimeoutException e) {
+        reply.cancel(true);
+        throw new HttpTimeoutException("no complete reply within " + requestTimeout.toMillis() + " ms");
+      }
+    } catch (CappedBody.TooLarge e) {
+      throw new OAuthException(ErrorCode.PROTOCOL_ERROR, "Could not " + what + " at " + env.name() + ": the "
+          + "server's reply is larger than " + MAX_BODY_BYTES + " bytes, which no token reply is. Check the server "
+          + "URL " + hostOf(request.uri()) + ".", null, 0, null, null);
     } catch (HttpTimeoutException e) {
       throw new OAuthException(ErrorCode.SERVER_ERROR,
           "Could not " + what + " at " + env.name() + ": the server did not answer within "
@@ -230,6 +253,7 @@ final class TokenEndpointClient {
               + ", then retry.",
           null, 0, null, attachCause ? e : null);
     } catch (InterruptedException e) {
+      reply.cancel(true);
       Thread.currentThread().interrupt();
       throw new OAuthException(ErrorCode.INTERRUPTED,
           "Interrupted while waiting to " + what + " at " + env.name() + "; nothing was saved.", null, 0, null, null);

@@ -151,13 +151,8 @@ public final class TokenRules {
    *     written
    */
   public static void requireWellFormed(OAuthToken token) {
-    Instant expiry = token.expiresAt();
-    if (expiry != null && (expiry.isBefore(EARLIEST_EXPIRY) || expiry.isAfter(LATEST_EXPIRY))) {
-      throw new StoreException(ErrorCode.INVALID_ARGUMENT,
-          "The expiry time of " + describe(token) + " is out of range: a store keeps expiry times from "
-              + EARLIEST_EXPIRY + " to " + LATEST_EXPIRY + " (epoch milliseconds in 64 bits). Use a realistic "
-              + "expiry time. Nothing was written.");
-    }
+    requireInRange(token.expiresAt(), "expiry time", token);
+    requireInRange(token.issuedAt(), "issue time", token);
     requireUnicode(token.id(), "id", token);
     requireUnicode(token.userName(), "user name", token);
     requireUnicode(token.clientId(), "client id", token);
@@ -167,6 +162,15 @@ public final class TokenRules {
     requireUnicode(token.grantToken(), "grant token", token);
     requireUnicode(token.redirectUrl(), "redirect URL", token);
     requireUnicode(token.apiDomain(), "API domain", token);
+  }
+
+  private static void requireInRange(@Nullable Instant t, String what, OAuthToken token) {
+    if (t != null && (t.isBefore(EARLIEST_EXPIRY) || t.isAfter(LATEST_EXPIRY))) {
+      throw new StoreException(ErrorCode.INVALID_ARGUMENT,
+          "The " + what + " of " + describe(token) + " is out of range: a store keeps times from "
+              + EARLIEST_EXPIRY + " to " + LATEST_EXPIRY + " (epoch milliseconds in 64 bits). Use a realistic "
+              + what + ". Nothing was written.");
+    }
   }
 
   private static void requireUnicode(@Nullable String value, String field, OAuthToken token) {

@@ -141,6 +141,17 @@ abstract class SavingContract extends ContractGroup {
     assertThat(store.getTokens()).containsExactly(a);
   }
 
+  @ParameterizedTest
+  @MethodSource("outOfRangeExpiries")
+  void anIssueTimeOutsideTheEpochMillisecondRangeIsRefusedAndNothingChanges(Instant issued) {
+    OAuthToken a = store.saveToken(fullToken("a@example.com"));
+    assertRefused(() -> store.saveToken(fullToken("b@example.com").toBuilder().issuedAt(issued).build()),
+        "issue time");
+    assertRefused(() -> store.saveToken(OAuthToken.builder().id(a.id()).accessToken("new-access")
+        .issuedAt(issued).build()), "issue time");
+    assertThat(store.getTokens()).containsExactly(a);
+  }
+
   @Test
   void theEarliestAndLatestExpiryAreKept() {
     OAuthToken latest = store.saveToken(fullToken("a@example.com").toBuilder()
