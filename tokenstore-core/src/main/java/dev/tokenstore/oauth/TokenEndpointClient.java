@@ -42,7 +42,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>A successful reply becomes a {@link TokenReply} only when it is a valid token ({@link TokenReplies#tokenReply}): an
  * access token (and a refresh token, when present) of printable ASCII without surrounding white space (RFC 6749's
- * {@code 1*VSCHAR}), an {@code expires_in} that is a number of seconds from 0 to {@link #MAX_LIFETIME}, and an
+ * {@code 1*VSCHAR}), an {@code expires_in} that is a number of seconds from 1 to {@link #MAX_LIFETIME}, and an
  * {@code api_domain}, when present, that is an http(s) URL. Anything else is {@link ErrorCode#PROTOCOL_ERROR}, so
  * that a broken reply never changes a stored token.
  *

@@ -59,7 +59,7 @@ import org.jspecify.annotations.Nullable;
  * {@link ErrorCode#REAUTHORIZATION_REQUIRED}. When an early refresh (inside the window) fails while the access
  * token is still valid, the valid token is handed out, the failure is reported as an event, and the next
  * attempt waits at least 30 seconds (or the throttling hint). A successful reply that is not a valid token (an
- * empty or blank access or refresh token, an {@code expires_in} that is not a number of seconds from 0 to ten
+ * empty or blank access or refresh token, an {@code expires_in} that is not a number of seconds from 1 to ten
  * years, an {@code api_domain} that is not an http(s) URL) is {@link ErrorCode#PROTOCOL_ERROR} and changes
  * nothing, for refreshes and exchanges alike.
  *

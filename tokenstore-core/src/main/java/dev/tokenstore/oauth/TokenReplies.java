@@ -198,7 +198,7 @@ final class TokenReplies {
 
   /**
    * The access token's lifetime: {@code expires_in_sec} (Zoho's legacy replies, whose {@code expires_in} is in
-   * milliseconds) or {@code expires_in}, a JSON number (or a string holding one) of seconds from 0 to
+   * milliseconds) or {@code expires_in}, a JSON number (or a string holding one) of seconds from 1 to
    * {@link #TokenEndpointClient.MAX_LIFETIME}; fractions of a millisecond are dropped. {@link #TokenEndpointClient.DEFAULT_LIFETIME} when both are absent.
    */
   static Duration expiresIn(
@@ -218,6 +218,10 @@ final class TokenReplies {
     }
     if (seconds.signum() < 0) {
       throw invalidReply(env, what, status, "a negative " + field + " (" + clean(raw, secrets) + ")");
+    }
+    if (seconds.compareTo(BigDecimal.ONE) < 0) { // a token that expires as it is issued cannot be used
+      throw invalidReply(env, what, status, "an " + field + " of less than one second (" + clean(raw, secrets)
+          + "): the token would expire as it is issued");
     }
     if (seconds.compareTo(BigDecimal.valueOf(TokenEndpointClient.MAX_LIFETIME.toSeconds())) > 0) {
       throw invalidReply(env, what, status, "an " + field + " of more than " + TokenEndpointClient.MAX_LIFETIME.toDays()

@@ -69,6 +69,9 @@ class BrokenTokenReplyTest {
             "not a number"),
         Arguments.of("{\"access_token\":\"1000.at-SECRET\",\"expires_in\":\"NaN\"}", "expires_in", "not a number"),
         Arguments.of("{\"access_token\":\"1000.at-SECRET\",\"expires_in\":-1}", "expires_in", "negative"),
+        Arguments.of("{\"access_token\":\"1000.at-SECRET\",\"expires_in\":0}", "expires_in", "less than one second"),
+        Arguments.of("{\"access_token\":\"1000.at-SECRET\",\"expires_in\":0.5}", "expires_in",
+            "less than one second"),
         Arguments.of("{\"access_token\":\"1000.at-SECRET\",\"expires_in\":\"soon\"}", "expires_in", "not a number"),
         Arguments.of("{\"access_token\":\"1000.at-SECRET\",\"expires_in\":true}", "expires_in", "not a number"),
         Arguments.of("{\"access_token\":\"1000.at-SECRET\",\"expires_in\":315360001}", "expires_in", "3650 days"),
@@ -172,7 +175,7 @@ class BrokenTokenReplyTest {
   void validEdgeRepliesAreTokens() {
     OAuthToken seeded = seedExpired();
     TokenManager m = manager();
-    for (String lifetime : List.of("0", "315360000", "\"7200\"", "86399.9999")) {
+    for (String lifetime : List.of("1", "315360000", "\"7200\"", "86399.9999")) {
       zoho.faults().json(200, "{\"access_token\":\"1000.at-" + lifetime.replace("\"", "") + "-SECRET\","
           + "\"expires_in\":" + lifetime + ",\"api_domain\":\"HTTPS://www.zohoapis.eu/\"}");
       OAuthToken t = m.refresh(OAuthToken.builder().id(seeded.id()).build());

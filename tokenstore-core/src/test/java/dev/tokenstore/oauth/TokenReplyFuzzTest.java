@@ -36,7 +36,7 @@ import org.junit.jupiter.api.Timeout;
  * Fuzzes how {@link TokenEndpointClient} turns a token endpoint's HTTP reply into a token reply: for a refresh at a
  * Zoho environment (client secret in the form) and an exchange with PKCE at an RFC 6749 environment (HTTP Basic
  * client authentication), every reply gives either a valid {@link TokenEndpointClient.TokenReply} (non-blank
- * printable-ASCII tokens without surrounding spaces, {@code expires_in} from 0 to
+ * printable-ASCII tokens without surrounding spaces, {@code expires_in} from 1 s to
  * {@link TokenEndpointClient#MAX_LIFETIME}, an http(s) {@code api_domain}) or an {@link OAuthException} with a server
  * reply's code, never another exception, and no message or server error value holds 8 characters in a row of a
  * secret that was sent (as is or URL-encoded, in any case), however the reply quotes it.
@@ -102,7 +102,7 @@ class TokenReplyFuzzTest {
     if (reply.refreshToken() != null) {
       assertToken(reply.refreshToken());
     }
-    assertThat(reply.expiresIn()).isBetween(Duration.ZERO, TokenEndpointClient.MAX_LIFETIME);
+    assertThat(reply.expiresIn()).isBetween(Duration.ofSeconds(1), TokenEndpointClient.MAX_LIFETIME);
     if (reply.apiDomain() != null) {
       URI u = URI.create(reply.apiDomain());
       assertThat(u.getScheme().toLowerCase(Locale.ROOT)).isIn("http", "https");
