@@ -169,6 +169,9 @@ final class TokenCalls {
           + ": its previous holder let it expire without releasing it (died or stalled mid-refresh?).");
     }
     try {
+      if (settings.requireSaved()) {
+        probeWritable(current);
+      }
       OAuthToken base = withCredentials(current, creds);
       for (int round = 0; ; round++) {
         try {
@@ -200,6 +203,28 @@ final class TokenCalls {
       }
     } finally {
       lease.close();
+    }
+  }
+
+  /**
+   * With {@code requireSaved}: the store must take a write of {@code current} as it is (a compare-and-set that
+   * changes nothing, where the store has one) before the server is asked for new tokens, which it may rotate. A
+   * store that cannot save (a full disk, a read-only table, an unsafe lock file) fails now, while nothing has
+   * changed anywhere, instead of after the server has replaced the refresh token. Costs one write per refresh,
+   * for the short-lived processes that ask for it.
+   */
+  private void probeWritable(OAuthToken current) {
+    try {
+      Optional<ConditionalSave> cas = store.capability(ConditionalSave.class);
+      if (cas.isPresent()) {
+        cas.get().saveTokenIf(current, current);
+      } else {
+        store.saveToken(current);
+      }
+    } catch (StoreException ex) {
+      throw new StoreException(ex.code(), "The store cannot save " + TokenRules.describe(current) + " ("
+          + ex.getMessage() + "), so its refresh was not attempted: the server might rotate the refresh token and "
+          + "the new one would be lost. Nothing was changed. Make the store writable and retry.", ex);
     }
   }
 

@@ -75,7 +75,9 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>That default suits long-running applications, which keep working while the store is down. A short-lived
  * process (a command-line tool, a batch job) ends with the only copy of the new tokens: build its manager with
- * {@link Builder#requireSaved(boolean) requireSaved(true)}, and the call whose refresh result could not be saved
+ * {@link Builder#requireSaved(boolean) requireSaved(true)}: before each refresh the store must then take a write of
+ * the record as it is (a compare-and-set that changes nothing), so a store that cannot write fails the call before
+ * the server is asked for tokens it might rotate; and the call whose refresh result still could not be saved
  * throws {@link StoreException} {@link ErrorCode#TOKEN_NOT_SAVED}, whose cause is the store's failure and whose
  * message says that the refresh happened at the server (and whether the refresh token was rotated). The result is
  * still kept in memory as above. An exchange (or a refresh token without a record) whose result cannot be saved

@@ -16,12 +16,18 @@ import java.util.Optional;
 final class RefusingStore extends ForwardingTokenStore {
   volatile boolean refuse;
   volatile int refused;
+  /** While refusing, this many writes still go through first (a store that fails between two writes). */
+  volatile int passBeforeRefusing;
 
   RefusingStore(TokenStore store) {
     super(store);
   }
 
   private void check() {
+    if (refuse && passBeforeRefusing > 0) {
+      passBeforeRefusing--;
+      return;
+    }
     if (refuse) {
       refused++;
       throw new StoreException(ErrorCode.STORE_UNAVAILABLE, "The test store refuses writes (read-only).");

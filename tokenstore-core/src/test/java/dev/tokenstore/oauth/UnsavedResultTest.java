@@ -134,11 +134,30 @@ class UnsavedResultTest {
   }
 
   @Test
+  void withRequireSavedAStoreThatCannotWriteFailsBeforeTheServerIsCalled() throws Exception {
+    OAuthToken seeded = seed(T0.plus(Duration.ofHours(1)));
+    byte[] before = Files.readAllBytes(file.path());
+    TokenManager m = manager(b -> b.requireSaved(true));
+    store.refuse = true;
+
+    StoreException e = catchThrowableOfType(StoreException.class, () -> m.refresh(BY_USER));
+
+    assertThat(e.code()).isEqualTo(ErrorCode.STORE_UNAVAILABLE);
+    assertThat(e.getMessage()).contains("refresh was not attempted", "Nothing was changed");
+    assertNoSecret(e);
+    assertThat(zoho.refreshCalls()).as("the server is not asked for tokens the store could not keep").isZero();
+    assertThat(Files.readAllBytes(file.path())).isEqualTo(before);
+    assertThat(zoho.isRefreshTokenValid(seeded.refreshToken())).as("the stored refresh token still works").isTrue();
+    assertThat(m.unsavedTokenIds()).isEmpty();
+  }
+
+  @Test
   void withRequireSavedTheRefreshFailsWithTokenNotSavedAndTheResultIsKept() throws Exception {
     OAuthToken seeded = seed(T0.plus(Duration.ofHours(1)));
     byte[] before = Files.readAllBytes(file.path());
     TokenManager m = manager(b -> b.requireSaved(true));
     store.refuse = true;
+    store.passBeforeRefusing = 1; // the store takes the check before the refresh, then fails to save its result
 
     StoreException e = catchThrowableOfType(StoreException.class, () -> m.refresh(BY_USER));
 
@@ -167,6 +186,7 @@ class UnsavedResultTest {
     seed(T0.plus(Duration.ofMinutes(2))); // valid, inside the five-minute window
     TokenManager m = manager(b -> b.requireSaved(true));
     store.refuse = true;
+    store.passBeforeRefusing = 1;
 
     StoreException e = catchThrowableOfType(StoreException.class, () -> m.getToken(BY_USER));
 
@@ -229,6 +249,7 @@ class UnsavedResultTest {
     TokenManager m = manager(b -> b.requireSaved(true)).withEnvironment(
         Environment.zohoAccounts(zoho.baseUrl(), zoho.apiDomain()));
     store.refuse = true;
+    store.passBeforeRefusing = 1;
     StoreException e = catchThrowableOfType(StoreException.class, () -> m.getToken(BY_USER));
     assertThat(e.code()).isEqualTo(ErrorCode.TOKEN_NOT_SAVED);
   }
