@@ -55,6 +55,10 @@ class TokenEndpointClientTest {
             "{\"access_token\":\"1000.at.ok\",\"expires_in\":1e-99999999}".getBytes(StandardCharsets.UTF_8))),
         Duration.ofSeconds(5));
     Environment env = Environment.custom("test", "https://login.example.com/token");
-    assertThat(client.refresh(env, "client", null, "1000.rt.token").expiresIn()).isEqualTo(Duration.ZERO);
+    // (read at once, and under a second: a token that would expire as it is issued is a protocol error)
+    OAuthException e = org.assertj.core.api.Assertions.catchThrowableOfType(OAuthException.class,
+        () -> client.refresh(env, "client", null, "1000.rt.token"));
+    assertThat(e.code()).isEqualTo(dev.tokenstore.ErrorCode.PROTOCOL_ERROR);
+    assertThat(e.getMessage()).contains("less than one second");
   }
 }
