@@ -1,5 +1,6 @@
 package dev.tokenstore.cli;
 
+import dev.tokenstore.Secrets;
 import dev.tokenstore.oauth.TokenEvent;
 import dev.tokenstore.oauth.TokenEventListener;
 import java.io.PrintWriter;
@@ -36,7 +37,9 @@ final class LeaseWaitNotice implements TokenEventListener, AutoCloseable {
   @Override
   public void onEvent(TokenEvent event) {
     if (event.type() == TokenEvent.Type.LEASE_WAIT) {
-      String what = "token id " + event.tokenId() + (event.userName() == null ? "" : " (" + event.userName() + ")");
+      String user = event.userName();
+      String what = "token id " + Secrets.shorten(String.valueOf(event.tokenId()))
+          + (user == null ? "" : " (" + Secrets.shorten(user) + ")"); // stored values: control characters escaped
       ScheduledFuture<?> f = timer.schedule(() -> {
         synchronized (err) {
           err.println("Waiting for another process to finish refreshing " + what + " (it holds the refresh lease; "

@@ -1,7 +1,9 @@
 package dev.tokenstore.oauth;
 
 import dev.tokenstore.OAuthToken;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 
 /**
  * When a token is due for refresh: the one rule that both the token manager's hand-out cache (its precomputed
@@ -24,12 +26,12 @@ public final class RefreshTiming {
    * token manager refreshes it before handing it out. Empty when its access token has no expiry (never due); the
    * epoch when it has no access token (due now). For displays such as the CLI's "expiring" status.
    */
-  public static java.util.Optional<Instant> dueAt(OAuthToken token, java.time.Duration window) {
+  public static Optional<Instant> dueAt(OAuthToken token, Duration window) {
     long at = refreshAt(token, DurationBounds.nonNegative(window, "window", DurationBounds.YEAR).toMillis());
     if (at == Long.MAX_VALUE) {
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
-    return java.util.Optional.of(at == Long.MIN_VALUE ? Instant.EPOCH : Instant.ofEpochMilli(at));
+    return Optional.of(at == Long.MIN_VALUE ? Instant.EPOCH : Instant.ofEpochMilli(at));
   }
 
   /**
