@@ -57,5 +57,36 @@ public enum ErrorCode {
    * The calling thread was interrupted while it waited (for a refresh in flight, a lease, or a retry back-off).
    * Nothing was changed; the interrupt flag is set again.
    */
-  INTERRUPTED
+  INTERRUPTED,
+  /**
+   * The store holds encrypted tokens and was opened without their keyring, so nothing could be read as a token.
+   * Nothing was handed out or changed. Open it with its keyring ({@code --keyring PATH} or {@code TOKENSTORE_KEYRING}
+   * in the CLI; {@code tokenstore-crypto}'s {@code EncryptedTokenStore} in a program).
+   */
+  ENCRYPTED_STORE,
+  /**
+   * A store opened with a keyring holds a secret in plain text, written by something that bypassed the keyring.
+   * It is never handed out as is. Encrypt the store's records ({@code tokenstore rekey --encrypt-plaintext}) or
+   * find what wrote it.
+   */
+  NOT_ENCRYPTED,
+  /**
+   * A record is encrypted with a key the keyring does not have (the message names the key id): the keyring is
+   * another store's, or older than the record, or the key was retired too early. Use the keyring that has it.
+   */
+  UNKNOWN_KEY,
+  /**
+   * A stored secret failed authentication: its ciphertext was changed or cut short, or the key with its id is not
+   * the key that wrote it. Nothing was handed out. Restore the record from a backup or authorize the user again.
+   */
+  DECRYPTION_FAILED,
+  /**
+   * A record's encrypted secrets do not belong to it: they were copied from another record, or its user name or
+   * client id was changed outside tokenstore. Nothing was handed out. Restore the record or authorize the user again.
+   */
+  RECORD_MISMATCH,
+  /** A keyring file or keystore is missing, malformed, unsafe or cannot be written; the message says which. */
+  KEYRING_ERROR,
+  /** A key cannot be retired: it is the primary key, or records of the store still use it (re-encrypt them first). */
+  KEY_IN_USE
 }

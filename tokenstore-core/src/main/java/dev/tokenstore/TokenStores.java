@@ -1,5 +1,6 @@
 package dev.tokenstore;
 
+import dev.tokenstore.spi.EncryptedValues;
 import dev.tokenstore.spi.StoreUris;
 import dev.tokenstore.spi.TokenStoreProvider;
 import java.util.ArrayList;
@@ -20,7 +21,9 @@ public final class TokenStores {
   private TokenStores() {}
 
   /**
-   * Opens the store {@code uri} names.
+   * Opens the store {@code uri} names. The store refuses records with encrypted secrets
+   * ({@link ErrorCode#ENCRYPTED_STORE}, see {@link EncryptedValues}): open an encrypted store through
+   * {@code tokenstore-crypto}'s {@code EncryptedTokenStore}, which reads them with its keyring.
    *
    * @throws StoreException {@link ErrorCode#INVALID_STORE_URI} for an unknown scheme or a malformed URI
    *     (the message masks any password), or the store's own error when it cannot open
@@ -51,7 +54,7 @@ public final class TokenStores {
               + String.join(", ", known) + ". For another scheme, add the module that provides it "
               + "(e.g. tokenstore-jdbc for sqlite:) to the class path.");
     }
-    return best.open(trimmed);
+    return EncryptedValues.refuseEncrypted(best.open(trimmed));
   }
 
   /** The installed providers, each once. */

@@ -7,6 +7,7 @@ import dev.tokenstore.TokenStore;
 import dev.tokenstore.TokenstoreException;
 import dev.tokenstore.oauth.HandOutCache.Entry;
 import dev.tokenstore.oauth.HandOutCache.Snapshot;
+import dev.tokenstore.spi.EncryptedValues;
 import dev.tokenstore.spi.RefreshCoordination;
 import dev.tokenstore.spi.RefreshCoordinator;
 import dev.tokenstore.spi.TokenKey;
@@ -105,7 +106,8 @@ public final class TokenManager {
   private final AuthorizedSender sender;
 
   private TokenManager(Builder b) {
-    this.store = Objects.requireNonNull(b.store, "store");
+    // a record with encrypted secrets (a keyring was not given) is an error here, never a token handed out
+    this.store = EncryptedValues.refuseEncrypted(Objects.requireNonNull(b.store, "store"));
     this.environment = Objects.requireNonNull(b.environment, "environment");
     this.clock = b.clock;
     this.http = b.httpClient != null ? b.httpClient

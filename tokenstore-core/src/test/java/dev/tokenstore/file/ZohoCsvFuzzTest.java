@@ -42,7 +42,7 @@ class ZohoCsvFuzzTest {
   }
 
   @FuzzTest(maxDuration = "8s")
-  @Timeout(value = 60, unit = TimeUnit.SECONDS) // per input in fuzzing; the whole run is far shorter
+  @Timeout(value = 60, unit = TimeUnit.SECONDS) // per input (Jazzer); JUnit's own timeout is off in the fuzz execution
   void readWriteReread(byte[] input) throws IOException {
     Files.write(FILE.path(), input);
     byte[] bytes = Objects.requireNonNull(FILE.readOrNull(), "the file was just written");

@@ -26,7 +26,7 @@ class JdbcStoreUriFuzzTest {
   private static final ServerStoreProvider SERVER = new ServerStoreProvider();
 
   @FuzzTest(maxDuration = "8s")
-  @Timeout(value = 60, unit = TimeUnit.SECONDS) // per input in fuzzing; the whole run is far shorter
+  @Timeout(value = 60, unit = TimeUnit.SECONDS) // per input (Jazzer); JUnit's own timeout is off in the fuzz execution
   void parse(byte[] input) {
     String uri = new String(input, UTF_8);
     UriPasswords.check(uri, JdbcStoreUriFuzzTest::outcome);

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.tokenstore.ErrorCode;
 import dev.tokenstore.OAuthToken;
 import dev.tokenstore.StoreException;
+import dev.tokenstore.TokenStore;
 import dev.tokenstore.TokenStores;
 import dev.tokenstore.testservers.TestDatabase;
 import dev.tokenstore.testservers.TestServers;
@@ -57,7 +58,8 @@ class ServerZohoCompatibilityTest {
   @ValueSource(strings = {"mariadb", "postgresql"})
   void zohoTableOpensReadsAndUpdatesAndZohoStillReadsAndWritesIt(String engine) throws Exception {
     TestDatabase db = zohoDatabase(engine);
-    try (var store = (JdbcTokenStore) TokenStores.open(db.storeUri())) {
+    try (TokenStore opened = TokenStores.open(db.storeUri())) {
+      JdbcTokenStore store = opened.capability(JdbcTokenStore.class).orElseThrow();
       assertThat(store.getTokens()).extracting(OAuthToken::id)
           .containsExactly("1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12");
       OAuthToken t3 = store.findToken(OAuthToken.builder().userName("user3@example.com").build()).orElseThrow();

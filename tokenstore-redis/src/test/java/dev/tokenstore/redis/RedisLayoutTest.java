@@ -20,7 +20,8 @@ import redis.clients.jedis.util.JedisClusterCRC16;
 /** The keys the store writes: layout, index consistency after updates, prefixes, hostile values. */
 class RedisLayoutTest {
   private final String prefix = RedisTestServer.freshPrefix();
-  private final RedisTokenStore store = (RedisTokenStore) TokenStores.open(RedisTestServer.storeUri(prefix));
+  private final RedisTokenStore store = TokenStores.open(RedisTestServer.storeUri(prefix))
+      .capability(RedisTokenStore.class).orElseThrow();
   private final RedisKeys redis = new RedisKeys();
 
   @AfterEach
