@@ -131,22 +131,65 @@ public final class EncryptedTokenStore extends ForwardingTokenStore {
 
   @Override
   public Optional<OAuthToken> findToken(OAuthToken query) {
-    return findRaw(query).map(this::reveal);
+    return findRaw(query).flatMap(this::revealSettled);
   }
 
   @Override
   public Optional<OAuthToken> findTokenById(String id) {
-    return delegate().findTokenById(id).map(this::reveal);
+    return delegate().findTokenById(id).flatMap(this::revealSettled);
   }
 
   @Override
   public List<OAuthToken> getTokens() {
-    return delegate().getTokens().stream().map(this::reveal).toList();
+    List<OAuthToken> out = new ArrayList<>();
+    for (OAuthToken raw : delegate().getTokens()) {
+      revealSettled(raw).ifPresent(out::add);
+    }
+    return List.copyOf(out);
   }
 
   @Override
   protected OAuthToken fromDelegate(OAuthToken stored) {
     return reveal(stored);
+  }
+
+  /**
+   * The record revealed; empty when it was deleted meanwhile. A seal that does not fit is read again a few
+   * times over about 60 ms before it is an error: a writer in another process whose write met a concurrent
+   * write of another field seals the record again right after (see {@link #settle}), and a reader may see the
+   * moment between.
+   */
+  private Optional<OAuthToken> revealSettled(OAuthToken raw) {
+    return readSettled(raw).map(Read::plain);
+  }
+
+  /** A record as stored and as revealed. */
+  private record Read(OAuthToken raw, OAuthToken plain) {}
+
+  /** {@link #revealSettled}, keeping the stored form that was revealed (a compare-and-set needs it). */
+  private Optional<Read> readSettled(OAuthToken raw) {
+    OAuthToken current = raw;
+    for (int wait = 1; ; wait *= 2) {
+      try {
+        return Optional.of(new Read(current, reveal(current)));
+      } catch (TokenstoreException e) {
+        if (e.code() != ErrorCode.RECORD_MISMATCH || current.id() == null || wait > 32) {
+          throw e;
+        }
+      }
+      try {
+        Thread.sleep(wait);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new TokenstoreException(ErrorCode.INTERRUPTED, "Interrupted while reading record " + current.id()
+            + " again.");
+      }
+      Optional<OAuthToken> again = delegate().findTokenById(current.id());
+      if (again.isEmpty()) {
+        return Optional.empty();
+      }
+      current = again.get();
+    }
   }
 
   @Override
@@ -205,9 +248,10 @@ public final class EncryptedTokenStore extends ForwardingTokenStore {
     if (cas == null) {
       writes.lock();
       try {
-        Optional<OAuthToken> raw = findRaw(token);
-        OAuthToken plan = TokenRules.planSave(raw.map(this::reveal).orElse(null), token);
-        OAuthToken sealed = conceal(raw.map(r -> plan.toBuilder().id(r.id()).build()).orElse(plan), currentKeyring());
+        Optional<Read> read = findRaw(token).flatMap(this::readSettled);
+        OAuthToken plan = TokenRules.planSave(read.map(Read::plain).orElse(null), token);
+        OAuthToken sealed = conceal(read.map(r -> plan.toBuilder().id(r.raw().id()).build()).orElse(plan),
+            currentKeyring());
         return settle(delegate().saveToken(sealed), plan);
       } finally {
         writes.unlock();
@@ -215,13 +259,13 @@ public final class EncryptedTokenStore extends ForwardingTokenStore {
     }
     for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
       Keyring k = currentKeyring();
-      Optional<OAuthToken> raw = findRaw(token);
-      OAuthToken plan = TokenRules.planSave(raw.map(this::reveal).orElse(null), token);
-      if (raw.isEmpty()) {
+      Optional<Read> read = findRaw(token).flatMap(this::readSettled);
+      OAuthToken plan = TokenRules.planSave(read.map(Read::plain).orElse(null), token);
+      if (read.isEmpty()) {
         return settle(delegate().saveToken(conceal(plan, k)), plan);
       }
-      OAuthToken sealed = conceal(plan.toBuilder().id(raw.get().id()).build(), k);
-      Optional<OAuthToken> saved = cas.saveTokenIf(raw.get(), sealed);
+      OAuthToken sealed = conceal(plan.toBuilder().id(read.get().raw().id()).build(), k);
+      Optional<OAuthToken> saved = cas.saveTokenIf(read.get().raw(), sealed);
       if (saved.isPresent()) {
         return settle(saved.get(), plan);
       }
@@ -239,16 +283,15 @@ public final class EncryptedTokenStore extends ForwardingTokenStore {
     TokenRules.requireWellFormed(update);
     for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
       Keyring k = currentKeyring();
-      Optional<OAuthToken> raw = delegate().findTokenById(id);
-      if (raw.isEmpty()) {
+      Optional<Read> read = delegate().findTokenById(id).flatMap(this::readSettled);
+      if (read.isEmpty()) {
         return Optional.empty();
       }
-      OAuthToken plain = reveal(raw.get());
-      if (!ConditionalSave.matches(plain, expected)) {
+      if (!ConditionalSave.matches(read.get().plain(), expected)) {
         return Optional.empty();
       }
-      OAuthToken plan = TokenRules.merge(plain, update);
-      Optional<OAuthToken> saved = target.saveTokenIf(raw.get(), conceal(plan, k));
+      OAuthToken plan = TokenRules.merge(read.get().plain(), update);
+      Optional<OAuthToken> saved = target.saveTokenIf(read.get().raw(), conceal(plan, k));
       if (saved.isPresent()) {
         return Optional.of(settle(saved.get(), plan));
       }

@@ -1,0 +1,285 @@
+package dev.tokenstore.crypto;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.tokenstore.ErrorCode;
+import dev.tokenstore.OAuthToken;
+import dev.tokenstore.TokenStore;
+import dev.tokenstore.TokenStores;
+import dev.tokenstore.TokenstoreException;
+import dev.tokenstore.spi.ConditionalSave;
+import dev.tokenstore.spi.EncryptedValues;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@link EncryptedTokenStore} over the file store (Zoho's CSV): what lands on disk, lookups under every key, the
+ * seal, damaged records, rotation and re-encryption, and concurrent writers through separate store instances (as
+ * separate processes would be).
+ */
+class EncryptedTokenStoreTest {
+  @TempDir Path dir;
+  private final Clock clock = Clock.systemUTC();
+  private Path file;
+  private String uri;
+  private KeyringFile keys;
+  private final List<TokenStore> opened = new ArrayList<>();
+
+  @BeforeEach
+  void setUp() {
+    file = dir.resolve("sdk_tokens.txt");
+    uri = "file:" + file;
+    keys = KeyringFile.create(dir.resolve("keys").resolve("tokens.keyring"), Keyring.generate(clock));
+  }
+
+  @AfterEach
+  void close() {
+    opened.forEach(TokenStore::close);
+  }
+
+  private EncryptedTokenStore encrypted() {
+    EncryptedTokenStore s = EncryptedTokenStore.open(uri, keys);
+    opened.add(s);
+    return s;
+  }
+
+  private TokenStore raw() {
+    TokenStore s = EncryptedValues.withoutCheck(TokenStores.open(uri));
+    opened.add(s);
+    return s;
+  }
+
+  private static OAuthToken token(String user, String suffix) {
+    return OAuthToken.builder().userName(user).clientId("1000.CLIENT").clientSecret("secret-" + suffix)
+        .refreshToken("1000.refresh." + suffix).accessToken("1000.access." + suffix).grantToken("1000.grant." + suffix)
+        .expiresAt(Instant.parse("2031-01-01T00:00:00Z")).redirectUrl("https://app.example.com/cb")
+        .apiDomain("https://www.zohoapis.com").build();
+  }
+
+  private static ErrorCode codeOf(Throwable t) {
+    return ((TokenstoreException) t).code();
+  }
+
+  private static void assertFails(ThrowingCallable call, ErrorCode code) {
+    assertThatThrownBy(call).isInstanceOf(TokenstoreException.class).satisfies(e -> {
+      assertThat(codeOf(e)).as(e.getMessage()).isEqualTo(code);
+      assertThat(e.getMessage()).doesNotContain("1000.refresh.", "1000.access.", "secret-");
+    });
+  }
+
+  @Test
+  void theFileHoldsNoSecretButTheUserNamesAndEveryLookupStillWorks() throws Exception {
+    EncryptedTokenStore store = encrypted();
+    OAuthToken a = store.saveToken(token("a@example.com", "aaaaaaaa"));
+    store.saveToken(token("b@example.com", "bbbbbbbb"));
+
+    String csv = Files.readString(file, UTF_8);
+    assertThat(csv).contains("a@example.com", "b@example.com", EncryptedValues.PREFIX)
+        .doesNotContain("aaaaaaaa", "bbbbbbbb", "secret-");
+
+    assertThat(store.findToken(OAuthToken.builder().accessToken("1000.access.aaaaaaaa").build()))
+        .contains(a);
+    assertThat(store.findToken(OAuthToken.builder().refreshToken("1000.refresh.aaaaaaaa").clientId("1000.CLIENT")
+        .build())).contains(a);
+    assertThat(store.findToken(OAuthToken.builder().grantToken("1000.grant.aaaaaaaa").build())).contains(a);
+    assertThat(store.findToken(OAuthToken.builder().userName("a@example.com").build())).contains(a);
+    assertThat(store.findTokenById(a.id())).contains(a);
+    assertThat(a.clientSecret()).isEqualTo("secret-aaaaaaaa");
+  }
+
+  @Test
+  void aRecordWithoutClientSecretKeepsNoneAndAPartialSaveMerges() {
+    EncryptedTokenStore store = encrypted();
+    OAuthToken saved = store.saveToken(OAuthToken.builder().refreshToken("1000.r.only").build());
+    assertThat(saved.clientSecret()).isNull();
+    OAuthToken named = store.saveToken(OAuthToken.builder().id(saved.id()).userName("n@example.com").build());
+    assertThat(named.refreshToken()).isEqualTo("1000.r.only");
+    assertThat(named.userName()).isEqualTo("n@example.com");
+    assertThat(encrypted().findToken(OAuthToken.builder().userName("n@example.com").build())).contains(named);
+  }
+
+  @Test
+  void aRefreshTokenCopiedIntoAnotherUsersRecordIsRefusedAndTheOthersStillRead() {
+    EncryptedTokenStore store = encrypted();
+    OAuthToken a = store.saveToken(token("a@example.com", "aaaaaaaa"));
+    OAuthToken b = store.saveToken(token("b@example.com", "bbbbbbbb"));
+    TokenStore raw = raw();
+    String aRefresh = raw.findTokenById(a.id()).orElseThrow().refreshToken();
+    raw.saveToken(OAuthToken.builder().id(b.id()).refreshToken(aRefresh).build());
+
+    assertFails(() -> store.findToken(OAuthToken.builder().userName("b@example.com").build()),
+        ErrorCode.RECORD_MISMATCH);
+    assertFails(() -> store.findToken(OAuthToken.builder().refreshToken("1000.refresh.aaaaaaaa").build()),
+        ErrorCode.AMBIGUOUS_MATCH);
+    assertThat(store.findTokenById(a.id())).contains(a);
+  }
+
+  @Test
+  void aWholeSealAndTokensCopiedUnderAnotherUserNameAreRefused() {
+    EncryptedTokenStore store = encrypted();
+    OAuthToken a = store.saveToken(token("a@example.com", "aaaaaaaa"));
+    OAuthToken b = store.saveToken(token("b@example.com", "bbbbbbbb"));
+    TokenStore raw = raw();
+    OAuthToken ra = raw.findTokenById(a.id()).orElseThrow();
+    raw.saveToken(ra.toBuilder().id(b.id()).userName("b@example.com").build());
+    assertFails(() -> store.findTokenById(b.id()), ErrorCode.RECORD_MISMATCH);
+
+    raw.saveToken(OAuthToken.builder().id(a.id()).userName("mallory@example.com").build());
+    assertFails(() -> store.findToken(OAuthToken.builder().userName("mallory@example.com").build()),
+        ErrorCode.RECORD_MISMATCH);
+  }
+
+  @Test
+  void changedOrCutCiphertextFailsAuthenticationAndAPlainSecretIsNeverHandedOut() {
+    EncryptedTokenStore store = encrypted();
+    OAuthToken a = store.saveToken(token("a@example.com", "aaaaaaaa"));
+    TokenStore raw = raw();
+    String at = raw.findTokenById(a.id()).orElseThrow().accessToken();
+    char last = at.charAt(at.length() - 1);
+    raw.saveToken(OAuthToken.builder().id(a.id()).accessToken(at.substring(0, at.length() - 1)
+        + (last == 'A' ? 'B' : 'A')).build());
+    assertFails(() -> store.findTokenById(a.id()), ErrorCode.DECRYPTION_FAILED);
+    raw.saveToken(OAuthToken.builder().id(a.id()).accessToken(at.substring(0, 12)).build());
+    assertFails(() -> store.findTokenById(a.id()), ErrorCode.DECRYPTION_FAILED);
+    raw.saveToken(OAuthToken.builder().id(a.id()).accessToken("1000.planted.in.clear").build());
+    assertFails(() -> store.findTokenById(a.id()), ErrorCode.NOT_ENCRYPTED);
+    assertFails(store::getTokens, ErrorCode.NOT_ENCRYPTED);
+  }
+
+  @Test
+  void anotherKeyringNamesTheUnknownKeyAndNoKeyringIsAnEncryptedStoreError() {
+    OAuthToken a = encrypted().saveToken(token("a@example.com", "aaaaaaaa"));
+    try (EncryptedTokenStore other = EncryptedTokenStore.open(uri, KeyProviders.fixed(Keyring.generate(clock)))) {
+      assertThatThrownBy(() -> other.findTokenById(a.id()))
+          .satisfies(e -> assertThat(codeOf(e)).isEqualTo(ErrorCode.UNKNOWN_KEY))
+          .hasMessageContaining(Long.toString(keys.keyring().primaryKeyId()));
+    }
+    try (TokenStore plain = TokenStores.open(uri)) {
+      assertFails(() -> plain.findTokenById(a.id()), ErrorCode.ENCRYPTED_STORE);
+    }
+  }
+
+  @Test
+  void afterRotationOldRecordsStillReadAndAreFoundByTokenNewWritesUseTheNewKeyAndRekeyMovesEveryRecord() {
+    EncryptedTokenStore store = encrypted();
+    for (int i = 0; i < 5; i++) {
+      store.saveToken(token("u" + i + "@example.com", "token" + i + "xyz"));
+    }
+    long oldKey = keys.keyring().primaryKeyId();
+    EncryptedTokenStore.KeyUsage before = store.keyUsage();
+    assertThat(before.recordsUsing(oldKey)).isEqualTo(5);
+
+    Keyring rotated = keys.update(k -> k.rotate(clock));
+    long newKey = rotated.primaryKeyId();
+    assertThat(newKey).isNotEqualTo(oldKey);
+    // the running store sees the new key on its next write, without being reopened
+    store.saveToken(OAuthToken.builder().userName("u0@example.com").accessToken("1000.access.new0").build());
+    assertThat(store.keyUsage().recordsUsing(newKey)).isEqualTo(1);
+    assertThat(store.findToken(OAuthToken.builder().refreshToken("1000.refresh.token3xyz").build()))
+        .hasValueSatisfying(t -> assertThat(t.userName()).isEqualTo("u3@example.com"));
+
+    assertFails(() -> store.retireKey(oldKey, keys), ErrorCode.KEY_IN_USE);
+    List<Integer> progress = new ArrayList<>();
+    EncryptedTokenStore.RekeyReport report = store.rekey(false, (done, total) -> progress.add(done));
+    assertThat(report.records()).isEqualTo(5);
+    assertThat(report.reencrypted()).isEqualTo(4);
+    assertThat(report.unchanged()).isEqualTo(1);
+    assertThat(report.failed()).isEmpty();
+    assertThat(progress).containsExactly(1, 2, 3, 4, 5);
+    assertThat(store.keyUsage().recordsUsing(oldKey)).isZero();
+    assertFails(() -> store.retireKey(newKey, keys), ErrorCode.KEY_IN_USE);
+    Keyring after = store.retireKey(oldKey, keys);
+    assertThat(after.hasKey(oldKey)).isFalse();
+    assertThat(encrypted().getTokens()).hasSize(5);
+    assertThat(store.rekey(false, (d, t) -> {}).reencrypted()).isZero();
+  }
+
+  @Test
+  void aRefreshsCompareAndSetComparesPlainTokensSoARecordReencryptedMeanwhileStillTakesIt() {
+    EncryptedTokenStore store = encrypted();
+    OAuthToken a = store.saveToken(token("a@example.com", "aaaaaaaa"));
+    keys.update(k -> k.rotate(clock));
+    store.rekey(false, (d, t) -> {});
+    ConditionalSave cas = store.capability(ConditionalSave.class).orElseThrow();
+    OAuthToken update = OAuthToken.builder().id(a.id()).accessToken("1000.access.next").build();
+    assertThat(cas.saveTokenIf(a, update)).hasValueSatisfying(t ->
+        assertThat(t.accessToken()).isEqualTo("1000.access.next"));
+    assertThat(cas.saveTokenIf(a, update)).as("the stored token changed: refused").isEmpty();
+  }
+
+  @Test
+  void plaintextRecordsAreEncryptedInPlaceOnlyWhenAsked() throws Exception {
+    OAuthToken plain;
+    try (TokenStore s = TokenStores.open(uri)) {
+      plain = s.saveToken(token("p@example.com", "pppppppp"));
+    }
+    EncryptedTokenStore store = encrypted();
+    assertThat(store.keyUsage().plaintextRecords()).isEqualTo(1);
+    EncryptedTokenStore.RekeyReport refused = store.rekey(false, (d, t) -> {});
+    assertThat(refused.failed()).containsOnlyKeys(plain.id());
+    assertThat(refused.failed().get(plain.id()).code()).isEqualTo(ErrorCode.NOT_ENCRYPTED);
+    assertThat(store.rekey(true, (d, t) -> {}).reencrypted()).isEqualTo(1);
+    assertThat(store.findTokenById(plain.id())).contains(plain);
+    assertThat(Files.readString(file, UTF_8)).doesNotContain("pppppppp");
+  }
+
+  /**
+   * Two store instances (two processes would be the same) write different fields of one record at once; whatever
+   * the wrapped store's merge keeps, every record still reads afterwards, with a seal that fits.
+   */
+  @Test
+  void concurrentPartialSavesFromTwoInstancesNeverLeaveARecordThatDoesNotRead() throws Exception {
+    EncryptedTokenStore one = encrypted();
+    EncryptedTokenStore two = encrypted();
+    OAuthToken base = one.saveToken(OAuthToken.builder().refreshToken("1000.refresh.shared").clientId("1000.C")
+        .build());
+    int threads = 8;
+    int rounds = 40;
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    CountDownLatch start = new CountDownLatch(1);
+    List<Future<?>> futures = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      int n = t;
+      EncryptedTokenStore s = n % 2 == 0 ? one : two;
+      futures.add(pool.submit(() -> {
+        start.await();
+        for (int r = 0; r < rounds; r++) {
+          OAuthToken.Builder b = OAuthToken.builder().id(base.id());
+          switch ((n + r) % 4) {
+            case 0 -> b.accessToken("1000.access." + n + "." + r);
+            case 1 -> b.grantToken("1000.grant." + n + "." + r);
+            case 2 -> b.apiDomain("https://www.zohoapis." + (n % 3 == 0 ? "eu" : "com"));
+            default -> b.userName("user" + (n % 2) + "@example.com").clientSecret("cs-" + n);
+          }
+          s.saveToken(b.build());
+          s.findTokenById(base.id()).orElseThrow();
+        }
+        return null;
+      }));
+    }
+    start.countDown();
+    for (Future<?> f : futures) {
+      f.get(2, TimeUnit.MINUTES);
+    }
+    pool.shutdown();
+    OAuthToken end = encrypted().findTokenById(base.id()).orElseThrow();
+    assertThat(end.refreshToken()).isEqualTo("1000.refresh.shared");
+    assertThat(end.accessToken()).startsWith("1000.access.");
+  }
+}
