@@ -93,8 +93,8 @@ public final class Keyring {
       this.each = Collections.unmodifiableMap(one);
       this.created = Collections.unmodifiableMap(when);
       this.primary = p;
-    } catch (GeneralSecurityException e) {
-      throw invalid("Tink refused the keyset: " + e.getMessage());
+    } catch (GeneralSecurityException | IllegalStateException e) {
+      throw invalid("Tink refused the keyset (" + e.getClass().getSimpleName() + ")");
     }
   }
 
@@ -328,7 +328,8 @@ public final class Keyring {
         }
       }
       return new Keyring(k, new LinkedHashMap<>(when));
-    } catch (GeneralSecurityException e) {
+    } catch (GeneralSecurityException | IllegalStateException e) {
+      // Tink throws IllegalStateException for a key whose data does not parse as its type says
       throw invalid(source + ": Tink refused the keyset (" + e.getClass().getSimpleName() + ")");
     }
   }
