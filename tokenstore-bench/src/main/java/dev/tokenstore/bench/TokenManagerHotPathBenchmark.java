@@ -1,9 +1,14 @@
 package dev.tokenstore.bench;
 
 import dev.tokenstore.OAuthToken;
+import dev.tokenstore.TokenStore;
+import dev.tokenstore.crypto.EncryptedTokenStore;
+import dev.tokenstore.crypto.KeyProviders;
+import dev.tokenstore.crypto.Keyring;
 import dev.tokenstore.memory.MemoryTokenStore;
 import dev.tokenstore.oauth.Environment;
 import dev.tokenstore.oauth.TokenManager;
+import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.concurrent.TimeUnit;
@@ -13,6 +18,7 @@ import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -30,7 +36,11 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 1)
 @Fork(1)
 public class TokenManagerHotPathBenchmark {
-  private MemoryTokenStore store;
+  /** {@code on}: the memory store behind an {@code EncryptedTokenStore}; the hot path must not notice. */
+  @Param({"off", "on"})
+  public String encryption;
+
+  private TokenStore store;
   private TokenManager manager;
   private OAuthToken byUser;
   private OAuthToken byId;
@@ -38,7 +48,9 @@ public class TokenManagerHotPathBenchmark {
 
   @Setup
   public void setUp() {
-    store = MemoryTokenStore.create();
+    store = encryption.equals("on")
+        ? EncryptedTokenStore.wrap(MemoryTokenStore.create(), KeyProviders.fixed(Keyring.generate(Clock.systemUTC())))
+        : MemoryTokenStore.create();
     // Port 9 (discard) on loopback: the benchmark never calls the server; a call would fail loudly.
     manager = TokenManager.builder()
         .store(store)
