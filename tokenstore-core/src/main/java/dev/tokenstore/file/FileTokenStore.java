@@ -210,8 +210,8 @@ public final class FileTokenStore implements TokenStore, RefreshCoordination, Co
   }
 
   /**
-   * Saves {@code update} only if the record with its id still holds the access and refresh token of
-   * {@code expected}, under the same lock as {@link #saveToken}; see {@link ConditionalSave}.
+   * Saves {@code update} only if the record with its id still holds the access token, refresh token and client
+   * secret of {@code expected}, under the same lock as {@link #saveToken}; see {@link ConditionalSave}.
    */
   @Override
   public Optional<OAuthToken> saveTokenIf(OAuthToken expected, OAuthToken update) {

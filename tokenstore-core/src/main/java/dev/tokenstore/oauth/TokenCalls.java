@@ -239,6 +239,15 @@ final class TokenCalls {
       Optional<ConditionalSave> cas = expected != null ? store.capability(ConditionalSave.class) : Optional.empty();
       if (expected != null && cas.isPresent()) {
         Optional<OAuthToken> done = cas.get().saveTokenIf(expected, update);
+        // refused because the client secret changed (or a decorator's record-level data in it): the tokens this
+        // refresh replaces are still the stored ones, so save it on top of the record as it now is
+        for (int again = 0; done.isEmpty() && again < 8; again++) {
+          OAuthToken now = store.findTokenById(entry.id).orElse(null);
+          if (now == null || !ConditionalSave.sameTokens(now, expected)) {
+            break;
+          }
+          done = cas.get().saveTokenIf(now, update);
+        }
         if (done.isEmpty()) {
           return lostSave(entry, base);
         }

@@ -45,7 +45,7 @@ import java.util.Optional;
  * }
  * }</pre>
  *
- * The compare-and-set condition compares the stored access and refresh tokens with those of
+ * The compare-and-set condition compares the stored access token, refresh token and client secret with those of
  * {@code toDelegate(expected)}. That holds for a deterministic transformation. A randomized one (an AEAD
  * encryption with a fresh nonce per call) produces another ciphertext every time, so such a decorator overrides
  * the conditional save to compare plaintexts and then compare-and-set on the stored ciphertext; the wrapped

@@ -157,8 +157,8 @@ public final class JdbcTokenStore implements TokenStore, RefreshCoordination, Co
   }
 
   /**
-   * Saves {@code update} only if the record with its id still holds the access and refresh token of
-   * {@code expected}, in one write transaction like {@link #saveToken}; see {@link ConditionalSave}.
+   * Saves {@code update} only if the record with its id still holds the access token, refresh token and client
+   * secret of {@code expected}, in one write transaction like {@link #saveToken}; see {@link ConditionalSave}.
    */
   @Override
   public Optional<OAuthToken> saveTokenIf(OAuthToken expected, OAuthToken update) {

@@ -74,7 +74,7 @@ import redis.clients.jedis.UnifiedJedis;
  * {@link #refreshCoordinator()} grants refresh leases with {@code SET <base>lease:<h> holder NX PX lease} (the
  * server's clock, so client clocks do not matter) and a fence from {@code HINCRBY} in one script, and releases
  * them with a compare-and-delete script; {@link #saveTokenIf} is the save script with a compare-and-set on the
- * stored access and refresh token.
+ * stored access token, refresh token and client secret.
  *
  * <p>Thread-safe: the Jedis client pools connections, and every operation is one atomic server-side step,
  * except that {@link #getTokens()} and {@link #deleteTokens()} on more than 1,000 records work in atomic pages
@@ -198,8 +198,8 @@ public final class RedisTokenStore implements TokenStore, RefreshCoordination, C
   }
 
   /**
-   * Saves {@code update} only if the record with its id still holds the access and refresh token of
-   * {@code expected}: the save script with a compare-and-set; see {@link ConditionalSave}.
+   * Saves {@code update} only if the record with its id still holds the access token, refresh token and client
+   * secret of {@code expected}: the save script with a compare-and-set; see {@link ConditionalSave}.
    */
   @Override
   public Optional<OAuthToken> saveTokenIf(OAuthToken expected, OAuthToken update) {
@@ -233,6 +233,7 @@ public final class RedisTokenStore implements TokenStore, RefreshCoordination, C
       args.add("cas");
       args.add(nz(expected.accessToken()));
       args.add(nz(expected.refreshToken()));
+      args.add(nz(expected.clientSecret()));
     }
     List<?> reply = list(scripts.run("save a token", SAVE, args));
     String status = string(reply.get(0));

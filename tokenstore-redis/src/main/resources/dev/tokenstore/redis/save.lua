@@ -21,11 +21,13 @@ if #matches > 1 then
 end
 local stored = matches[1]
 
--- compare-and-set (ConditionalSave): after the eleven fields, 'cas', the expected access and refresh token
+-- compare-and-set (ConditionalSave): after the eleven fields, 'cas', the expected access token, refresh token and
+-- client secret
 local casAt = at + #FIELDS
 if ARGV[casAt] == 'cas' then
   if not stored or (stored.access_token or '') ~= ARGV[casAt + 1]
-      or (stored.refresh_token or '') ~= ARGV[casAt + 2] then
+      or (stored.refresh_token or '') ~= ARGV[casAt + 2]
+      or (stored.client_secret or '') ~= ARGV[casAt + 3] then
     return {'conflict'}
   end
 end

@@ -165,6 +165,22 @@ public abstract class RefreshCoordinationContract {
   }
 
   @Test
+  void conditionalSaveComparesTheClientSecretToo() throws Exception {
+    TokenStore s = open();
+    OAuthToken stored = s.saveToken(OAuthToken.builder().userName("cs@example.com").clientId("1000.C")
+        .clientSecret("s0").refreshToken("r0").accessToken("a0").expiresAt(Instant.ofEpochMilli(1_000_000)).build());
+    OAuthToken changed = s.saveToken(OAuthToken.builder().id(idOf(stored)).clientSecret("s1").build());
+    ConditionalSave cas = conditionalSave(open());
+    OAuthToken update = OAuthToken.builder().id(idOf(stored)).accessToken("a1").build();
+    assertThat(cas.saveTokenIf(stored, update)).as("the client secret changed since it was read").isEmpty();
+    assertThat(s.findTokenById(idOf(stored)).orElseThrow().accessToken()).isEqualTo("a0");
+    assertThat(cas.saveTokenIf(changed, update)).hasValueSatisfying(t -> {
+      assertThat(t.accessToken()).isEqualTo("a1");
+      assertThat(t.clientSecret()).isEqualTo("s1");
+    });
+  }
+
+  @Test
   void concurrentConditionalSavesHaveOneWinner() throws Exception {
     TokenStore s = open();
     OAuthToken stored = s.saveToken(OAuthToken.builder().userName("race@example.com").clientId("1000.C")
