@@ -100,6 +100,10 @@ public final class EncryptedTokenStore extends ForwardingTokenStore {
   public static EncryptedTokenStore wrap(TokenStore store, KeyProvider keys) {
     Objects.requireNonNull(store, "store");
     Objects.requireNonNull(keys, "keys");
+    if (store.capability(EncryptedTokenStore.class).isPresent()) {
+      throw new TokenstoreException(ErrorCode.INVALID_ARGUMENT, "The store is already an EncryptedTokenStore; "
+          + "encrypting it again would make its records unreadable to every other process. Wrap the plain store.");
+    }
     return new EncryptedTokenStore(EncryptedValues.withoutCheck(store), keys);
   }
 
@@ -340,6 +344,34 @@ public final class EncryptedTokenStore extends ForwardingTokenStore {
 
   // ---------------------------------------------------------------------------------------------------------------
   // keys: rotation, re-encryption, retirement
+
+  /**
+   * One stored record as {@link #checkRecords()} found it: revealed ({@code token}), or the error that keeps it
+   * from being read ({@code error}). {@code userName} is the stored (clear) user name either way.
+   */
+  public record RecordCheck(String id, @Nullable String userName, @Nullable OAuthToken token,
+      @Nullable TokenstoreException error) {}
+
+  /**
+   * Every record, each revealed or with the error that keeps it from being read (a damaged ciphertext, a record
+   * whose seal does not fit, an unknown key, a plain secret): for an operator who must find the bad records,
+   * where {@link #getTokens()} fails on the first.
+   */
+  public List<RecordCheck> checkRecords() {
+    List<RecordCheck> out = new ArrayList<>();
+    for (OAuthToken raw : delegate().getTokens()) {
+      String id = Objects.requireNonNull(raw.id(), "stored records have ids");
+      try {
+        Optional<OAuthToken> t = revealSettled(raw);
+        if (t.isPresent()) {
+          out.add(new RecordCheck(id, raw.userName(), t.get(), null));
+        }
+      } catch (TokenstoreException e) {
+        out.add(new RecordCheck(id, raw.userName(), null, e));
+      }
+    }
+    return List.copyOf(out);
+  }
 
   /** Which keys the store's records use. */
   public record KeyUsage(Map<Long, Integer> recordsByKey, int plaintextRecords, int records) {

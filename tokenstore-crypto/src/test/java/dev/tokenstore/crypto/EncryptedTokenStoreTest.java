@@ -125,6 +125,14 @@ class EncryptedTokenStoreTest {
 
     assertFails(() -> store.findToken(OAuthToken.builder().userName("b@example.com").build()),
         ErrorCode.RECORD_MISMATCH);
+    assertThat(store.checkRecords()).satisfiesExactly(
+        ok -> assertThat(ok.token()).isEqualTo(a),
+        bad -> {
+          assertThat(bad.id()).isEqualTo(b.id());
+          assertThat(bad.userName()).isEqualTo("b@example.com");
+          assertThat(bad.token()).isNull();
+          assertThat(bad.error().code()).isEqualTo(ErrorCode.RECORD_MISMATCH);
+        });
     assertFails(() -> store.findToken(OAuthToken.builder().refreshToken("1000.refresh.aaaaaaaa").build()),
         ErrorCode.AMBIGUOUS_MATCH);
     assertThat(store.findTokenById(a.id())).contains(a);
@@ -221,6 +229,12 @@ class EncryptedTokenStoreTest {
     assertThat(cas.saveTokenIf(a, update)).hasValueSatisfying(t ->
         assertThat(t.accessToken()).isEqualTo("1000.access.next"));
     assertThat(cas.saveTokenIf(a, update)).as("the stored token changed: refused").isEmpty();
+  }
+
+  @Test
+  void anEncryptedStoreIsNotEncryptedTwice() {
+    EncryptedTokenStore store = encrypted();
+    assertFails(() -> EncryptedTokenStore.wrap(store, keys), ErrorCode.INVALID_ARGUMENT);
   }
 
   @Test
