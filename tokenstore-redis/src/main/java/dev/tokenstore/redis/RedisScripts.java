@@ -50,15 +50,65 @@ final class RedisScripts {
     this.where = where;
   }
 
-  /** Runs {@code script}; {@code what} says in messages what failed ("save a token"). */
+  /**
+   * Runs {@code script}; {@code what} says in messages what failed ("save a token").
+   *
+   * <p>Pooled connections are not checked before use (that would cost a {@code PING}, a second round trip, on
+   * every call). A call that fails on a broken connection (the server restarted, or closed an idle connection) is
+   * made once more on a new one: the pool drops the broken connection. Every script is safe to repeat: reads
+   * and deletes trivially; a save merges the same fields into the record the first run wrote; a compare-and-set
+   * save repeated after its first run succeeded is refused, and its caller reads the record again; a lease
+   * taken by the same holder is granted again ({@code lease.lua}); a release compares its holder. (A delete whose
+   * first run succeeded but whose reply was lost reports that there was nothing to delete.)
+   */
   @Nullable Object run(String what, Script script, List<String> args) {
     return call(what, () -> {
-      try {
-        return client.evalsha(script.sha, keys, args);
-      } catch (JedisNoScriptException e) {
-        return client.eval(script.source, keys, args); // EVAL also caches the script for the next EVALSHA
+      for (int attempt = 1; ; attempt++) {
+        try {
+          return once(script, args);
+        } catch (JedisConnectionException e) {
+          // each broken pooled connection is dropped; after a restart the pool may hold several
+          if (attempt > MAX_POOLED || !closedByServer(e)) {
+            throw e;
+          }
+        }
       }
     });
+  }
+
+  /** More than the pool holds ({@code RedisTokenStore.open} sets 16): every broken pooled connection once. */
+  private static final int MAX_POOLED = 17;
+
+  /**
+   * Whether {@code e} is a pooled connection the server had closed (end of stream, reset, broken pipe): the call
+   * never reached a server that could run it. Not a failure to connect or a timeout, which a new connection would
+   * only repeat, slowly.
+   */
+  static boolean closedByServer(JedisConnectionException e) {
+    boolean closed = false;
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof java.net.SocketTimeoutException || t instanceof java.net.ConnectException
+          || t instanceof java.net.UnknownHostException || t instanceof java.net.NoRouteToHostException) {
+        return false;
+      }
+      String m = t.getMessage() == null ? "" : t.getMessage();
+      if (m.startsWith("Failed to connect")) {
+        return false;
+      }
+      if (t instanceof java.net.SocketException || t instanceof java.io.EOFException
+          || m.contains("Unexpected end of stream")) {
+        closed = true;
+      }
+    }
+    return closed;
+  }
+
+  private @Nullable Object once(Script script, List<String> args) {
+    try {
+      return client.evalsha(script.sha, keys, args);
+    } catch (JedisNoScriptException e) {
+      return client.eval(script.source, keys, args); // EVAL also caches the script for the next EVALSHA
+    }
   }
 
   private <T> T call(String what, Supplier<T> op) {

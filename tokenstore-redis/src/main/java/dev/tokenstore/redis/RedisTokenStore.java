@@ -136,9 +136,9 @@ public final class RedisTokenStore implements TokenStore, RefreshCoordination, C
     pool.setMinIdle(0);
     pool.setBlockWhenExhausted(true);
     pool.setMaxWait(Duration.ofMillis(s.timeoutMillis));
-    // A pooled connection to a server that restarted is dead; checking it on borrow (one PING) means the first
-    // call after a restart succeeds instead of failing once.
-    pool.setTestOnBorrow(true);
+    // No PING on borrow (a second round trip on every call): a call that meets a connection the server closed
+    // (a restart) is made once more on a new connection (RedisScripts.run), so it still succeeds.
+    pool.setTestOnBorrow(false);
     RedisClient client = RedisClient.builder()
         .hostAndPort(s.host, s.port)
         .clientConfig(config.build())
