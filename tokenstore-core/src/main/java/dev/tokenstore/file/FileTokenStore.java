@@ -15,7 +15,9 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -106,6 +108,7 @@ public final class FileTokenStore implements TokenStore, RefreshCoordination, Co
   private final PathLock pathLock;
   private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
   private final AtomicLong loads = new AtomicLong();
+  private final AtomicLong rewrites = new AtomicLong();
 
   // Guarded by lock: the parsed file, its layout, and the state of the file it was parsed from.
   // state == null means unknown (e.g. after a failed write): the next operation rereads the file.
@@ -114,6 +117,13 @@ public final class FileTokenStore implements TokenStore, RefreshCoordination, Co
   private @Nullable FileState state;
   private volatile boolean closed;
   private volatile @Nullable RefreshCoordinator coordinator;
+  /** Writes waiting for the write lock; whichever writer takes it applies them all and writes the file once. */
+  private final ArrayDeque<Pending<?>> pending = new ArrayDeque<>();
+  /** Guarded by lock: each record's line as last written, reused while the record is the same object. */
+  private final HashMap<String, Row> rows = new HashMap<>();
+  private ZohoCsv.@Nullable Layout rowsLayout;
+
+  private record Row(OAuthToken token, byte[] bytes) {}
 
   private FileTokenStore(Path path) {
     this.path = path;
@@ -199,9 +209,7 @@ public final class FileTokenStore implements TokenStore, RefreshCoordination, Co
       if (before == null && token.id() == null && held != null) {
         // A new record: one past the highest id in the file and ever given out (kept in the lock file), so
         // the id of a deleted record is not given to another one.
-        List<@Nullable String> ids = new ArrayList<>(t.size());
-        t.all().forEach(r -> ids.add(r.id()));
-        newId = new BigInteger(TokenRules.nextId(ids)).max(highWater(held).add(BigInteger.ONE));
+        newId = t.nextNumericId().max(highWater(held).add(BigInteger.ONE));
         toSave = token.toBuilder().id(newId.toString()).build();
       }
       OAuthToken saved = t.save(toSave);
@@ -284,6 +292,23 @@ public final class FileTokenStore implements TokenStore, RefreshCoordination, Co
     return loads.get();
   }
 
+  /** How many times this store has rewritten the file (for tests of the group commit). */
+  long rewriteCount() {
+    return rewrites.get();
+  }
+
+  /** Writes waiting for the write lock (for tests of the group commit). */
+  int waitingWrites() {
+    synchronized (pending) {
+      return pending.size();
+    }
+  }
+
+  /** The store's lock (for tests of the group commit, which hold it while writers queue up). */
+  ReentrantReadWriteLock lockForTests() {
+    return lock;
+  }
+
   // ---------------------------------------------------------------------------------------------------------
 
   private <T> T read(Function<TokenTable, T> op) {
@@ -320,15 +345,71 @@ public final class FileTokenStore implements TokenStore, RefreshCoordination, Co
     Change<T> apply(TokenTable table, PathLock.@Nullable Held held);
   }
 
+  /**
+   * One write waiting to be applied, with its outcome once applied. Set and read under the write lock.
+   */
+  private static final class Pending<T> {
+    final boolean deleteOnly;
+    final WriteOp<T> op;
+    boolean done;
+    @Nullable Change<T> change;
+    @Nullable Throwable failure;
+
+    Pending(boolean deleteOnly, WriteOp<T> op) {
+      this.deleteOnly = deleteOnly;
+      this.op = op;
+    }
+
+    T outcome() {
+      Throwable f = failure;
+      if (f instanceof RuntimeException re) {
+        throw re;
+      }
+      if (f instanceof Error err) {
+        throw err;
+      }
+      return Objects.requireNonNull(change, "a write's outcome").result();
+    }
+  }
+
+  /**
+   * Applies {@code op} under the exclusive lock and writes the file when it changed the table. Group commit:
+   * writes from several threads that wait for the lock at the same time are applied one after the other, in the
+   * order they arrived, by whichever of them takes the lock first, and the file is rewritten once for all of them
+   * (each still sees the table as the writes before it left it, and gets its own result or exception). When the
+   * file cannot be written, every write of the group fails and nothing of the group is kept.
+   */
   private <T> T write(boolean deleteOnly, WriteOp<T> op) {
+    Pending<T> mine = new Pending<>(deleteOnly, op);
+    synchronized (pending) {
+      pending.add(mine);
+    }
     lock.writeLock().lock();
+    try {
+      if (!mine.done) {
+        List<Pending<?>> group;
+        synchronized (pending) {
+          group = new ArrayList<>(pending);
+          pending.clear();
+        }
+        applyGroup(group);
+      }
+      return mine.outcome();
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  /** Applies {@code group} (which holds at least the caller's write). Caller holds the write lock. */
+  private void applyGroup(List<Pending<?>> group) {
     try {
       checkOpen();
       Path dir = file.folder();
-      if (deleteOnly && !Files.isDirectory(dir)) {
+      if (group.stream().allMatch(p -> p.deleteOnly) && !Files.isDirectory(dir)) {
         // Nothing to delete, and no reason to create a folder and lock file.
         refresh();
-        return op.apply(table, null).result();
+        group.forEach(p -> apply(p, null));
+        return;
       }
       file.ensureFolder(dir);
       PathLock.Held held = lockFile();
@@ -336,31 +417,67 @@ public final class FileTokenStore implements TokenStore, RefreshCoordination, Co
         refresh();
         // The records as the file on disk holds them now, for the sidecar written before it (see writeFile).
         List<OAuthToken> onDisk = table.all();
-        Change<T> change = op.apply(table, held);
-        if (change.changed()) {
+        boolean changed = false;
+        BigInteger newId = null;
+        for (Pending<?> p : group) {
+          Change<?> c = apply(p, held);
+          if (c != null) {
+            changed |= c.changed();
+            if (c.newId() != null && (newId == null || c.newId().compareTo(newId) > 0)) {
+              newId = c.newId();
+            }
+          }
+        }
+        if (changed) {
           try {
             writeFile(dir, onDisk);
           } catch (RuntimeException | Error e) {
-            state = null; // the table holds an unwritten change: reread the file next time
-            throw e;
+            state = null; // the table holds unwritten changes: reread the file next time
+            for (Pending<?> p : group) {
+              p.change = null;
+              p.failure = e;
+            }
+            return;
           }
         }
-        BigInteger newId = change.newId();
         if (newId != null) {
           try {
             held.highWater(newId);
           } catch (IOException e) {
-            // The token is saved; only the memory of its id is lost, so a later save might reuse a deleted id.
+            // The tokens are saved; only the memory of their ids is lost, so a later save might reuse a deleted id.
             LOG.log(System.Logger.Level.WARNING, "Could not record the highest id in {0}: {1}",
                 pathLock.lockFile(), e.toString());
           }
         }
-        return change.result();
       } finally {
         held.close();
       }
+    } catch (RuntimeException | Error e) {
+      for (Pending<?> p : group) {
+        if (!p.done || p.failure == null && p.change != null) {
+          p.change = null;
+          p.failure = e;
+        }
+        p.done = true;
+      }
     } finally {
-      lock.writeLock().unlock();
+      for (Pending<?> p : group) {
+        p.done = true;
+      }
+    }
+  }
+
+  /** Applies one write to the table; its failure (the table is then unchanged) is its own. */
+  private <T> @Nullable Change<T> apply(Pending<T> p, PathLock.@Nullable Held held) {
+    try {
+      Change<T> c = p.op.apply(table, held);
+      p.change = c;
+      return c;
+    } catch (RuntimeException | Error e) {
+      p.failure = e;
+      return null;
+    } finally {
+      p.done = true;
     }
   }
 
@@ -455,7 +572,7 @@ public final class FileTokenStore implements TokenStore, RefreshCoordination, Co
   private void writeFile(Path dir, List<OAuthToken> onDisk) {
     ZohoCsv.Layout out = layout.forWriting();
     List<OAuthToken> all = table.all();
-    byte[] bytes = ZohoCsv.format(out, all);
+    byte[] bytes = format(out, all);
     if (out != layout) {
       LOG.log(System.Logger.Level.INFO, "Upgrading the token file {0} from nine to ten columns (api_domain)", path);
     }
@@ -470,8 +587,41 @@ public final class FileTokenStore implements TokenStore, RefreshCoordination, Co
       }
     }
     file.replace(dir, bytes);
+    rewrites.incrementAndGet();
     layout = out;
     state = file.stat();
+  }
+
+  /**
+   * The file's bytes: the header and each record's line, reusing the line last written for a record that is the
+   * same (immutable) object as then, so that a save encodes only the records it changed.
+   */
+  private byte[] format(ZohoCsv.Layout out, List<OAuthToken> all) {
+    if (!out.equals(rowsLayout)) {
+      rows.clear();
+      rowsLayout = out;
+    }
+    byte[] header = ZohoCsv.header(out);
+    List<byte[]> lines = new ArrayList<>(all.size());
+    long size = header.length;
+    for (OAuthToken t : all) {
+      String id = Objects.requireNonNull(t.id(), "stored records have ids");
+      Row r = rows.get(id);
+      if (r == null || r.token() != t) {
+        r = new Row(t, ZohoCsv.row(out, t));
+        rows.put(id, r);
+      }
+      lines.add(r.bytes());
+      size += r.bytes().length;
+    }
+    if (rows.size() > 2 * all.size() + 64) {
+      rows.keySet().retainAll(all.stream().map(OAuthToken::id).toList()); // forget deleted records
+    }
+    if (size > Integer.MAX_VALUE - 16) {
+      throw new StoreException(ErrorCode.INVALID_ARGUMENT, "The token file " + path + " would be larger than 2 GB; "
+          + "a file store is not made for this many tokens. Use the SQLite or a server store.");
+    }
+    return ZohoCsv.concat(header, lines, (int) size);
   }
 
   private void checkOpen() {

@@ -137,7 +137,32 @@ final class ZohoCsv {
 
   /** The bytes of a whole file holding {@code tokens} in {@code layout} (already {@link Layout#forWriting}). */
   static byte[] format(Layout layout, Collection<OAuthToken> tokens) {
-    StringBuilder sb = new StringBuilder(64 + tokens.size() * 160);
+    byte[] header = header(layout);
+    List<byte[]> rows = new ArrayList<>(tokens.size());
+    int size = header.length;
+    for (OAuthToken t : tokens) {
+      byte[] r = row(layout, t);
+      rows.add(r);
+      size += r.length;
+    }
+    return concat(header, rows, size);
+  }
+
+  /** {@code head} then {@code parts}, {@code size} bytes in all, in one array. */
+  static byte[] concat(byte[] head, List<byte[]> parts, int size) {
+    byte[] out = new byte[size];
+    System.arraycopy(head, 0, out, 0, head.length);
+    int at = head.length;
+    for (byte[] p : parts) {
+      System.arraycopy(p, 0, out, at, p.length);
+      at += p.length;
+    }
+    return out;
+  }
+
+  /** The byte order mark (if the layout has one) and the header line. */
+  static byte[] header(Layout layout) {
+    StringBuilder sb = new StringBuilder(128);
     sb.append(layout.bom());
     List<String> header = layout.header();
     for (int i = 0; i < header.size(); i++) {
@@ -147,21 +172,56 @@ final class ZohoCsv {
       appendField(sb, header.get(i));
     }
     sb.append(layout.lineSeparator());
-    for (OAuthToken t : tokens) {
-      List<@Nullable String> values = ZohoRecord.toValues(t);
-      for (int i = 0; i < values.size(); i++) {
-        if (i > 0) {
-          sb.append(',');
-        }
-        appendField(sb, values.get(i));
-      }
-      sb.append(layout.lineSeparator());
+    return utf8(sb);
+  }
+
+  /** One token's line (Zoho's ten columns, {@link ZohoRecord#toValues}), with its line separator, as UTF-8. */
+  static byte[] row(Layout layout, OAuthToken t) {
+    StringBuilder sb = new StringBuilder(256);
+    appendField(sb, t.id());
+    sb.append(',');
+    appendField(sb, t.userName());
+    sb.append(',');
+    appendField(sb, t.clientId());
+    sb.append(',');
+    appendField(sb, t.clientSecret());
+    sb.append(',');
+    appendField(sb, t.refreshToken());
+    sb.append(',');
+    appendField(sb, t.accessToken());
+    sb.append(',');
+    appendField(sb, t.grantToken());
+    sb.append(',');
+    if (t.expiresAt() != null) {
+      sb.append(t.expiresAt().toEpochMilli()); // ZohoRecord.formatExpiry, without the intermediate string
     }
+    sb.append(',');
+    appendField(sb, t.redirectUrl());
+    sb.append(',');
+    appendField(sb, t.apiDomain()); // always ten columns: a layout for writing has ten
+    sb.append(layout.lineSeparator());
+    return utf8(sb);
+  }
+
+  /**
+   * UTF-8 of {@code sb}. Stores check every value first ({@code TokenRules.requireWellFormed}); a string with an
+   * unpaired surrogate, which has no UTF-8 form, is still refused here rather than written as {@code ?}.
+   */
+  private static byte[] utf8(StringBuilder sb) {
+    for (int i = 0; i < sb.length(); i++) {
+      if (Character.isSurrogate(sb.charAt(i))) {
+        return strictUtf8(sb);
+      }
+    }
+    return sb.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static byte[] strictUtf8(CharSequence text) {
     CharsetEncoder encoder = StandardCharsets.UTF_8.newEncoder()
         .onMalformedInput(CodingErrorAction.REPORT)
         .onUnmappableCharacter(CodingErrorAction.REPORT);
     try {
-      ByteBuffer buf = encoder.encode(CharBuffer.wrap(sb));
+      ByteBuffer buf = encoder.encode(CharBuffer.wrap(text));
       byte[] out = new byte[buf.remaining()];
       buf.get(out);
       return out;

@@ -6,12 +6,14 @@ import dev.tokenstore.spi.TokenRules;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
@@ -23,6 +25,8 @@ import org.jspecify.annotations.Nullable;
  */
 public final class TokenTable {
   private final Map<String, OAuthToken> byId = new HashMap<>();
+  /** The records in {@link TokenRules#ID_ORDER}, kept as records change, so that {@link #all()} sorts nothing. */
+  private final TreeMap<String, OAuthToken> ordered = new TreeMap<>(TokenRules.ID_ORDER);
   private final Map<String, Set<String>> byUser = new HashMap<>();
   private final Map<String, Set<String>> byAccess = new HashMap<>();
   private final Map<String, Set<String>> byGrant = new HashMap<>();
@@ -99,6 +103,7 @@ public final class TokenTable {
     if (old != null) {
       unindex(old);
     }
+    ordered.put(id, token);
     index(token);
     if (TokenRules.isNumeric(id)) {
       BigInteger v = new BigInteger(id);
@@ -113,23 +118,33 @@ public final class TokenTable {
     if (old == null) {
       return false;
     }
+    ordered.remove(id);
     unindex(old);
     return true;
   }
 
   public void clear() {
     byId.clear();
+    ordered.clear();
     byUser.clear();
     byAccess.clear();
     byGrant.clear();
     byRefresh.clear();
   }
 
-  /** All records in {@link TokenRules#BY_ID} order. */
+  /** All records in {@link TokenRules#BY_ID} order (a copy). */
   public List<OAuthToken> all() {
-    List<OAuthToken> out = new ArrayList<>(byId.values());
-    out.sort(TokenRules.BY_ID);
-    return out;
+    return new ArrayList<>(ordered.values());
+  }
+
+  /** All records in {@link TokenRules#BY_ID} order: a read-only view that follows later changes. */
+  public Collection<OAuthToken> inOrder() {
+    return Collections.unmodifiableCollection(ordered.values());
+  }
+
+  /** One past the highest numeric id this table has held (ids removed since included). */
+  public BigInteger nextNumericId() {
+    return maxNumericId.add(BigInteger.ONE);
   }
 
   public int size() {
