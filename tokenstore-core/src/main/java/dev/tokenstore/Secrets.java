@@ -81,7 +81,7 @@ public final class Secrets {
       if (secret.length() < MIN_RUN) {
         return Optional.empty();
       }
-      Canonical c = Canonical.of(secret, false);
+      Canonical c = Canonical.of(secret, false, false);
       long key = 0;
       for (int i = 0; i < c.length; i++) {
         key = (key << 8) | c.units[i];
@@ -94,8 +94,12 @@ public final class Secrets {
       return Optional.of(text);
     }
     boolean[] hidden = new boolean[text.length()];
-    boolean any = mark(Canonical.of(text, true), runs, hidden);
-    any |= mark(Canonical.of(text, false), runs, hidden);
+    // Decoding is ambiguous (a backslash before the f of a URL-encoded echo is not a JSON escape), so the text is
+    // read four ways: as is, URL-decoded, JSON-unescaped, and both.
+    boolean any = false;
+    for (int way = 0; way < 4; way++) {
+      any |= mark(Canonical.of(text, (way & 1) != 0, (way & 2) != 0), runs, hidden);
+    }
     if (!any) {
       return Optional.of(text);
     }
@@ -128,7 +132,7 @@ public final class Secrets {
 
   /**
    * A text as bytes to compare (UTF-8, ASCII letters in lower case, a space as {@code +}), optionally with
-   * URL-encoding and JSON escapes decoded, and for each byte the range of text characters it stands for.
+   * URL-encoding decoded and JSON escapes undone, and for each byte the range of text characters it stands for.
    */
   private static final class Canonical {
     int[] units;
@@ -142,17 +146,17 @@ public final class Secrets {
       to = new int[capacity];
     }
 
-    static Canonical of(String text, boolean decode) {
+    static Canonical of(String text, boolean urlDecode, boolean jsonUnescape) {
       Canonical c = new Canonical(text.length() * 4 + 4);
       int i = 0;
       while (i < text.length()) {
         char ch = text.charAt(i);
-        if (decode && ch == '%' && hex(text, i + 1, 2) >= 0) {
+        if (urlDecode && ch == '%' && hex(text, i + 1, 2) >= 0) {
           c.add(hex(text, i + 1, 2), i, i + 3);
           i += 3;
           continue;
         }
-        if (decode && ch == '\\' && i + 1 < text.length()) {
+        if (jsonUnescape && ch == '\\' && i + 1 < text.length()) {
           char e = text.charAt(i + 1);
           if (e == 'u' && hex(text, i + 2, 4) >= 0) {
             int cp = hex(text, i + 2, 4);

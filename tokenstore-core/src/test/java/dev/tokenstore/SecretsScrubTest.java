@@ -50,6 +50,18 @@ class SecretsScrubTest {
     assertNoRunOf(scrub("a " + RT.substring(3) + " b " + RT.substring(0, 9), RT), RT);
   }
 
+  /**
+   * Found by fuzzing: a backslash right before a URL-encoded echo read as the JSON escape {@code \f} took the
+   * echo's first letter, and neither the raw nor the fully decoded reading held eight characters of the secret.
+   */
+  @Test
+  void aBackslashBeforeAUrlEncodedEchoIsNotTakenForAJsonEscape() {
+    String secret = "cs+Fz9/kQ3x=Lm2Vb7Np";
+    String echo = "bad \\fz9%2fkq3xbttp";
+    assertThat(Secrets.scrub(echo, List.of(secret))).hasValueSatisfying(t ->
+        assertThat(t.toLowerCase(java.util.Locale.ROOT)).doesNotContain("fz9%2fkq3x"));
+  }
+
   @Test
   void aSecretTooShortToSearchForWithholdsTheWholeText() {
     assertThat(Secrets.scrub("invalid_client: secret s was wrong", List.of(RT, "s"))).isEmpty();
