@@ -9,6 +9,7 @@ import java.net.http.HttpResponse.BodySubscribers;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -19,10 +20,10 @@ import org.jspecify.annotations.Nullable;
  * such a 401) is the caller's business. Immutable; thread-safe ({@link HttpClient} is).
  */
 final class AuthorizedSender {
-  private final HttpClient http;
+  private final Supplier<HttpClient> http;
   private final Environment environment;
 
-  AuthorizedSender(HttpClient http, Environment environment) {
+  AuthorizedSender(Supplier<HttpClient> http, Environment environment) {
     this.http = http;
     this.environment = environment;
   }
@@ -36,7 +37,7 @@ final class AuthorizedSender {
     BodyHandler<Object> probe = info -> info.statusCode() == 401
         ? BodySubscribers.mapping(BodySubscribers.ofByteArray(), Buffered::new)
         : BodySubscribers.mapping(handler.apply(info), x -> x);
-    HttpResponse<Object> first = http.send(authorized(request, access), probe);
+    HttpResponse<Object> first = http.get().send(authorized(request, access), probe);
     if (!(first.body() instanceof Buffered buffered)) {
       @SuppressWarnings("unchecked")
       HttpResponse<T> plain = (HttpResponse<T>) first;
@@ -51,7 +52,7 @@ final class AuthorizedSender {
   /** Sends {@code request} once more with a new access token, whatever the response. */
   <T> HttpResponse<T> sendAgain(HttpRequest.Builder request, String access, BodyHandler<T> handler)
       throws IOException, InterruptedException {
-    return http.send(authorized(request, access), handler);
+    return http.get().send(authorized(request, access), handler);
   }
 
   private record Buffered(byte[] bytes) {}

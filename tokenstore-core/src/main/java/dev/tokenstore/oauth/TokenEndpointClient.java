@@ -31,6 +31,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -68,12 +69,21 @@ final class TokenEndpointClient {
   static final int MAX_BODY_BYTES = 1 << 20;
 
 
-  private final HttpClient http;
+  private final Supplier<HttpClient> http;
   private final Duration requestTimeout;
 
   TokenEndpointClient(HttpClient http, Duration requestTimeout) {
+    this(constant(Objects.requireNonNull(http, "http")), requestTimeout);
+  }
+
+  /** With the client {@code http} gives when a call is made (built on first use: {@link LazyHttp}). */
+  TokenEndpointClient(Supplier<HttpClient> http, Duration requestTimeout) {
     this.http = Objects.requireNonNull(http, "http");
     this.requestTimeout = Objects.requireNonNull(requestTimeout, "requestTimeout");
+  }
+
+  private static Supplier<HttpClient> constant(HttpClient http) {
+    return () -> http;
   }
 
   /** A successful token reply. {@code refreshToken} and {@code apiDomain} are null when the reply has none. */
@@ -226,7 +236,7 @@ final class TokenEndpointClient {
    * trickles its body cannot hold the caller longer) and with a body of at most {@link #MAX_BODY_BYTES}.
    */
   private HttpResponse<String> send(HttpRequest request, Environment env, String what, boolean attachCause) {
-    CompletableFuture<HttpResponse<String>> reply = http.sendAsync(request, info -> new CappedBody(MAX_BODY_BYTES));
+    CompletableFuture<HttpResponse<String>> reply = http.get().sendAsync(request, info -> new CappedBody(MAX_BODY_BYTES));
     try {
       try {
         return reply.get(requestTimeout.toMillis(), TimeUnit.MILLISECONDS);

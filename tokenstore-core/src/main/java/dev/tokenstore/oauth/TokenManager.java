@@ -93,7 +93,7 @@ public final class TokenManager {
   private final TokenStore store;
   private final Environment environment;
   private final Clock clock;
-  private final HttpClient http;
+  private final LazyHttp http;
   private final TokenEventListener listener;
   private final RefreshCoordinator coordinator;
   private final TokenCalls.Settings settings;
@@ -110,11 +110,7 @@ public final class TokenManager {
     this.store = EncryptedValues.refuseEncrypted(Objects.requireNonNull(b.store, "store"));
     this.environment = Objects.requireNonNull(b.environment, "environment");
     this.clock = b.clock;
-    this.http = b.httpClient != null ? b.httpClient
-        : HttpClient.newBuilder()
-            .connectTimeout(b.connectTimeout)
-            .followRedirects(HttpClient.Redirect.NEVER)
-            .build();
+    this.http = b.lazyHttp != null ? b.lazyHttp : LazyHttp.of(b.httpClient, b.connectTimeout);
     this.listener = b.listener;
     this.coordinator = b.coordinator != null ? b.coordinator
         : store.capability(RefreshCoordination.class).map(RefreshCoordination::refreshCoordinator)
@@ -131,6 +127,11 @@ public final class TokenManager {
     this.sender = new AuthorizedSender(http, environment);
   }
 
+  /** Whether this manager has built its HTTP client yet (for tests: handing out stored tokens builds none). */
+  boolean httpClientBuilt() {
+    return http.built();
+  }
+
   /** A builder; {@link Builder#store} and {@link Builder#environment} are required. */
   public static Builder builder() {
     return new Builder();
@@ -142,7 +143,7 @@ public final class TokenManager {
    */
   public TokenManager withEnvironment(Environment other) {
     return new Builder().store(store).environment(other).clock(clock).sleeper(settings.sleeper())
-        .refreshWindow(settings.refreshWindow()).httpClient(http).requestTimeout(settings.requestTimeout())
+        .refreshWindow(settings.refreshWindow()).sharedHttp(http).requestTimeout(settings.requestTimeout())
         .retryPolicy(settings.retryPolicy()).listener(listener).fillUserName(settings.fillUserName())
         .refreshCoordinator(coordinator).leaseTime(settings.leaseTime()).requireSaved(settings.requireSaved())
         .build();
@@ -438,6 +439,7 @@ public final class TokenManager {
     private Sleeper sleeper = Sleeper.SYSTEM;
     private Duration refreshWindow = Duration.ofMinutes(5);
     private @Nullable HttpClient httpClient;
+    private @Nullable LazyHttp lazyHttp;
     private Duration connectTimeout = Duration.ofSeconds(10);
     private Duration requestTimeout = Duration.ofSeconds(30);
     private RetryPolicy retryPolicy = RetryPolicy.DEFAULT;
@@ -491,9 +493,19 @@ public final class TokenManager {
       return this;
     }
 
-    /** The HTTP client; default a new one with {@link #connectTimeout} and no redirects followed. */
+    /**
+     * The HTTP client; default a new one with {@link #connectTimeout} and no redirects followed, built when the
+     * manager first calls a server.
+     */
     public Builder httpClient(HttpClient httpClient) {
       this.httpClient = Objects.requireNonNull(httpClient, "httpClient");
+      this.lazyHttp = null;
+      return this;
+    }
+
+    /** Another manager's client, built or not ({@link TokenManager#withEnvironment}). */
+    Builder sharedHttp(LazyHttp http) {
+      this.lazyHttp = http;
       return this;
     }
 
