@@ -57,6 +57,23 @@ public interface TokenStore extends AutoCloseable {
    */
   OAuthToken saveToken(OAuthToken token);
 
+  /**
+   * Saves each of {@code tokens} as {@link #saveToken} would, in order (a later token sees what the earlier ones
+   * saved), and returns the records as stored. For moving many tokens at once ({@code tokenstore migrate}): a store
+   * that can do it in one write does, all or nothing (the file store rewrites its file once; the SQL stores use
+   * one transaction). The default saves one by one: a failure leaves the tokens before it saved.
+   *
+   * @throws StoreException as {@link #saveToken}, for the first token that fails
+   */
+  default List<OAuthToken> saveTokens(List<OAuthToken> tokens) {
+    Objects.requireNonNull(tokens, "tokens");
+    List<OAuthToken> out = new java.util.ArrayList<>(tokens.size());
+    for (OAuthToken t : tokens) {
+      out.add(saveToken(t));
+    }
+    return out;
+  }
+
   /** Deletes the record with this id; true if there was one. */
   boolean deleteToken(String id);
 

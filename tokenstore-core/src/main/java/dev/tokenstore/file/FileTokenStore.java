@@ -218,6 +218,50 @@ public final class FileTokenStore implements TokenStore, RefreshCoordination, Co
   }
 
   /**
+   * Saves the tokens one after the other in memory and rewrites the file once: all or nothing (a token that fails
+   * leaves the file as it was). See {@link TokenStore#saveTokens}.
+   */
+  @Override
+  public List<OAuthToken> saveTokens(List<OAuthToken> tokens) {
+    Objects.requireNonNull(tokens, "tokens");
+    tokens.forEach(t -> TokenRules.requireWellFormed(Objects.requireNonNull(t, "token")));
+    return write(false, (t, held) -> {
+      List<OAuthToken> out = new ArrayList<>(tokens.size());
+      List<@Nullable OAuthToken> before = new ArrayList<>(tokens.size());
+      List<String> ids = new ArrayList<>(tokens.size());
+      BigInteger floor = held == null ? BigInteger.ONE : highWater(held).add(BigInteger.ONE);
+      BigInteger newId = null;
+      boolean changed = false;
+      try {
+        for (OAuthToken token : tokens) {
+          OAuthToken old = t.findOne(token).orElse(null);
+          OAuthToken toSave = token;
+          if (old == null && token.id() == null && held != null) {
+            newId = t.nextNumericId().max(floor);
+            toSave = token.toBuilder().id(newId.toString()).build();
+          }
+          OAuthToken saved = t.save(toSave);
+          before.add(old);
+          ids.add(Objects.requireNonNull(saved.id()));
+          changed |= !saved.equals(old);
+          out.add(saved);
+        }
+      } catch (RuntimeException | Error e) {
+        for (int i = ids.size() - 1; i >= 0; i--) { // undo, newest first: the table is as it was
+          OAuthToken old = before.get(i);
+          if (old == null) {
+            t.remove(ids.get(i));
+          } else {
+            t.put(old);
+          }
+        }
+        throw e;
+      }
+      return new Change<>(List.copyOf(out), changed, newId);
+    });
+  }
+
+  /**
    * Saves {@code update} only if the record with its id still holds the access token, refresh token and client
    * secret of {@code expected}, under the same lock as {@link #saveToken}; see {@link ConditionalSave}.
    */

@@ -137,6 +137,12 @@ public abstract class ForwardingTokenStore implements TokenStore {
   }
 
   @Override
+  public List<OAuthToken> saveTokens(List<OAuthToken> tokens) {
+    return delegate.saveTokens(tokens.stream().map(this::toDelegate).toList()).stream().map(this::fromDelegate)
+        .toList();
+  }
+
+  @Override
   public boolean deleteToken(String id) {
     return delegate.deleteToken(id);
   }

@@ -76,4 +76,32 @@ class GroupCommitTest {
       }
     }
   }
+
+  @Test
+  void aBulkSaveRewritesTheFileOnceAndAFailingTokenLeavesItAsItWas() throws Exception {
+    Path path = dir.resolve("sdk_tokens.txt");
+    try (FileTokenStore store = FileTokenStore.open(path)) {
+      store.saveToken(OAuthToken.builder().userName("first@example.com").refreshToken("r0").build());
+      long before = store.rewriteCount();
+      List<OAuthToken> many = new ArrayList<>();
+      for (int i = 0; i < 500; i++) {
+        many.add(OAuthToken.builder().userName("bulk" + i + "@example.com").refreshToken("r-" + i).build());
+      }
+      assertThat(store.saveTokens(many)).hasSize(500);
+      assertThat(store.rewriteCount() - before).isEqualTo(1);
+
+      byte[] file = java.nio.file.Files.readAllBytes(path);
+      List<OAuthToken> bad = List.of(
+          OAuthToken.builder().userName("bulk1@example.com").accessToken("changed").build(),
+          OAuthToken.builder().userName("new@example.com").refreshToken("r-new").build(),
+          OAuthToken.builder().userName("nothing@example.com").build());
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> store.saveTokens(bad))
+          .isInstanceOfSatisfying(StoreException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT));
+      assertThat(java.nio.file.Files.readAllBytes(path)).as("the file is as it was").isEqualTo(file);
+      assertThat(store.findToken(OAuthToken.builder().userName("new@example.com").build())).isEmpty();
+      assertThat(store.findToken(OAuthToken.builder().userName("bulk1@example.com").build()))
+          .hasValueSatisfying(t -> assertThat(t.accessToken()).isNull());
+      assertThat(store.getTokens()).hasSize(501);
+    }
+  }
 }

@@ -278,6 +278,32 @@ public final class EncryptedTokenStore extends ForwardingTokenStore {
   }
 
   /**
+   * Saves the tokens encrypted through the wrapped store's bulk save (one rewrite of a file, one SQL transaction).
+   * Each is planned against the record it means as read before the write, and, unlike {@link #saveToken}, written
+   * without compare-and-set: for imports and migrations, not for records other processes are refreshing.
+   */
+  @Override
+  public List<OAuthToken> saveTokens(List<OAuthToken> tokens) {
+    Objects.requireNonNull(tokens, "tokens");
+    tokens.forEach(t -> TokenRules.requireWellFormed(Objects.requireNonNull(t, "token")));
+    Keyring k = currentKeyring();
+    List<OAuthToken> plans = new ArrayList<>(tokens.size());
+    List<OAuthToken> sealed = new ArrayList<>(tokens.size());
+    for (OAuthToken token : tokens) {
+      Optional<Read> read = findRaw(token).flatMap(this::readSettled);
+      OAuthToken plan = TokenRules.planSave(read.map(Read::plain).orElse(null), token);
+      plans.add(plan);
+      sealed.add(conceal(read.map(r -> plan.toBuilder().id(r.raw().id()).build()).orElse(plan), k));
+    }
+    List<OAuthToken> stored = delegate().saveTokens(sealed);
+    List<OAuthToken> out = new ArrayList<>(stored.size());
+    for (int i = 0; i < stored.size(); i++) {
+      out.add(settle(stored.get(i), plans.get(i)));
+    }
+    return List.copyOf(out);
+  }
+
+  /**
    * The compare-and-set save of a refresh: the condition compares plain tokens (a record re-encrypted meanwhile
    * still matches), the write is the wrapped store's compare-and-set on the ciphertexts it read.
    */

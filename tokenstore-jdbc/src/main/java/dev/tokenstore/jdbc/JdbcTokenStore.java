@@ -156,6 +156,14 @@ public final class JdbcTokenStore implements TokenStore, RefreshCoordination, Co
     return writes.save(token);
   }
 
+  /** Saves the tokens in one write transaction: all or nothing. See {@link TokenStore#saveTokens}. */
+  @Override
+  public List<OAuthToken> saveTokens(List<OAuthToken> tokens) {
+    Objects.requireNonNull(tokens, "tokens");
+    tokens.forEach(t -> TokenRules.requireWellFormed(Objects.requireNonNull(t, "token")));
+    return tokens.isEmpty() ? List.of() : writes.saveAll(tokens, "save " + tokens.size() + " tokens");
+  }
+
   /**
    * Saves {@code update} only if the record with its id still holds the access token, refresh token and client
    * secret of {@code expected}, in one write transaction like {@link #saveToken}; see {@link ConditionalSave}.

@@ -55,28 +55,24 @@ final class TokenWrites {
 
   /** {@link JdbcTokenStore#saveToken}. */
   OAuthToken save(OAuthToken token) {
-    TokenKey key = TokenKey.of(token);
+    return saveAll(List.of(token), "save a token").get(0);
+  }
+
+  /** {@link JdbcTokenStore#saveTokens}: one transaction, all or nothing. */
+  List<OAuthToken> saveAll(List<OAuthToken> tokens, String what) {
     OAuthToken[] planned = new OAuthToken[1];
     try {
-      return connections.withConnection("save a token", c -> {
+      return connections.withConnection(what, c -> {
         dialect.beginWrite(c, table);
         boolean done = false;
         try {
-          OAuthToken stored = lookups.findOne(c, key).orElse(null);
-          OAuthToken p = TokenRules.planSave(stored, token);
-          if (p.id() == null) {
-            p = p.toBuilder().id(newId(c)).build();
+          List<OAuthToken> out = new ArrayList<>(tokens.size());
+          for (OAuthToken token : tokens) {
+            out.add(saveIn(c, token, planned));
           }
-          planned[0] = p;
-          if (stored == null || !Objects.equals(TokenRules.uniqueKey(stored), TokenRules.uniqueKey(p))) {
-            // Only a write that gives a record a new identity can create a duplicate. (A legacy Zoho table may
-            // already hold duplicates; updating one of them in place must keep working.)
-            checkUnique(c, p);
-          }
-          rows.write(c, p);
           dialect.commit(c, table);
           done = true;
-          return p;
+          return out;
         } finally {
           if (!done) {
             connections.rollbackQuietly(c);
@@ -93,8 +89,26 @@ final class TokenWrites {
           + (p == null ? "the token" : TokenRules.describe(p)) + ": it would violate a unique constraint of the "
           + "table (another record with the same id, or with the same user name, client id and API domain, or a "
           + "constraint added to the table). Save by user name or id to update the existing record, or delete "
-          + "one of the two.", e.getCause());
+          + "one of the two." + (tokens.size() > 1 ? " None of the " + tokens.size() + " tokens was saved." : ""),
+          e.getCause());
     }
+  }
+
+  /** One save within the caller's write transaction; {@code planned[0]} is the record it meant to write. */
+  private OAuthToken saveIn(Connection c, OAuthToken token, OAuthToken[] planned) throws SQLException {
+    OAuthToken stored = lookups.findOne(c, TokenKey.of(token)).orElse(null);
+    OAuthToken p = TokenRules.planSave(stored, token);
+    if (p.id() == null) {
+      p = p.toBuilder().id(newId(c)).build();
+    }
+    planned[0] = p;
+    if (stored == null || !Objects.equals(TokenRules.uniqueKey(stored), TokenRules.uniqueKey(p))) {
+      // Only a write that gives a record a new identity can create a duplicate. (A legacy Zoho table may
+      // already hold duplicates; updating one of them in place must keep working.)
+      checkUnique(c, p);
+    }
+    rows.write(c, p);
+    return p;
   }
 
   /** {@link JdbcTokenStore#saveTokenIf}, for the record with the id {@code id} of {@code update}. */

@@ -50,6 +50,26 @@ class SqliteTokenStoreTest {
   }
 
   @Test
+  void aBulkSaveIsOneTransactionAllOrNothing() throws Exception {
+    try (JdbcTokenStore store = JdbcTokenStore.sqlite(dir.resolve("bulk.db"))) {
+      List<OAuthToken> many = new ArrayList<>();
+      for (int i = 0; i < 300; i++) {
+        many.add(OAuthToken.builder().userName("bulk" + i + "@example.com").refreshToken("r-" + i).build());
+      }
+      assertThat(store.saveTokens(many)).extracting(OAuthToken::id).doesNotHaveDuplicates().hasSize(300);
+      assertThatThrownBy(() -> store.saveTokens(List.of(
+          OAuthToken.builder().userName("bulk1@example.com").accessToken("changed").build(),
+          OAuthToken.builder().userName("new@example.com").refreshToken("r-new").build(),
+          OAuthToken.builder().userName("nothing@example.com").build())))
+          .isInstanceOfSatisfying(StoreException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT));
+      assertThat(store.findToken(OAuthToken.builder().userName("new@example.com").build())).isEmpty();
+      assertThat(store.findToken(OAuthToken.builder().userName("bulk1@example.com").build()))
+          .hasValueSatisfying(t -> assertThat(t.accessToken()).as("rolled back").isNull());
+      assertThat(store.getTokens()).hasSize(300);
+    }
+  }
+
+  @Test
   void longValuesRoundTrip() {
     String big = "v".repeat(10_000);
     try (JdbcTokenStore store = JdbcTokenStore.sqliteInMemory()) {

@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.tokenstore.ErrorCode;
 import dev.tokenstore.OAuthToken;
 import dev.tokenstore.StoreException;
+import dev.tokenstore.TokenStore;
 import dev.tokenstore.spi.TokenRules;
 import java.time.Instant;
 import java.util.List;
@@ -30,6 +31,36 @@ import org.junit.jupiter.params.provider.MethodSource;
 abstract class SavingContract extends ContractGroup {
   SavingContract(TokenStoreContract contract) {
     super(contract);
+  }
+
+  @Test
+  void aBulkSaveIsLikeSavingOneByOneInOrder() throws Exception {
+    OAuthToken existing = store.saveToken(fullToken("old@example.com"));
+    List<OAuthToken> saved = store.saveTokens(List.of(
+        fullToken("b1@example.com"),
+        OAuthToken.builder().userName("old@example.com").accessToken("bulk-access").build(),
+        fullToken("b2@example.com"),
+        OAuthToken.builder().userName("b1@example.com").refreshToken("bulk-rotated").build()));
+    assertThat(saved).hasSize(4);
+    assertThat(saved.get(1).id()).as("merged into the stored record").isEqualTo(existing.id());
+    assertThat(saved.get(1).refreshToken()).isEqualTo(existing.refreshToken());
+    assertThat(saved.get(3).id()).as("a later token sees an earlier one").isEqualTo(saved.get(0).id());
+    assertThat(List.of(idOf(saved.get(0)), idOf(saved.get(2)), idOf(existing))).doesNotHaveDuplicates();
+    TokenStore other = persistent() ? open() : store; // another handle on the same storage, where there is one
+    assertThat(other.getTokens()).hasSize(3);
+    assertThat(other.findToken(OAuthToken.builder().userName("b1@example.com").build()))
+        .hasValueSatisfying(t -> assertThat(t.refreshToken()).isEqualTo("bulk-rotated"));
+    assertThat(other.findToken(OAuthToken.builder().userName("old@example.com").build()))
+        .hasValueSatisfying(t -> assertThat(t.accessToken()).isEqualTo("bulk-access"));
+    assertThat(store.saveTokens(List.of())).isEmpty();
+  }
+
+  @Test
+  void aBulkSaveWithATokenlessNewRecordFailsWithItsCode() {
+    assertThatThrownBy(() -> store.saveTokens(List.of(fullToken("fine@example.com"),
+        OAuthToken.builder().userName("nothing@example.com").build())))
+        .satisfies(e -> assertThat(codeOf(e)).isEqualTo(ErrorCode.INVALID_ARGUMENT));
+    assertThat(store.findToken(OAuthToken.builder().userName("nothing@example.com").build())).isEmpty();
   }
 
   @Test
