@@ -81,12 +81,17 @@ public final class Secrets {
       if (secret.length() < MIN_RUN) {
         return Optional.empty();
       }
-      Canonical c = Canonical.of(secret, false, false);
-      long key = 0;
-      for (int i = 0; i < c.length; i++) {
-        key = (key << 8) | c.units[i];
-        if (i >= MIN_RUN - 1) {
-          runs.add(key);
+      // the secret as sent, and its URL-encoded and JSON-escaped forms as text: decoding a text is ambiguous (an
+      // escape can swallow the first character of an echo), so the encoded forms are also looked for as they are
+      for (String form : new String[] {secret, java.net.URLEncoder.encode(secret, StandardCharsets.UTF_8),
+          jsonEscaped(secret)}) {
+        Canonical c = Canonical.of(form, false, false);
+        long key = 0;
+        for (int i = 0; i < c.length; i++) {
+          key = (key << 8) | c.units[i];
+          if (i >= MIN_RUN - 1) {
+            runs.add(key);
+          }
         }
       }
     }
@@ -112,6 +117,22 @@ public final class Secrets {
       }
     }
     return Optional.of(out.toString());
+  }
+
+  /** {@code s} as a JSON string's content: quote, backslash and slash escaped, control characters as {@code \\u0000}. */
+  private static String jsonEscaped(String s) {
+    StringBuilder sb = new StringBuilder(s.length() + 8);
+    for (int i = 0; i < s.length(); i++) {
+      char ch = s.charAt(i);
+      if (ch == '"' || ch == '\\' || ch == '/') {
+        sb.append('\\').append(ch);
+      } else if (ch < 0x20) {
+        sb.append(String.format(java.util.Locale.ROOT, "\\u%04x", (int) ch));
+      } else {
+        sb.append(ch);
+      }
+    }
+    return sb.toString();
   }
 
   /** Marks in {@code hidden} the characters of the text behind every window of {@code c} found in {@code runs}. */

@@ -62,6 +62,14 @@ class SecretsScrubTest {
         assertThat(t.toLowerCase(java.util.Locale.ROOT)).doesNotContain("fz9%2fkq3x"));
   }
 
+  /** Found by fuzzing: {@code %fc} before an encoded echo decoded as one byte and took the echo's first letter. */
+  @Test
+  void aPercentSignBeforeAUrlEncodedEchoDoesNotHideIt() {
+    String secret = "cs+Fz9/kQ3x=Lm2Vb7Np";
+    assertThat(Secrets.scrub("7?_%fcs%2bfz9%2fknyz", List.of(secret))).hasValueSatisfying(t ->
+        assertThat(t.toLowerCase(java.util.Locale.ROOT)).doesNotContain("cs%2bfz9%2fk"));
+  }
+
   @Test
   void aSecretTooShortToSearchForWithholdsTheWholeText() {
     assertThat(Secrets.scrub("invalid_client: secret s was wrong", List.of(RT, "s"))).isEmpty();
