@@ -13,7 +13,8 @@ import org.jspecify.annotations.Nullable;
  * <p>An encrypted secret is a string that starts with {@link #PREFIX}; no OAuth server issues tokens that start
  * with it. {@link dev.tokenstore.TokenStores#open(String)} and every {@code TokenManager} put their store behind
  * {@link #refuseEncrypted(TokenStore)}, so a record with an encrypted access, refresh or grant token or client
- * secret is an {@link ErrorCode#ENCRYPTED_STORE} error there.
+ * secret is an {@link ErrorCode#ENCRYPTED_STORE} error there, for reads and for saves that would merge into such a
+ * record (refused before anything is written).
  *
  * <p>Stateless and thread-safe.
  */
@@ -78,6 +79,30 @@ public final class EncryptedValues {
     @Override
     protected OAuthToken fromDelegate(OAuthToken stored) {
       return requirePlain(stored);
+    }
+
+    // A save merges into the record it means: an encrypted record is refused before anything is written into it
+    // (a plain token merged into it would be handed to no one and break its seal).
+
+    @Override
+    public OAuthToken saveToken(OAuthToken token) {
+      delegate().findToken(token).ifPresent(EncryptedValues::requirePlain);
+      return super.saveToken(token);
+    }
+
+    @Override
+    public java.util.List<OAuthToken> saveTokens(java.util.List<OAuthToken> tokens) {
+      for (OAuthToken t : tokens) {
+        delegate().findToken(t).ifPresent(EncryptedValues::requirePlain);
+      }
+      return super.saveTokens(tokens);
+    }
+
+    @Override
+    protected java.util.Optional<OAuthToken> saveTokenIf(ConditionalSave target, OAuthToken expected,
+        OAuthToken update) {
+      delegate().findTokenById(ConditionalSave.requireId(update)).ifPresent(EncryptedValues::requirePlain);
+      return super.saveTokenIf(target, expected, update);
     }
 
     @Override

@@ -43,6 +43,32 @@ class EncryptedValuesTest {
   }
 
   @Test
+  void aSaveThatWouldMergeIntoAnEncryptedRecordIsRefusedBeforeAnythingIsWritten() throws Exception {
+    Path file = dir.resolve("tokens.csv");
+    String uri = "file:" + file;
+    try (TokenStore raw = EncryptedValues.withoutCheck(TokenStores.open(uri))) {
+      raw.saveToken(OAuthToken.builder().userName("a@example.com").clientId("c").refreshToken(SEALED)
+          .clientSecret(SEALED + "s").build());
+    }
+    byte[] before = java.nio.file.Files.readAllBytes(file);
+    try (TokenStore store = TokenStores.open(uri)) {
+      for (OAuthToken write : new OAuthToken[] {
+          OAuthToken.builder().userName("a@example.com").accessToken("written-in-plain").build(),
+          OAuthToken.builder().id("1").refreshToken("written-in-plain").build()}) {
+        assertThatThrownBy(() -> store.saveToken(write))
+            .satisfies(e -> assertThat(((StoreException) e).code()).isEqualTo(ErrorCode.ENCRYPTED_STORE));
+        assertThatThrownBy(() -> store.saveTokens(java.util.List.of(write)))
+            .satisfies(e -> assertThat(((StoreException) e).code()).isEqualTo(ErrorCode.ENCRYPTED_STORE));
+      }
+      ConditionalSave cas = store.capability(ConditionalSave.class).orElseThrow();
+      assertThatThrownBy(() -> cas.saveTokenIf(OAuthToken.builder().id("1").refreshToken(SEALED).build(),
+          OAuthToken.builder().id("1").accessToken("written-in-plain").build()))
+          .satisfies(e -> assertThat(((StoreException) e).code()).isEqualTo(ErrorCode.ENCRYPTED_STORE));
+    }
+    assertThat(java.nio.file.Files.readAllBytes(file)).as("nothing written").isEqualTo(before);
+  }
+
+  @Test
   void aTokenManagerOverAStoreBuiltDirectlyRefusesToo() {
     MemoryTokenStore memory = MemoryTokenStore.create();
     memory.saveToken(OAuthToken.builder().userName("a@example.com").clientId("c").clientSecret(SEALED)
