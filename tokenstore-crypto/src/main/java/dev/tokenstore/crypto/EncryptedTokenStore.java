@@ -23,6 +23,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
@@ -80,7 +83,10 @@ public final class EncryptedTokenStore extends ForwardingTokenStore {
   private final KeyProvider keys;
   private volatile Keyring keyring;
   private final @Nullable ConditionalSave cas;
-  /** Serialises read-merge-write in this JVM when the wrapped store has no compare-and-set save. */
+  /**
+   * Serialises the read-merge-write of every save in this JVM (the only guard when the wrapped store has no
+   * compare-and-set save; with one, it keeps threads of this JVM from starving each other's compare-and-set).
+   */
   private final ReentrantLock writes = new ReentrantLock();
 
   private EncryptedTokenStore(TokenStore store, KeyProvider keys) {
@@ -202,31 +208,42 @@ public final class EncryptedTokenStore extends ForwardingTokenStore {
   public OAuthToken saveToken(OAuthToken token) {
     Objects.requireNonNull(token, "token");
     TokenRules.requireWellFormed(token);
-    if (cas == null) {
-      writes.lock();
-      try {
+    // Writers of this JVM take turns (the wrapped stores serialise their writes anyway): without this, threads
+    // saving one record keep failing each other's compare-and-set until one gives up (STORE_UNAVAILABLE).
+    writes.lock();
+    try {
+      if (cas == null) {
         Optional<OAuthToken> raw = findRaw(token);
         OAuthToken plan = TokenRules.planSave(raw.map(this::reveal).orElse(null), token);
         OAuthToken sealed = conceal(raw.map(r -> plan.toBuilder().id(r.id()).build()).orElse(plan), currentKeyring());
         return settle(delegate().saveToken(sealed), plan);
-      } finally {
-        writes.unlock();
       }
+      String id = token.id();
+      for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+        Keyring k = currentKeyring();
+        Optional<OAuthToken> raw = findRaw(token);
+        OAuthToken plan = TokenRules.planSave(raw.map(this::reveal).orElse(null), token);
+        if (raw.isEmpty()) {
+          return settle(delegate().saveToken(conceal(plan, k)), plan);
+        }
+        id = raw.get().id();
+        OAuthToken sealed = conceal(plan.toBuilder().id(id).build(), k);
+        Optional<OAuthToken> saved = cas.saveTokenIf(raw.get(), sealed);
+        if (saved.isPresent()) {
+          return settle(saved.get(), plan);
+        }
+        backOff(attempt); // another process wrote the record meanwhile
+      }
+      throw busy(id);
+    } finally {
+      writes.unlock();
     }
-    for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
-      Keyring k = currentKeyring();
-      Optional<OAuthToken> raw = findRaw(token);
-      OAuthToken plan = TokenRules.planSave(raw.map(this::reveal).orElse(null), token);
-      if (raw.isEmpty()) {
-        return settle(delegate().saveToken(conceal(plan, k)), plan);
-      }
-      OAuthToken sealed = conceal(plan.toBuilder().id(raw.get().id()).build(), k);
-      Optional<OAuthToken> saved = cas.saveTokenIf(raw.get(), sealed);
-      if (saved.isPresent()) {
-        return settle(saved.get(), plan);
-      }
-    }
-    throw busy(token.id());
+  }
+
+  /** A random pause that grows with {@code attempt} (up to 64 ms), so that writers of several processes spread out. */
+  private static void backOff(int attempt) {
+    long maxNanos = TimeUnit.MILLISECONDS.toNanos(1L << Math.min(attempt, 6));
+    LockSupport.parkNanos(ThreadLocalRandom.current().nextLong(maxNanos / 2, maxNanos + 1));
   }
 
   /**
@@ -237,24 +254,30 @@ public final class EncryptedTokenStore extends ForwardingTokenStore {
   protected Optional<OAuthToken> saveTokenIf(ConditionalSave target, OAuthToken expected, OAuthToken update) {
     String id = ConditionalSave.requireId(update);
     TokenRules.requireWellFormed(update);
-    for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
-      Keyring k = currentKeyring();
-      Optional<OAuthToken> raw = delegate().findTokenById(id);
-      if (raw.isEmpty()) {
-        return Optional.empty();
+    writes.lock(); // as saveToken: writers of this JVM take turns
+    try {
+      for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+        Keyring k = currentKeyring();
+        Optional<OAuthToken> raw = delegate().findTokenById(id);
+        if (raw.isEmpty()) {
+          return Optional.empty();
+        }
+        OAuthToken plain = reveal(raw.get());
+        if (!ConditionalSave.matches(plain, expected)) {
+          return Optional.empty();
+        }
+        OAuthToken plan = TokenRules.merge(plain, update);
+        Optional<OAuthToken> saved = target.saveTokenIf(raw.get(), conceal(plan, k));
+        if (saved.isPresent()) {
+          return Optional.of(settle(saved.get(), plan));
+        }
+        // the ciphertexts changed since the read: look again whether the plain tokens still match
+        backOff(attempt);
       }
-      OAuthToken plain = reveal(raw.get());
-      if (!ConditionalSave.matches(plain, expected)) {
-        return Optional.empty();
-      }
-      OAuthToken plan = TokenRules.merge(plain, update);
-      Optional<OAuthToken> saved = target.saveTokenIf(raw.get(), conceal(plan, k));
-      if (saved.isPresent()) {
-        return Optional.of(settle(saved.get(), plan));
-      }
-      // the ciphertexts changed since the read: look again whether the plain tokens still match
+      throw busy(id);
+    } finally {
+      writes.unlock();
     }
-    throw busy(id);
   }
 
   /**
@@ -371,39 +394,40 @@ public final class EncryptedTokenStore extends ForwardingTokenStore {
 
   private boolean rekeyOne(OAuthToken first, Keyring k, boolean encryptPlaintext) {
     OAuthToken raw = first;
-    for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
-      if (onlyUnder(raw, k.primaryKeyId())) {
-        reveal(raw); // it must still read; a damaged record is reported
-        return false;
-      }
-      OAuthToken plain = revealFields(raw, encryptPlaintext);
-      if (EncryptedValues.isEncrypted(raw.clientSecret())) {
-        plain = reveal(raw); // the seal must fit before it is renewed
-      }
-      OAuthToken sealed = conceal(plain, k);
-      if (cas != null) {
-        if (cas.saveTokenIf(raw, sealed).isPresent()) {
-          return true;
+    writes.lock(); // one record at a time: the other writers of this JVM wait for this record only
+    try {
+      for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+        if (onlyUnder(raw, k.primaryKeyId())) {
+          reveal(raw); // it must still read; a damaged record is reported
+          return false;
         }
-      } else {
-        writes.lock();
-        try {
+        OAuthToken plain = revealFields(raw, encryptPlaintext);
+        if (EncryptedValues.isEncrypted(raw.clientSecret())) {
+          plain = reveal(raw); // the seal must fit before it is renewed
+        }
+        OAuthToken sealed = conceal(plain, k);
+        if (cas != null) {
+          if (cas.saveTokenIf(raw, sealed).isPresent()) {
+            return true;
+          }
+          backOff(attempt); // another process wrote the record meanwhile
+        } else {
           Optional<OAuthToken> now = delegate().findTokenById(Objects.requireNonNull(raw.id()));
           if (now.isPresent() && now.get().equals(raw)) {
             delegate().saveToken(sealed);
             return true;
           }
-        } finally {
-          writes.unlock();
         }
+        Optional<OAuthToken> again = delegate().findTokenById(Objects.requireNonNull(raw.id()));
+        if (again.isEmpty()) {
+          return false; // deleted meanwhile
+        }
+        raw = again.get();
       }
-      Optional<OAuthToken> again = delegate().findTokenById(Objects.requireNonNull(raw.id()));
-      if (again.isEmpty()) {
-        return false; // deleted meanwhile
-      }
-      raw = again.get();
+      throw busy(first.id());
+    } finally {
+      writes.unlock();
     }
-    throw busy(first.id());
   }
 
   /**
