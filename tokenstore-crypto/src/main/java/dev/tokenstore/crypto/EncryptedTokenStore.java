@@ -184,15 +184,34 @@ public final class EncryptedTokenStore extends ForwardingTokenStore {
     return Optional.empty();
   }
 
-  /** The first record found by {@code secret} encrypted with each key of the keyring, primary first. */
+  /**
+   * The first record found by {@code secret} encrypted with each key of the keyring, primary first. When none is
+   * found, the provider is asked for its latest keyring, and the keys it added since (another process rotated the
+   * keyring and wrote or re-encrypted records with the new key) are tried too.
+   */
   private Optional<OAuthToken> firstOf(String secret, byte[] field, Function<String, OAuthToken> query) {
+    Keyring held = keyring;
+    Optional<OAuthToken> found = firstOf(held, null, secret, field, query);
+    if (found.isPresent()) {
+      return found;
+    }
+    Keyring latest = currentKeyring();
+    return latest.equals(held) ? found : firstOf(latest, held, secret, field, query);
+  }
+
+  /** {@link #firstOf} with the keys of {@code k} that {@code tried} lacks (all of them when it is null). */
+  private Optional<OAuthToken> firstOf(Keyring k, @Nullable Keyring tried, String secret, byte[] field,
+      Function<String, OAuthToken> query) {
     List<byte[]> forms;
     try {
-      forms = keyring.encryptWithEachKey(secret.getBytes(StandardCharsets.UTF_8), field);
+      forms = k.encryptWithEachKey(secret.getBytes(StandardCharsets.UTF_8), field);
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("AES-SIV failed to encrypt", e);
     }
     for (byte[] ct : forms) {
+      if (tried != null && tried.hasKey(Keyring.keyIdOf(ct))) {
+        continue;
+      }
       Optional<OAuthToken> found = delegate().findToken(query.apply(text(ct)));
       if (found.isPresent()) {
         return found;
