@@ -253,6 +253,25 @@ class EncryptedTamperingTest {
   }
 
   @ParameterizedTest
+  @ValueSource(strings = {"file", "sqlite", "redis"})
+  void aStoreOpenedWithoutTheKeyringWritesNoPlainTokenIntoAnEncryptedRecord(String kind) {
+    try (RawStore raw = RawStore.create(kind, dir)) {
+      OAuthToken alice = seed(raw, "alice@example.com").get("alice@example.com");
+      Map<String, @Nullable String> before = raw.record(id(alice));
+      try (TokenStore plain = TokenStores.open(raw.uri())) { // e.g. the CLI or an SDK without --keyring
+        refused(ErrorCode.ENCRYPTED_STORE, st -> st.saveToken(OAuthToken.builder().userName(alice.userName())
+            .clientId(CLIENT).apiDomain(DOMAIN).accessToken("1000.at-SECRET-written-in-plain").build()), plain);
+        refused(ErrorCode.ENCRYPTED_STORE, st -> st.saveToken(OAuthToken.builder().id(id(alice))
+            .refreshToken("1000.rt-SECRET-written-in-plain").build()), plain);
+      }
+      assertThat(raw.record(id(alice))).as("the encrypted record, unchanged").isEqualTo(before);
+      try (EncryptedTokenStore store = EncryptedTokenStore.open(raw.uri(), keys)) {
+        stillReads(store, alice);
+      }
+    }
+  }
+
+  @ParameterizedTest
   @ValueSource(strings = {"file", "sqlite", "mariadb", "postgresql", "redis"})
   void aPlaintextRecordInAnEncryptedStoreIsNotEncrypted(String kind) {
     try (RawStore raw = RawStore.create(kind, dir)) {
