@@ -7,8 +7,12 @@ import dev.tokenstore.crypto.KeyProvider;
 import dev.tokenstore.crypto.KeyProviders;
 import dev.tokenstore.crypto.Keyring;
 import dev.tokenstore.testkit.TokenStoreContract;
+import dev.tokenstore.testservers.TestDatabase;
 import dev.tokenstore.testservers.TestServers;
 import java.time.Clock;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Nested;
 
@@ -16,10 +20,23 @@ import org.junit.jupiter.api.Nested;
  * Issue 11: the conformance kit ({@link TokenStoreContract}, all its nested contracts) passes on the encrypted
  * variant of every store, {@code EncryptedTokenStore.open(uri, KeyProviders.fixed(Keyring.generate(clock)))}:
  * memory, the CSV file, SQLite, MariaDB, PostgreSQL and Redis (real servers, {@link TestServers}). Each test has
- * its own keyring, storage and (for the servers) database or key prefix; reopening wraps a new store on the same
- * storage with the same keyring, as another process would.
+ * its own keyring and storage (a file, a MariaDB database, a PostgreSQL table, a Redis key prefix); reopening wraps a
+ * new store on the same storage with the same keyring, as another process would.
  */
 class EncryptedStoreContractTest {
+
+  private static final AtomicReference<String> POSTGRES = new AtomicReference<>();
+  private static final AtomicInteger TABLES = new AtomicInteger();
+
+  /**
+   * A store URI on a table no other test uses, in one database for this class: on PostgreSQL a new table is much
+   * cheaper than a new database (copied from a template), and the kit only needs empty storage. (On MariaDB each
+   * test gets a database: the schema checks read information_schema, which grows slower with every table.)
+   */
+  private static String freshTable(AtomicReference<String> database, Supplier<TestDatabase> create) {
+    String base = database.updateAndGet(u -> u != null ? u : create.get().storeUri());
+    return base + (base.contains("?") ? "&" : "?") + "table=enc_" + TABLES.incrementAndGet();
+  }
 
   /** The keys of one test: every handle the test opens uses them. */
   private static KeyProvider freshKeys() {
@@ -83,7 +100,7 @@ class EncryptedStoreContractTest {
     @Override
     protected TokenStore openStore() {
       if (uri == null) {
-        uri = TestServers.postgres().storeUri();
+        uri = freshTable(POSTGRES, TestServers::postgres);
       }
       return EncryptedTokenStore.open(uri, keys);
     }
