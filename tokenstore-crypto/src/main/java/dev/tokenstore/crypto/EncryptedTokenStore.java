@@ -23,6 +23,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
@@ -80,7 +83,10 @@ public final class EncryptedTokenStore extends ForwardingTokenStore {
   private final KeyProvider keys;
   private volatile Keyring keyring;
   private final @Nullable ConditionalSave cas;
-  /** Serialises read-merge-write in this JVM when the wrapped store has no compare-and-set save. */
+  /**
+   * Serialises the read-merge-write of every save in this JVM (the only guard when the wrapped store has no
+   * compare-and-set save; with one, it keeps threads of this JVM from starving each other's compare-and-set).
+   */
   private final ReentrantLock writes = new ReentrantLock();
 
   private EncryptedTokenStore(TokenStore store, KeyProvider keys) {
@@ -225,15 +231,34 @@ public final class EncryptedTokenStore extends ForwardingTokenStore {
     return Optional.empty();
   }
 
-  /** The first record found by {@code secret} encrypted with each key of the keyring, primary first. */
+  /**
+   * The first record found by {@code secret} encrypted with each key of the keyring, primary first. When none is
+   * found, the provider is asked for its latest keyring, and the keys it added since (another process rotated the
+   * keyring and wrote or re-encrypted records with the new key) are tried too.
+   */
   private Optional<OAuthToken> firstOf(String secret, byte[] field, Function<String, OAuthToken> query) {
+    Keyring held = keyring;
+    Optional<OAuthToken> found = firstOf(held, null, secret, field, query);
+    if (found.isPresent()) {
+      return found;
+    }
+    Keyring latest = currentKeyring();
+    return latest.equals(held) ? found : firstOf(latest, held, secret, field, query);
+  }
+
+  /** {@link #firstOf} with the keys of {@code k} that {@code tried} lacks (all of them when it is null). */
+  private Optional<OAuthToken> firstOf(Keyring k, @Nullable Keyring tried, String secret, byte[] field,
+      Function<String, OAuthToken> query) {
     List<byte[]> forms;
     try {
-      forms = keyring.encryptWithEachKey(secret.getBytes(StandardCharsets.UTF_8), field);
+      forms = k.encryptWithEachKey(secret.getBytes(StandardCharsets.UTF_8), field);
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("AES-SIV failed to encrypt", e);
     }
     for (byte[] ct : forms) {
+      if (tried != null && tried.hasKey(Keyring.keyIdOf(ct))) {
+        continue;
+      }
       Optional<OAuthToken> found = delegate().findToken(query.apply(text(ct)));
       if (found.isPresent()) {
         return found;
@@ -249,32 +274,43 @@ public final class EncryptedTokenStore extends ForwardingTokenStore {
   public OAuthToken saveToken(OAuthToken token) {
     Objects.requireNonNull(token, "token");
     TokenRules.requireWellFormed(token);
-    if (cas == null) {
-      writes.lock();
-      try {
+    // Writers of this JVM take turns (the wrapped stores serialise their writes anyway): without this, threads
+    // saving one record keep failing each other's compare-and-set until one gives up (STORE_UNAVAILABLE).
+    writes.lock();
+    try {
+      if (cas == null) {
         Optional<Read> read = findRaw(token).flatMap(this::readSettled);
         OAuthToken plan = TokenRules.planSave(read.map(Read::plain).orElse(null), token);
         OAuthToken sealed = conceal(read.map(r -> plan.toBuilder().id(r.raw().id()).build()).orElse(plan),
             currentKeyring());
         return settle(delegate().saveToken(sealed), plan);
-      } finally {
-        writes.unlock();
       }
+      String id = token.id();
+      for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+        Keyring k = currentKeyring();
+        Optional<Read> read = findRaw(token).flatMap(this::readSettled);
+        OAuthToken plan = TokenRules.planSave(read.map(Read::plain).orElse(null), token);
+        if (read.isEmpty()) {
+          return settle(delegate().saveToken(conceal(plan, k)), plan);
+        }
+        id = read.get().raw().id();
+        OAuthToken sealed = conceal(plan.toBuilder().id(id).build(), k);
+        Optional<OAuthToken> saved = cas.saveTokenIf(read.get().raw(), sealed);
+        if (saved.isPresent()) {
+          return written(saved.get());
+        }
+        backOff(attempt); // another process wrote the record meanwhile
+      }
+      throw busy(id);
+    } finally {
+      writes.unlock();
     }
-    for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
-      Keyring k = currentKeyring();
-      Optional<Read> read = findRaw(token).flatMap(this::readSettled);
-      OAuthToken plan = TokenRules.planSave(read.map(Read::plain).orElse(null), token);
-      if (read.isEmpty()) {
-        return settle(delegate().saveToken(conceal(plan, k)), plan);
-      }
-      OAuthToken sealed = conceal(plan.toBuilder().id(read.get().raw().id()).build(), k);
-      Optional<OAuthToken> saved = cas.saveTokenIf(read.get().raw(), sealed);
-      if (saved.isPresent()) {
-        return settle(saved.get(), plan);
-      }
-    }
-    throw busy(token.id());
+  }
+
+  /** A random pause that grows with {@code attempt} (up to 64 ms), so that writers of several processes spread out. */
+  private static void backOff(int attempt) {
+    long maxNanos = TimeUnit.MILLISECONDS.toNanos(1L << Math.min(attempt, 6));
+    LockSupport.parkNanos(ThreadLocalRandom.current().nextLong(maxNanos / 2, maxNanos + 1));
   }
 
   /**
@@ -286,6 +322,15 @@ public final class EncryptedTokenStore extends ForwardingTokenStore {
   public List<OAuthToken> saveTokens(List<OAuthToken> tokens) {
     Objects.requireNonNull(tokens, "tokens");
     tokens.forEach(t -> TokenRules.requireWellFormed(Objects.requireNonNull(t, "token")));
+    writes.lock();
+    try {
+      return saveAllLocked(tokens);
+    } finally {
+      writes.unlock();
+    }
+  }
+
+  private List<OAuthToken> saveAllLocked(List<OAuthToken> tokens) {
     Keyring k = currentKeyring();
     List<OAuthToken> plans = new ArrayList<>(tokens.size());
     List<OAuthToken> sealed = new ArrayList<>(tokens.size());
@@ -311,23 +356,29 @@ public final class EncryptedTokenStore extends ForwardingTokenStore {
   protected Optional<OAuthToken> saveTokenIf(ConditionalSave target, OAuthToken expected, OAuthToken update) {
     String id = ConditionalSave.requireId(update);
     TokenRules.requireWellFormed(update);
-    for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
-      Keyring k = currentKeyring();
-      Optional<Read> read = delegate().findTokenById(id).flatMap(this::readSettled);
-      if (read.isEmpty()) {
-        return Optional.empty();
+    writes.lock(); // as saveToken: writers of this JVM take turns
+    try {
+      for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+        Keyring k = currentKeyring();
+        Optional<Read> read = delegate().findTokenById(id).flatMap(this::readSettled);
+        if (read.isEmpty()) {
+          return Optional.empty();
+        }
+        if (!ConditionalSave.matches(read.get().plain(), expected)) {
+          return Optional.empty();
+        }
+        OAuthToken plan = TokenRules.merge(read.get().plain(), update);
+        Optional<OAuthToken> saved = target.saveTokenIf(read.get().raw(), conceal(plan, k));
+        if (saved.isPresent()) {
+          return Optional.of(written(saved.get()));
+        }
+        // the ciphertexts changed since the read: look again whether the plain tokens still match
+        backOff(attempt);
       }
-      if (!ConditionalSave.matches(read.get().plain(), expected)) {
-        return Optional.empty();
-      }
-      OAuthToken plan = TokenRules.merge(read.get().plain(), update);
-      Optional<OAuthToken> saved = target.saveTokenIf(read.get().raw(), conceal(plan, k));
-      if (saved.isPresent()) {
-        return Optional.of(settle(saved.get(), plan));
-      }
-      // the ciphertexts changed since the read: look again whether the plain tokens still match
+      throw busy(id);
+    } finally {
+      writes.unlock();
     }
-    throw busy(id);
   }
 
   /**
@@ -337,6 +388,8 @@ public final class EncryptedTokenStore extends ForwardingTokenStore {
    * holders wrote them).
    */
   private OAuthToken settle(OAuthToken stored, OAuthToken plan) {
+    // Only after a write that was not a compare-and-set (an insert, a store without compare-and-set, a bulk
+    // save): after a compare-and-set, which covers the seal and so the whole record, see written().
     OAuthToken current = stored;
     for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
       try {
@@ -361,6 +414,16 @@ public final class EncryptedTokenStore extends ForwardingTokenStore {
       }
     }
     throw busy(stored.id());
+  }
+
+  /**
+   * The record a compare-and-set save wrote, revealed. The compare-and-set covered the seal, which changes with
+   * every write through a keyring, so a seal that does not fit now means a field was changed without the keyring
+   * in the moment of the write (a ciphertext copied in by hand): {@link ErrorCode#RECORD_MISMATCH}, never sealed
+   * again over it.
+   */
+  private OAuthToken written(OAuthToken stored) {
+    return reveal(stored);
   }
 
   private static StoreException busy(@Nullable String id) {
@@ -472,39 +535,51 @@ public final class EncryptedTokenStore extends ForwardingTokenStore {
 
   private boolean rekeyOne(OAuthToken first, Keyring k, boolean encryptPlaintext) {
     OAuthToken raw = first;
-    for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
-      if (onlyUnder(raw, k.primaryKeyId())) {
-        reveal(raw); // it must still read; a damaged record is reported
-        return false;
-      }
-      OAuthToken plain = revealFields(raw, encryptPlaintext);
-      if (EncryptedValues.isEncrypted(raw.clientSecret())) {
-        plain = reveal(raw); // the seal must fit before it is renewed
-      }
-      OAuthToken sealed = conceal(plain, k);
-      if (cas != null) {
-        if (cas.saveTokenIf(raw, sealed).isPresent()) {
-          return true;
+    writes.lock(); // one record at a time: the other writers of this JVM wait for this record only
+    try {
+      for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+        if (onlyUnder(raw, k.primaryKeyId())) {
+          reveal(raw); // it must still read; a damaged record is reported
+          return false;
         }
-      } else {
-        writes.lock();
-        try {
+        OAuthToken plain;
+        if (EncryptedValues.isEncrypted(raw.clientSecret())) {
+          plain = reveal(raw); // the seal must fit before it is renewed
+        } else if (encryptPlaintext && !EncryptedValues.anyEncrypted(raw)) {
+          plain = raw; // a record written wholly in plain text, adopted as asked
+        } else if (EncryptedValues.anyEncrypted(raw)) {
+          // encrypted tokens without their seal: they may have been copied from another record; sealing them now
+          // would make them readable as this record's
+          throw new StoreException(ErrorCode.RECORD_MISMATCH, "Record " + raw.id() + " holds encrypted tokens "
+              + "without their seal (its client secret field is " + (raw.clientSecret() == null ? "empty" : "plain")
+              + "): they cannot be shown to belong to it, so it is not re-encrypted. Delete it (tokenstore delete "
+              + raw.id() + ") and authorize the user again, or restore it from a backup.");
+        } else {
+          plain = reveal(raw); // NOT_ENCRYPTED, reported
+        }
+        OAuthToken sealed = conceal(plain, k);
+        if (cas != null) {
+          if (cas.saveTokenIf(raw, sealed).isPresent()) {
+            return true;
+          }
+          backOff(attempt); // another process wrote the record meanwhile
+        } else {
           Optional<OAuthToken> now = delegate().findTokenById(Objects.requireNonNull(raw.id()));
           if (now.isPresent() && now.get().equals(raw)) {
             delegate().saveToken(sealed);
             return true;
           }
-        } finally {
-          writes.unlock();
         }
+        Optional<OAuthToken> again = delegate().findTokenById(Objects.requireNonNull(raw.id()));
+        if (again.isEmpty()) {
+          return false; // deleted meanwhile
+        }
+        raw = again.get();
       }
-      Optional<OAuthToken> again = delegate().findTokenById(Objects.requireNonNull(raw.id()));
-      if (again.isEmpty()) {
-        return false; // deleted meanwhile
-      }
-      raw = again.get();
+      throw busy(first.id());
+    } finally {
+      writes.unlock();
     }
-    throw busy(first.id());
   }
 
   /**
@@ -518,6 +593,9 @@ public final class EncryptedTokenStore extends ForwardingTokenStore {
     if (!k.hasKey(keyId)) {
       throw new TokenstoreException(ErrorCode.INVALID_ARGUMENT, "The keyring " + file.path() + " has no key "
           + keyId + "; its keys are " + k.keys().stream().map(KeyInfo::id).toList() + ".");
+    }
+    if (keyId == k.primaryKeyId()) {
+      k.withoutKey(keyId); // KEY_IN_USE: the primary key; rotate first
     }
     int using = keyUsage().recordsUsing(keyId);
     if (using > 0) {
@@ -554,8 +632,7 @@ public final class EncryptedTokenStore extends ForwardingTokenStore {
         content[0] = 1;
         System.arraycopy(s, 0, content, 1, s.length);
       }
-      String seal = text(k.encrypt(content, sealData(plain.userName(), plain.clientId(), plain.apiDomain(), at, rt,
-          gt)));
+      String seal = text(k.encrypt(content, sealData(plain, at, rt, gt)));
       return plain.toBuilder().accessToken(at).refreshToken(rt).grantToken(gt).clientSecret(seal).build();
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("AES-SIV failed to encrypt", e);
@@ -576,8 +653,8 @@ public final class EncryptedTokenStore extends ForwardingTokenStore {
           + "without the keyring (its client secret field is " + (seal == null ? "empty" : "plain text")
           + "). It is not handed out. Encrypt it with 'tokenstore rekey --encrypt-plaintext', or find what wrote it.");
     }
-    byte[] content = decrypt(raw, Objects.requireNonNull(seal), sealData(raw.userName(), raw.clientId(),
-        raw.apiDomain(), raw.accessToken(), raw.refreshToken(), raw.grantToken()), "seal", true);
+    byte[] content = decrypt(raw, Objects.requireNonNull(seal), sealData(raw, raw.accessToken(), raw.refreshToken(),
+        raw.grantToken()), "seal", true);
     String secret = content.length > 0 && content[0] == 1
         ? new String(content, 1, content.length - 1, StandardCharsets.UTF_8) : null;
     return fields.toBuilder().clientSecret(secret).build();
@@ -615,7 +692,7 @@ public final class EncryptedTokenStore extends ForwardingTokenStore {
     if (ct.length == 0 || keyId < 0) {
       throw new StoreException(ErrorCode.DECRYPTION_FAILED, "The " + what + " of record " + raw.id() + " is not "
           + "a ciphertext of this format (damaged or cut short). It is not handed out; restore the record from a "
-          + "backup or authorize the user again.");
+          + "backup, or delete it (by id) and authorize the user again.");
     }
     Keyring k = keyring;
     if (!k.hasKey(keyId)) {
@@ -633,21 +710,26 @@ public final class EncryptedTokenStore extends ForwardingTokenStore {
         throw new StoreException(ErrorCode.RECORD_MISMATCH, "The secrets of record " + raw.id() + " do not "
             + "belong to it: its seal does not fit its user name, client id, API domain and tokens (copied from "
             + "another record, or changed outside tokenstore). Nothing was handed out; restore the record from a "
-            + "backup or authorize the user again.");
+            + "backup, or delete it (by id) and authorize the user again.");
       }
       throw new StoreException(ErrorCode.DECRYPTION_FAILED, "The " + what + " of record " + raw.id() + " failed "
           + "authentication with key " + keyId + " (the ciphertext was changed or cut short, or the key is not the "
-          + "one that wrote it). Nothing was handed out; restore the record from a backup or authorize the user "
-          + "again.");
+          + "one that wrote it). Nothing was handed out; restore the record from a backup, or delete it (by id) "
+          + "and authorize the user again.");
     }
   }
 
-  /** The associated data of a seal: what the record's secrets belong to. */
-  private static byte[] sealData(@Nullable String user, @Nullable String client, @Nullable String domain,
-      @Nullable String at, @Nullable String rt, @Nullable String gt) {
+  /**
+   * The associated data of a seal: what the record's secrets belong to (its user name, client id, API domain) and
+   * the rest of what it holds (token ciphertexts, expiry, redirect URL), so that the seal changes with every write
+   * and a compare-and-set on it covers the whole record. The issue time is left out: the file store keeps it in a
+   * best-effort sidecar.
+   */
+  private static byte[] sealData(OAuthToken r, @Nullable String at, @Nullable String rt, @Nullable String gt) {
     ByteArrayOutputStream out = new ByteArrayOutputStream(256);
     out.writeBytes(SEAL);
-    for (String s : new String[] {user, client, domain, at, rt, gt}) {
+    String expiry = r.expiresAt() == null ? null : Long.toString(r.expiresAt().toEpochMilli());
+    for (String s : new String[] {r.userName(), r.clientId(), r.apiDomain(), at, rt, gt, expiry, r.redirectUrl()}) {
       if (s == null) {
         out.write(0);
       } else {

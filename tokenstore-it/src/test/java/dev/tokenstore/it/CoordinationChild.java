@@ -3,6 +3,8 @@ package dev.tokenstore.it;
 import dev.tokenstore.OAuthToken;
 import dev.tokenstore.TokenStore;
 import dev.tokenstore.TokenStores;
+import dev.tokenstore.crypto.EncryptedTokenStore;
+import dev.tokenstore.crypto.KeyringFile;
 import dev.tokenstore.oauth.Environment;
 import dev.tokenstore.oauth.RetryPolicy;
 import dev.tokenstore.oauth.TokenEvent;
@@ -43,14 +45,24 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class CoordinationChild {
   /**
    * The last argument: {@code forwarding} wraps the store in a counting decorator built on
-   * {@link ForwardingTokenStore}, {@code opaque} in one that hides the store's capabilities, {@code none} not at all.
+   * {@link ForwardingTokenStore}, {@code opaque} in one that hides the store's capabilities, {@code none} not at all,
+   * {@code keyring:PATH} encrypts it (see {@link #KEYRING}).
    */
   static final String DECORATOR = "decorator";
+
+  /**
+   * A decorator argument {@code keyring:PATH} opens the store encrypted ({@code EncryptedTokenStore}) with the keys
+   * of the keyring file {@code PATH}, which it reads again whenever the file changes (rotation, retirement).
+   */
+  static final String KEYRING = "keyring:";
 
   private CoordinationChild() {}
 
   /** The store named by {@code uri}, wrapped as {@code decorator} says (see {@link #DECORATOR}). */
   static TokenStore open(String uri, String decorator) {
+    if (decorator.startsWith(KEYRING)) {
+      return EncryptedTokenStore.open(uri, KeyringFile.at(Path.of(decorator.substring(KEYRING.length()))));
+    }
     TokenStore store = TokenStores.open(uri);
     return switch (decorator) {
       case "forwarding" -> new ForwardingTokenStore(store) { // counts operations, as a metrics decorator would
