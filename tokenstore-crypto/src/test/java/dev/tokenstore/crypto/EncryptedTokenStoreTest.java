@@ -231,6 +231,24 @@ class EncryptedTokenStoreTest {
     assertThat(cas.saveTokenIf(a, update)).as("the stored token changed: refused").isEmpty();
   }
 
+  /** Found in review: rekey sealed such a record as it was, and bob's record then handed out alice's tokens. */
+  @Test
+  void rekeyNeverSealsEncryptedTokensThatCameWithoutTheirSeal() {
+    EncryptedTokenStore store = encrypted();
+    OAuthToken a = store.saveToken(token("a@example.com", "aaaaaaaa"));
+    OAuthToken b = store.saveToken(token("b@example.com", "bbbbbbbb"));
+    TokenStore raw = raw();
+    OAuthToken ra = raw.findTokenById(a.id()).orElseThrow();
+    raw.saveToken(OAuthToken.builder().id(b.id()).refreshToken(ra.refreshToken()).accessToken(ra.accessToken())
+        .clientSecret("plain-now").build());
+    for (boolean encryptPlaintext : new boolean[] {false, true}) {
+      EncryptedTokenStore.RekeyReport report = store.rekey(encryptPlaintext, (d, t) -> {});
+      assertThat(report.failed()).containsOnlyKeys(b.id());
+      assertThat(report.failed().get(b.id()).code()).isEqualTo(ErrorCode.RECORD_MISMATCH);
+    }
+    assertFails(() -> store.findTokenById(b.id()), ErrorCode.NOT_ENCRYPTED);
+  }
+
   @Test
   void anEncryptedStoreIsNotEncryptedTwice() {
     EncryptedTokenStore store = encrypted();
