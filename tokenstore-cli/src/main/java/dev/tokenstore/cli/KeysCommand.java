@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -191,7 +192,7 @@ final class KeysCommand implements Runnable {
           usage = store.keyUsage();
         }
       }
-      List<String> notes = uri == null || usage == null ? List.of() : notes(keyring, usage, uri);
+      List<String> notes = uri == null || usage == null ? List.of() : notes(keyring, usage);
       if (session.json()) {
         ArrayNode a = StoreSupport.JSON.createArrayNode();
         for (KeyInfo k : keyring.keys()) {
@@ -210,12 +211,17 @@ final class KeysCommand implements Runnable {
       rows.add(usage == null ? new String[] {"ID", "CREATED", "PRIMARY"}
           : new String[] {"ID", "CREATED", "PRIMARY", "RECORDS"});
       for (KeyInfo k : keyring.keys()) {
-        String[] r = {String.valueOf(k.id()), k.created() == null ? "-" : k.created().toString(),
+        String[] r = {String.valueOf(k.id()),
+          k.created() == null ? "-" : k.created().truncatedTo(ChronoUnit.SECONDS).toString(),
           k.primary() ? "yes" : "no", usage == null ? "" : String.valueOf(usage.recordsUsing(k.id()))};
         rows.add(usage == null ? new String[] {r[0], r[1], r[2]} : r);
       }
       session.println("Keys of " + keys.description() + ":");
       printTable(rows);
+      if (uri != null && usage != null) {
+        session.println("RECORDS: how many of the " + usage.records() + " records of " + StoreSupport.show(uri)
+            + " use each key.");
+      }
       notes.forEach(session::println);
       return ExitCodes.OK;
     }
@@ -237,10 +243,8 @@ final class KeysCommand implements Runnable {
     }
 
     /** What the store's key usage tells beyond the table: records under keys the keyring lacks, plain records. */
-    static List<String> notes(Keyring keyring, EncryptedTokenStore.KeyUsage usage, String uri) {
+    static List<String> notes(Keyring keyring, EncryptedTokenStore.KeyUsage usage) {
       List<String> out = new ArrayList<>();
-      String store = StoreSupport.show(uri);
-      out.add(store + " holds " + usage.records() + (usage.records() == 1 ? " record." : " records."));
       for (Map.Entry<Long, Integer> e : usage.recordsByKey().entrySet()) {
         if (!keyring.hasKey(e.getKey())) {
           out.add(e.getValue() + (e.getValue() == 1 ? " record uses" : " records use") + " key " + e.getKey()

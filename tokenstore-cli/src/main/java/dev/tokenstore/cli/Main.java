@@ -96,13 +96,10 @@ public final class Main {
   static int report(Exception ex, PrintWriter err, boolean verbose) {
     int code;
     if (ex instanceof TokenstoreException tse) {
-      err.println("error: [" + tse.code() + "] " + TerminalText.lines(tse.getMessage()));
+      err.println("error: [" + tse.code() + "] " + TerminalText.lines(message(tse)));
       code = tse.code() == ErrorCode.REAUTHORIZATION_REQUIRED ? ExitCodes.REAUTHORIZE : ExitCodes.FAILURE;
       if (code == ExitCodes.REAUTHORIZE) {
         err.println("Run 'tokenstore login' (or 'tokenstore exchange' with a new grant token) to authorize again.");
-      } else if (tse.code() == ErrorCode.ENCRYPTED_STORE) {
-        err.println("The store is encrypted: run the command again with --keyring SPEC (the keyring file's path, "
-            + "env:NAME or pkcs12:PATH it was encrypted with), or set TOKENSTORE_KEYRING.");
       } else if (tse.code() == ErrorCode.TOKEN_NOT_SAVED) {
         err.println("The new tokens were lost when this command ended. Make the store writable. If the message "
             + "says the server rotated the refresh token, run 'tokenstore login' to authorize again; otherwise run "
@@ -127,6 +124,20 @@ public final class Main {
     }
     err.flush();
     return code;
+  }
+
+  /**
+   * The message of {@code e} as the command line says it: the library's advice for an encrypted store opened
+   * without its keyring names both the CLI's option and the Java class; here it names the option only.
+   */
+  static String message(TokenstoreException e) {
+    String m = String.valueOf(e.getMessage());
+    if (e.code() == ErrorCode.ENCRYPTED_STORE) {
+      int advice = m.indexOf(" Give the keyring:");
+      return (advice < 0 ? m : m.substring(0, advice)) + " Run the command again with --keyring SPEC (the keyring "
+          + "file's path, env:NAME or pkcs12:PATH it was encrypted with), or set TOKENSTORE_KEYRING.";
+    }
+    return m;
   }
 
   /**

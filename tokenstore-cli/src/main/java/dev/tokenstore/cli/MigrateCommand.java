@@ -93,9 +93,13 @@ final class MigrateCommand implements Callable<Integer> {
     int copied = 0;
     int updated = 0;
     int skipped = 0;
-    try (TokenStore source = StoreSupport.open(fromUri, sourceKeys);
-        TokenStore target = StoreSupport.open(toUri, targetKeys)) {
-      List<OAuthToken> tokens = read(source, fromUri, sourceKeys != null);
+    List<OAuthToken> tokens;
+    // the source is read before the target is opened (and perhaps created): a source that cannot be read leaves
+    // no empty target behind
+    try (TokenStore source = StoreSupport.open(fromUri, sourceKeys)) {
+      tokens = read(source, fromUri, sourceKeys != null);
+    }
+    try (TokenStore target = StoreSupport.open(toUri, targetKeys)) {
       checkTarget(target, toUri, targetKeys != null);
       ProgressBar p = new ProgressBar(session.err(), ProgressBar.onTerminal(progress) && !tokens.isEmpty());
       for (OAuthToken t : tokens) {
@@ -145,9 +149,9 @@ final class MigrateCommand implements Callable<Integer> {
       return source.getTokens();
     } catch (TokenstoreException e) {
       if (e.code() == ErrorCode.ENCRYPTED_STORE && !withKeys) {
-        throw new CliException("[" + ErrorCode.ENCRYPTED_STORE + "] The source " + StoreSupport.show(uri) + " holds "
-            + "encrypted tokens. Give its keyring: --from-keyring SPEC to copy it encrypted (with --keyring), or "
-            + "--keyring SPEC --decrypt to write the target in plain text.");
+        throw new CliException("[" + ErrorCode.ENCRYPTED_STORE + "] The source " + StoreSupport.show(uri)
+            + " holds encrypted tokens. Give its keyring: --from-keyring SPEC to copy it encrypted (with "
+            + "--keyring), or --keyring SPEC --decrypt to write the target in plain text.");
       }
       throw e;
     }
@@ -162,13 +166,13 @@ final class MigrateCommand implements Callable<Integer> {
       target.getTokens();
     } catch (TokenstoreException e) {
       if (e.code() == ErrorCode.ENCRYPTED_STORE && !withKeys) {
-        throw new CliException("[" + ErrorCode.ENCRYPTED_STORE + "] The target " + StoreSupport.show(uri) + " holds "
-            + "encrypted tokens, and this migration would add plain ones. Give its keyring with --keyring SPEC "
+        throw new CliException("[" + ErrorCode.ENCRYPTED_STORE + "] The target " + StoreSupport.show(uri)
+            + " holds encrypted tokens, and this migration would add plain ones. Give its keyring with --keyring SPEC "
             + "(without --decrypt), or choose another target.");
       }
       if (e.code() == ErrorCode.NOT_ENCRYPTED && withKeys) {
-        throw new CliException("[" + ErrorCode.NOT_ENCRYPTED + "] The target " + StoreSupport.show(uri) + " holds "
-            + "tokens in plain text, and this migration would add encrypted ones. Migrate into a new store, or "
+        throw new CliException("[" + ErrorCode.NOT_ENCRYPTED + "] The target " + StoreSupport.show(uri)
+            + " holds tokens in plain text, and this migration would add encrypted ones. Migrate into a new store, or "
             + "encrypt the target first: 'tokenstore --keyring SPEC --store " + StoreSupport.show(uri) + " rekey "
             + "--encrypt-plaintext'.");
       }
