@@ -10,6 +10,9 @@ import dev.tokenstore.crypto.KeyringFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
@@ -113,6 +116,39 @@ class KeyringOptionTest {
     for (Cli.Result r : List.of(wrong, missing, open)) {
       assertThat(r.all()).doesNotContain("SECRET", "\tat ");
     }
+  }
+
+  @Test
+  void aRecordWhoseSecretsWereSwappedIsRefusedAndCanBeDeleted() throws Exception {
+    // someone with write access to the table gives bob ann's refresh token
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("tokens.db"));
+        Statement st = c.createStatement()) {
+      st.executeUpdate("UPDATE oauthtoken SET refresh_token = (SELECT refresh_token FROM oauthtoken WHERE id = '1') "
+          + "WHERE id = '2'");
+    }
+    String k = ring.toString();
+    Cli.Result show = Cli.run("--keyring", k, "--store", store, "show", "--id", "2", "--reveal");
+    assertThat(show.exit()).as(show.all()).isEqualTo(1);
+    assertThat(show.err()).contains("[RECORD_MISMATCH]", "record 2").doesNotContain("SECRET");
+    assertThat(show.out()).isEmpty();
+    Cli.Result list = Cli.run("--keyring", k, "--store", store, "list");
+    assertThat(list.exit()).isEqualTo(1);
+
+    Cli.Result delete = Cli.run("--keyring", k, "--store", store, "delete", "2", "--yes");
+    assertThat(delete.exit()).as(delete.all()).isZero();
+    assertThat(delete.out()).contains("Deleted token id 2");
+    Cli.Result after = Cli.run("--keyring", k, "--store", store, "list", "--json");
+    assertThat(after.exit()).as(after.all()).isZero();
+    assertThat(after.json()).hasSize(1);
+
+    Cli.saveEncrypted(store, ring, Cli.token("bob@example.com"));
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("tokens.db"));
+        Statement st = c.createStatement()) {
+      st.executeUpdate("UPDATE oauthtoken SET user_name = 'eve@example.com' WHERE user_name = 'bob@example.com'");
+    }
+    Cli.Result all = Cli.run("--keyring", k, "--store", store, "delete", "--all", "--yes");
+    assertThat(all.exit()).as(all.all()).isZero();
+    assertThat(all.out()).contains("Deleted 2 tokens");
   }
 
   @Test
