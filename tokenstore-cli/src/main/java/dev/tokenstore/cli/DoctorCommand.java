@@ -394,7 +394,7 @@ final class DoctorCommand implements Callable<Integer> {
 
   /** The message with its code, as {@code Main} prints errors: {@code [CODE] message}. */
   private static String coded(TokenstoreException e) {
-    return "[" + e.code() + "] " + e.getMessage();
+    return "[" + e.code() + "] " + Main.message(e);
   }
 
   private void checkServer() {

@@ -7,6 +7,7 @@ import dev.tokenstore.crypto.KeyringFile;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The keyring option's value ({@code --keyring}, {@code --from-keyring}, {@code TOKENSTORE_KEYRING}) as
@@ -39,7 +40,7 @@ final class Keyrings {
    * The keyring file {@code spec} names. When it names a variable or a keystore, a usage error saying that
    * {@code command} (when not null) changes keyring files only.
    */
-  static Path filePath(String spec, @org.jspecify.annotations.Nullable String command) {
+  static Path filePath(String spec, @Nullable String command) {
     if (!isFile(spec)) {
       String kind = spec.startsWith("env:") ? "an environment variable (" + spec + ")"
           : "a PKCS#12 keystore (" + spec + ")";

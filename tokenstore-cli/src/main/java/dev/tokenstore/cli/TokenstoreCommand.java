@@ -25,7 +25,8 @@ import picocli.CommandLine.Spec;
     sortOptions = false,
     description = {
       "Keeps OAuth 2.0 tokens (Zoho's or any server's) for many users.",
-      "Log in, list, hand out, refresh, revoke and move tokens between stores. Start with 'tokenstore demo'.",
+      "Log in, list, hand out, refresh, revoke, move and encrypt tokens (--keyring, 'tokenstore keys').",
+      "Start with 'tokenstore demo'.",
       ""
     },
     subcommands = {

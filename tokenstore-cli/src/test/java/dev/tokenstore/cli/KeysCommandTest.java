@@ -5,12 +5,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tokenstore.crypto.Keyring;
 import dev.tokenstore.crypto.KeyringFile;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.KeyStore;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -155,6 +159,46 @@ class KeysCommandTest {
     Cli.Result noKeyring = Cli.run("keys", "list");
     assertThat(noKeyring.exit()).isEqualTo(2);
     assertThat(noKeyring.err()).contains("needs the keyring", "--keyring");
+  }
+
+  @Test
+  void aPkcs12KeystoreIsAKeyringForListMigrateAndRekeyButNotForInit() throws Exception {
+    Path p12 = dir.resolve("keys.p12");
+    char[] password = "store-pw".toCharArray();
+    KeyStore ks = KeyStore.getInstance("PKCS12");
+    ks.load(null, password);
+    byte[] key = new byte[32];
+    new SecureRandom().nextBytes(key);
+    ks.setEntry("tokenstore-7", new KeyStore.SecretKeyEntry(new SecretKeySpec(key, "AES")),
+        new KeyStore.PasswordProtection(password));
+    try (OutputStream out = Files.newOutputStream(p12)) {
+      ks.store(out, password);
+    }
+    Map<String, String> env = Map.of("TOKENSTORE_KEYRING", "pkcs12:" + p12, "TOKENSTORE_KEYSTORE_PASSWORD",
+        "store-pw");
+    Cli.Result list = Cli.run(env, "keys", "list", "--json");
+    assertThat(list.exit()).as(list.all()).isZero();
+    assertThat(list.json().get(0).get("id").asLong()).isEqualTo(7);
+    assertThat(list.json().get(0).get("primary").asBoolean()).isTrue();
+
+    Path csv = Cli.writeZohoCsv(dir.resolve("sdk_tokens.txt"));
+    Path db = dir.resolve("tokens.db");
+    Cli.Result migrate = Cli.run(env, "migrate", "--from", "file:" + csv, "--to", "sqlite:" + db);
+    assertThat(migrate.exit()).as(migrate.all()).isZero();
+    assertThat(Cli.rawBytes(db)).doesNotContain("SECRET");
+    Cli.Result rekey = Cli.run(env, "--store", "sqlite:" + db, "rekey");
+    assertThat(rekey.exit()).as(rekey.all()).isZero();
+    assertThat(rekey.out()).contains("Re-encrypted 0 of 3 records (3 already used the primary key).");
+
+    Cli.Result noPassword = Cli.run(Map.of("TOKENSTORE_KEYRING", "pkcs12:" + p12), "keys", "list");
+    assertThat(noPassword.exit()).isEqualTo(1);
+    assertThat(noPassword.err()).contains("[KEYRING_ERROR]", "TOKENSTORE_KEYSTORE_PASSWORD");
+    Cli.Result init = Cli.run(env, "keys", "init");
+    assertThat(init.exit()).isEqualTo(2);
+    assertThat(init.err()).contains("PKCS#12 keystore", "keytool");
+    for (Cli.Result r : List.of(list, migrate, rekey, noPassword, init)) {
+      assertThat(r.all()).doesNotContain("store-pw", "SECRET");
+    }
   }
 
   @Test
