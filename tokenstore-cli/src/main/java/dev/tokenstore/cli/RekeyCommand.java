@@ -3,9 +3,14 @@ package dev.tokenstore.cli;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tokenstore.ErrorCode;
+import dev.tokenstore.OAuthToken;
+import dev.tokenstore.TokenStore;
+import dev.tokenstore.TokenStores;
 import dev.tokenstore.TokenstoreException;
 import dev.tokenstore.crypto.EncryptedTokenStore;
 import dev.tokenstore.crypto.KeyProvider;
+import dev.tokenstore.spi.EncryptedValues;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -48,6 +53,7 @@ final class RekeyCommand implements Callable<Integer> {
   public Integer call() {
     KeyProvider keys = session.requireKeys("rekey");
     String uri = session.requireGivenStoreUri("rekey");
+    refuseUnsealedRecords(uri);
     EncryptedTokenStore.RekeyReport report;
     long primary;
     ProgressBar bar = new ProgressBar(session.err(), ProgressBar.onTerminal(progress));
@@ -95,6 +101,35 @@ final class RekeyCommand implements Callable<Integer> {
       return ExitCodes.FAILURE;
     }
     return ExitCodes.OK;
+  }
+
+  /**
+   * Refuses to run while a record holds encrypted tokens but no seal (its client secret field plain or empty).
+   * Such a record was not written with the keyring: someone may have copied another record's encrypted tokens into
+   * it and dropped its seal. Every read refuses it, but {@link EncryptedTokenStore#rekey} seals it as it is (also
+   * without {@code encryptPlaintext}), which would make the copied tokens readable as this record's. Read from the
+   * store as it is, without decrypting anything.
+   */
+  private static void refuseUnsealedRecords(String uri) {
+    List<String> unsealed = new ArrayList<>();
+    try (TokenStore plain = TokenStores.open(uri)) {
+      for (OAuthToken raw : EncryptedValues.withoutCheck(plain).getTokens()) {
+        boolean encryptedToken = EncryptedValues.isEncrypted(raw.accessToken())
+            || EncryptedValues.isEncrypted(raw.refreshToken()) || EncryptedValues.isEncrypted(raw.grantToken());
+        if (encryptedToken && !EncryptedValues.isEncrypted(raw.clientSecret())) {
+          unsealed.add(TerminalText.escape(raw.id()));
+        }
+      }
+    }
+    if (!unsealed.isEmpty()) {
+      throw new CliException("[" + ErrorCode.RECORD_MISMATCH + "] " + (unsealed.size() == 1 ? "Record " : "Records ")
+          + String.join(", ", unsealed) + (unsealed.size() == 1 ? " holds" : " hold")
+          + " encrypted tokens without their seal (the client secret field is "
+          + "plain text or empty): they were not written with the keyring, and their tokens may have been copied "
+          + "from other records. Re-encrypting would seal them as they are, so nothing was re-encrypted. Delete "
+          + "them ('tokenstore delete ID') and authorize those users again, or restore them from a backup; then "
+          + "run rekey again.");
+    }
   }
 
   /** The records that failed, by id in the order of numbers (shorter first), then of text. */

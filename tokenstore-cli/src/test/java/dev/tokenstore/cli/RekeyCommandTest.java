@@ -98,6 +98,42 @@ class RekeyCommandTest {
   }
 
   @Test
+  void aRecordWhoseSealWasDroppedIsNeverSealedAgain() throws Exception {
+    Path ring = dir.resolve("keyring.json");
+    long first = Cli.init(ring);
+    Path db = dir.resolve("tokens.db");
+    String store = "sqlite:" + db;
+    Cli.saveEncrypted(store, ring, Cli.token("ann@example.com"), Cli.token("bob@example.com"));
+    assertThat(Cli.run("--keyring", ring.toString(), "keys", "rotate").exit()).isZero();
+    // bob's record gets ann's encrypted tokens, and its seal (the client secret field) is replaced
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
+      st.executeUpdate("UPDATE oauthtoken SET refresh_token = (SELECT refresh_token FROM oauthtoken WHERE id = '1'), "
+          + "access_token = (SELECT access_token FROM oauthtoken WHERE id = '1'), client_secret = 'plain' "
+          + "WHERE id = '2'");
+    }
+    for (String[] extra : new String[][] {{}, {"--encrypt-plaintext"}}) {
+      String[] args = new String[4 + extra.length + 1];
+      System.arraycopy(new String[] {"--keyring", ring.toString(), "--store", store, "rekey"}, 0, args, 0, 5);
+      System.arraycopy(extra, 0, args, 5, extra.length);
+      Cli.Result r = Cli.run(args);
+      assertThat(r.exit()).as(r.all()).isEqualTo(1);
+      assertThat(r.err()).contains("[RECORD_MISMATCH] Record 2 holds", "without their seal", "tokenstore delete")
+          .doesNotContain("SECRET");
+    }
+    try (EncryptedTokenStore s = EncryptedTokenStore.open(store, KeyringFile.at(ring))) {
+      assertThat(s.keyUsage().recordsUsing(first)).as("nothing was re-encrypted").isEqualTo(2);
+    }
+    Cli.Result show = Cli.run("--keyring", ring.toString(), "--store", store, "show", "--id", "2", "--reveal");
+    assertThat(show.exit()).as("bob's record still hands out nothing").isEqualTo(1);
+    assertThat(show.out()).doesNotContain("SECRET");
+
+    assertThat(Cli.run("--keyring", ring.toString(), "--store", store, "delete", "2", "--yes").exit()).isZero();
+    Cli.Result after = Cli.run("--keyring", ring.toString(), "--store", store, "rekey");
+    assertThat(after.exit()).as(after.all()).isZero();
+    assertThat(after.out()).contains("Re-encrypted 1 of 1 records");
+  }
+
+  @Test
   void aDamagedRecordIsLeftAsItIsAndListedWithItsErrorCode() throws Exception {
     Path ring = dir.resolve("keyring.json");
     Cli.init(ring);
