@@ -91,7 +91,7 @@ final class DemoCommand implements Callable<Integer> {
     }
     try (AccountsEmulator zoho = AccountsEmulator.builder().user(USER).accessTokenTtl(Duration.ofHours(1))
             .clock(clock).start();
-        TokenStore store = StoreSupport.open(storeUri)) {
+        TokenStore store = session.open(storeUri)) {
       run(zoho, store, storeUri, clock);
     } finally {
       if (tempDir != null) {

@@ -2,9 +2,14 @@ package dev.tokenstore.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tokenstore.ErrorCode;
 import dev.tokenstore.OAuthToken;
 import dev.tokenstore.TokenstoreException;
 import dev.tokenstore.TokenStore;
+import dev.tokenstore.crypto.EncryptedTokenStore;
+import dev.tokenstore.crypto.KeyInfo;
+import dev.tokenstore.crypto.KeyProvider;
+import dev.tokenstore.crypto.Keyring;
 import dev.tokenstore.file.FileTokenStore;
 import dev.tokenstore.oauth.Environment;
 import java.io.IOException;
@@ -23,6 +28,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
@@ -39,7 +45,9 @@ import picocli.CommandLine.Option;
       "The store: opens, reads its tokens, file permissions 0600 for file: and sqlite: paths,",
       "temp files with copies of the tokens left by interrupted saves (file: stores);",
       "the tokens' status, the accounts server (reachable) and the clock (against the server's Date header),",
-      "and says what to fix. Exits with 1 if a check fails (warnings do not fail)."
+      "and says what to fix. Exits with 1 if a check fails (warnings do not fail).",
+      "Warns loudly when the store keeps secrets in plain text. With --keyring, checks the keyring, its keys",
+      "and which keys the records use."
     })
 final class DoctorCommand implements Callable<Integer> {
   static final Duration CLOCK_WARN = Duration.ofSeconds(30);
@@ -55,6 +63,12 @@ final class DoctorCommand implements Callable<Integer> {
   record Check(Level level, String name, String message) {}
 
   private final List<Check> checks = new ArrayList<>();
+  /** Records with secrets in plain text, when the store could be read. */
+  private int plaintextSecrets;
+  /** The WARNING block about them, printed after the checks. */
+  private @Nullable String warning;
+  /** The store's encryption for --json, when the store could be read. */
+  private @Nullable ObjectNode encryption;
 
   @Override
   public Integer call() {
@@ -75,11 +89,18 @@ final class DoctorCommand implements Callable<Integer> {
       }
       ObjectNode top = StoreSupport.JSON.createObjectNode();
       top.put("ok", !failed);
+      top.put("plaintextSecrets", plaintextSecrets);
       top.set("checks", a);
+      if (encryption != null) {
+        top.set("encryption", encryption);
+      }
       StoreSupport.printJson(session.out(), top);
     } else {
       for (Check c : checks) {
         session.out().printf("%-5s %-11s %s%n", c.level, c.name, TerminalText.lines(c.message));
+      }
+      if (warning != null) {
+        session.println(warning);
       }
       session.println(failed ? "Some checks failed: fix the FAIL lines above." : "All checks passed.");
     }
@@ -88,34 +109,23 @@ final class DoctorCommand implements Callable<Integer> {
 
   private void checkStore() {
     String uri = session.storeUri();
-    String shown = StoreSupport.show(uri);
     Path path = localPath(uri);
     Path tokenFile = isFileStore(uri) ? path : null;
     List<Path> tempsBefore = tokenFile == null ? List.of() : tempFiles(tokenFile);
-    TokenStore store;
+    KeyProvider keys = null;
+    boolean keyringRead = true;
     try {
-      store = StoreSupport.open(uri);
+      keys = session.keys();
     } catch (TokenstoreException e) {
-      checks.add(new Check(Level.FAIL, "store", "cannot open " + shown + ": " + coded(e)));
-      return;
+      checks.add(new Check(Level.FAIL, "keyring", "cannot use the keyring " + session.keyringSpec() + ": "
+          + coded(e)));
+      checks.add(new Check(Level.SKIP, "store", "not opened: the keyring cannot be read"));
+      keyringRead = false;
     }
-    try (store) {
-      List<OAuthToken> tokens = store.getTokens();
-      checks.add(new Check(Level.OK, "store", "opened " + shown + " and read " + tokens.size() + " tokens"));
-      Instant now = Instant.now();
-      List<String> reauth = new ArrayList<>();
-      for (OAuthToken t : tokens) {
-        if (StoreSupport.status(t, now).equals("needs re-authorization")) {
-          reauth.add(TerminalText.escape(t.id())
-              + (t.userName() == null ? "" : " (" + TerminalText.escape(t.userName()) + ")"));
-        }
-      }
-      if (!reauth.isEmpty()) {
-        checks.add(new Check(Level.WARN, "tokens", reauth.size() + " tokens need re-authorization: "
-            + String.join(", ", reauth) + ". Run 'tokenstore login' for those users, or 'tokenstore delete ID'."));
-      }
-    } catch (TokenstoreException e) {
-      checks.add(new Check(Level.FAIL, "store", "opened " + shown + " but cannot read its tokens: " + coded(e)));
+    if (keys != null) {
+      checkEncryptedStore(uri, keys);
+    } else if (keyringRead) {
+      checkPlainStore(uri);
     }
     if (tokenFile != null) {
       checkTempFiles(tokenFile, tempsBefore);
@@ -127,6 +137,167 @@ final class DoctorCommand implements Callable<Integer> {
         checkPermissions(dir, "rwx------", "chmod 700 " + dir);
       }
     }
+  }
+
+  /** The store opened without a keyring: its tokens, and a loud warning when they hold secrets in plain text. */
+  private void checkPlainStore(String uri) {
+    String shown = StoreSupport.show(uri);
+    TokenStore store;
+    try {
+      store = session.open(uri);
+    } catch (TokenstoreException e) {
+      checks.add(new Check(Level.FAIL, "store", "cannot open " + shown + ": " + coded(e)));
+      return;
+    }
+    try (store) {
+      List<OAuthToken> tokens = store.getTokens();
+      checks.add(new Check(Level.OK, "store", "opened " + shown + " and read " + tokens.size() + " tokens"));
+      checkTokens(tokens);
+      int plain = (int) tokens.stream().filter(DoctorCommand::holdsSecret).count();
+      encryption = StoreSupport.JSON.createObjectNode();
+      encryption.putNull("keyring");
+      encryption.put("records", tokens.size());
+      encryption.put("plaintextRecords", plain);
+      notePlaintext(uri, plain, tokens.size());
+    } catch (TokenstoreException e) {
+      if (e.code() == ErrorCode.ENCRYPTED_STORE) {
+        checks.add(new Check(Level.FAIL, "store", "opened " + shown + ", which holds encrypted tokens: run doctor "
+            + "with --keyring SPEC (or TOKENSTORE_KEYRING) to check them. " + coded(e)));
+      } else {
+        checks.add(new Check(Level.FAIL, "store", "opened " + shown + " but cannot read its tokens: " + coded(e)));
+      }
+    }
+  }
+
+  /** The store opened with the keyring: its tokens, the keyring's keys and which of them the records use. */
+  private void checkEncryptedStore(String uri, KeyProvider keys) {
+    String shown = StoreSupport.show(uri);
+    EncryptedTokenStore store;
+    try {
+      store = session.openEncrypted(uri, keys);
+    } catch (TokenstoreException e) {
+      checks.add(new Check(Level.FAIL, e.code() == ErrorCode.KEYRING_ERROR ? "keyring" : "store", "cannot open "
+          + shown + " with " + keys.description() + ": " + coded(e)));
+      return;
+    }
+    try (store) {
+      Keyring keyring = store.keyring();
+      EncryptedTokenStore.KeyUsage usage = store.keyUsage();
+      List<OAuthToken> tokens = null;
+      TokenstoreException unreadable = null;
+      try {
+        tokens = store.getTokens();
+      } catch (TokenstoreException e) {
+        unreadable = e;
+      }
+      if (tokens != null) {
+        checks.add(new Check(Level.OK, "store", "opened " + shown + " and read " + tokens.size() + " tokens, "
+            + "encrypted"));
+      } else {
+        checks.add(new Check(Level.FAIL, "store", "opened " + shown + " but cannot read its tokens: "
+            + coded(Objects.requireNonNull(unreadable))));
+      }
+      checks.add(new Check(Level.OK, "keyring", keys.description() + " has " + keyring.keys().size()
+          + (keyring.keys().size() == 1 ? " key: " : " keys: ") + KeysCommand.ids(keyring)));
+      checkKeyUsage(keyring, usage, uri);
+      if (tokens != null) {
+        checkTokens(tokens);
+      }
+      encryption = StoreSupport.JSON.createObjectNode();
+      encryption.put("keyring", keys.description());
+      encryption.put("records", usage.records());
+      encryption.put("plaintextRecords", usage.plaintextRecords());
+      ArrayNode keyNodes = encryption.putArray("keys");
+      for (KeyInfo k : keyring.keys()) {
+        keyNodes.add(KeysCommand.json(k).put("records", usage.recordsUsing(k.id())));
+      }
+      ArrayNode unknown = encryption.putArray("unknownKeys");
+      usage.recordsByKey().forEach((id, n) -> {
+        if (!keyring.hasKey(id)) {
+          unknown.addObject().put("id", id).put("records", n);
+        }
+      });
+      notePlaintext(uri, usage.plaintextRecords(), usage.records());
+    } catch (TokenstoreException e) {
+      checks.add(new Check(Level.FAIL, "store", "opened " + shown + " but cannot read its records: " + coded(e)));
+    }
+  }
+
+  /** Which keys the records use: keys the keyring lacks fail, records under older keys are worth a rekey. */
+  private void checkKeyUsage(Keyring keyring, EncryptedTokenStore.KeyUsage usage, String uri) {
+    String k = "'tokenstore --keyring " + session.keyringSpec() + " --store " + StoreSupport.show(uri);
+    List<String> unknown = new ArrayList<>();
+    usage.recordsByKey().forEach((id, n) -> {
+      if (!keyring.hasKey(id)) {
+        unknown.add("key " + id + " (" + n + (n == 1 ? " record)" : " records)"));
+      }
+    });
+    if (!unknown.isEmpty()) {
+      checks.add(new Check(Level.FAIL, "keys", "records are encrypted with keys this keyring does not have: "
+          + String.join(", ", unknown) + ". They cannot be read: use the keyring they were encrypted with ("
+          + ErrorCode.UNKNOWN_KEY + ")."));
+    }
+    List<String> used = new ArrayList<>();
+    List<String> older = new ArrayList<>();
+    List<Long> idle = new ArrayList<>();
+    for (KeyInfo key : keyring.keys()) {
+      int n = usage.recordsUsing(key.id());
+      used.add(Keyrings.describe(key) + ": " + n);
+      if (!key.primary() && n > 0) {
+        older.add("key " + key.id() + " (" + n + (n == 1 ? " record)" : " records)"));
+      } else if (!key.primary()) {
+        idle.add(key.id());
+      }
+    }
+    checks.add(new Check(Level.OK, "keys", "records by key: " + String.join(", ", used)
+        + (idle.isEmpty() ? "" : "; no record of this store uses key " + idle.get(0)
+            + (idle.size() > 1 ? " (and " + (idle.size() - 1) + " more)" : "") + ": once no other store uses it, "
+            + k + " keys retire " + idle.get(0) + "'")));
+    if (!older.isEmpty()) {
+      checks.add(new Check(Level.WARN, "keys", "records still use older keys: " + String.join(", ", older)
+          + ". Re-encrypt them with the primary key: " + k + " rekey', then retire the old keys."));
+    }
+  }
+
+  /** Tokens that need re-authorization. */
+  private void checkTokens(List<OAuthToken> tokens) {
+    Instant now = Instant.now();
+    List<String> reauth = new ArrayList<>();
+    for (OAuthToken t : tokens) {
+      if (StoreSupport.status(t, now).equals("needs re-authorization")) {
+        reauth.add(TerminalText.escape(t.id())
+            + (t.userName() == null ? "" : " (" + TerminalText.escape(t.userName()) + ")"));
+      }
+    }
+    if (!reauth.isEmpty()) {
+      checks.add(new Check(Level.WARN, "tokens", reauth.size() + " tokens need re-authorization: "
+          + String.join(", ", reauth) + ". Run 'tokenstore login' for those users, or 'tokenstore delete ID'."));
+    }
+  }
+
+  /** A record that holds a token or a client secret. */
+  private static boolean holdsSecret(OAuthToken t) {
+    return t.accessToken() != null || t.refreshToken() != null || t.grantToken() != null || t.clientSecret() != null;
+  }
+
+  /** The loud warning about secrets kept in plain text, as a check and as the WARNING block after the checks. */
+  private void notePlaintext(String uri, int plain, int records) {
+    plaintextSecrets = plain;
+    if (plain == 0) {
+      return;
+    }
+    String shown = StoreSupport.show(uri);
+    checks.add(new Check(Level.WARN, "encryption", plain + " of " + records + " records keep their secrets in "
+        + "plain text (see the WARNING below)"));
+    String k = "--keyring ~/.config/tokenstore/keyring.json";
+    warning = "WARNING: " + plain + " of " + records + (records == 1 ? " record" : " records") + " in " + shown
+        + " keep their secrets (tokens, client secrets) in PLAIN TEXT:\n"
+        + "anyone who can read the store, a backup or a dump of it can use them. Encrypt them with a keyring:\n"
+        + "  tokenstore " + k + " keys init\n"
+        + "  tokenstore " + k + " migrate --from " + shown + " --to NEW_URI     (an encrypted copy)\n"
+        + "  or in place: tokenstore " + k + " --store " + shown + " rekey --encrypt-plaintext\n"
+        + "Keep the keyring apart from the store and its backups. Zoho's SDKs cannot read an encrypted store: "
+        + "keep a plaintext store only where they need it.";
   }
 
   private void checkPermissions(Path p, String wanted, String fix) {
@@ -223,7 +394,7 @@ final class DoctorCommand implements Callable<Integer> {
 
   /** The message with its code, as {@code Main} prints errors: {@code [CODE] message}. */
   private static String coded(TokenstoreException e) {
-    return "[" + e.code() + "] " + e.getMessage();
+    return "[" + e.code() + "] " + Main.message(e);
   }
 
   private void checkServer() {

@@ -84,7 +84,7 @@ final class LoginCommand implements Callable<Integer> {
       }
       Environment exchangeAt = env.protocol() == Environment.Protocol.ZOHO ? callback.environment(env) : env;
       // the store is opened (and created) only once there is something to keep in it
-      try (TokenStore store = session.open()) {
+      try (TokenStore store = session.openToAdd()) {
         session.report(client.exchange(store, exchangeAt, receiver.redirectUri(), callback.code(),
             request.codeVerifier(), user), "Logged in");
       }

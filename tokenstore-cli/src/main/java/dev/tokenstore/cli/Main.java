@@ -4,11 +4,13 @@ import dev.tokenstore.ErrorCode;
 import dev.tokenstore.TokenstoreException;
 import java.io.PrintWriter;
 import java.util.Arrays;
+import java.util.Map;
 import java.util.logging.ConsoleHandler;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.logging.SimpleFormatter;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
 
 /** Entry point of the runnable jar: {@code java -jar tokenstore.jar [options] COMMAND}. Stateless; thread-safe. */
@@ -24,9 +26,26 @@ public final class Main {
 
   /** Runs the command line and returns its exit code (see {@link ExitCodes}). */
   static int run(String[] args) {
-    boolean verbose = Arrays.asList(args).contains("--verbose") || "true".equalsIgnoreCase(System.getenv("TOKENSTORE_VERBOSE"));
+    return run(args, null, null, System.getenv());
+  }
+
+  /**
+   * Runs the command line with its output and errors going to {@code out} and {@code err} (stdout and stderr when
+   * null) and {@code environment} as the variables the command reads itself (see
+   * {@link TokenstoreCommand#environment}): how tests run it in-process.
+   */
+  static int run(String[] args, @Nullable PrintWriter out, @Nullable PrintWriter err,
+      Map<String, String> environment) {
+    boolean verbose = Arrays.asList(args).contains("--verbose")
+        || "true".equalsIgnoreCase(environment.get("TOKENSTORE_VERBOSE"));
     configureLogging(verbose);
-    CommandLine cl = commandLine();
+    CommandLine cl = commandLine(environment);
+    if (out != null) {
+      cl.setOut(out);
+    }
+    if (err != null) {
+      cl.setErr(err);
+    }
     cl.setExecutionExceptionHandler(
         (ex, commandLine, parseResult) -> report(ex, commandLine.getErr(), verbose));
     cl.setExecutionStrategy(parseResult -> {
@@ -50,8 +69,9 @@ public final class Main {
       }
     }
     CommandLine root = parseResult.commandSpec().commandLine();
+    Map<String, String> environment = ((TokenstoreCommand) root.getCommand()).environment;
     for (String name : TokenstoreCommand.ENVIRONMENT) {
-      String v = System.getenv(name);
+      String v = environment.get(name);
       if (v != null && v.isBlank()) {
         throw new CommandLine.ParameterException(root, "The environment variable " + name + " is set but empty. "
             + "Give it a value, or unset it.");
@@ -60,7 +80,13 @@ public final class Main {
   }
 
   static CommandLine commandLine() {
-    CommandLine cl = new CommandLine(new TokenstoreCommand());
+    return commandLine(System.getenv());
+  }
+
+  static CommandLine commandLine(Map<String, String> environment) {
+    TokenstoreCommand command = new TokenstoreCommand();
+    command.environment = environment;
+    CommandLine cl = new CommandLine(command);
     cl.setCaseInsensitiveEnumValuesAllowed(true);
     cl.setUsageHelpAutoWidth(true);
     return cl;
@@ -70,7 +96,7 @@ public final class Main {
   static int report(Exception ex, PrintWriter err, boolean verbose) {
     int code;
     if (ex instanceof TokenstoreException tse) {
-      err.println("error: [" + tse.code() + "] " + TerminalText.lines(tse.getMessage()));
+      err.println("error: [" + tse.code() + "] " + TerminalText.lines(message(tse)));
       code = tse.code() == ErrorCode.REAUTHORIZATION_REQUIRED ? ExitCodes.REAUTHORIZE : ExitCodes.FAILURE;
       if (code == ExitCodes.REAUTHORIZE) {
         err.println("Run 'tokenstore login' (or 'tokenstore exchange' with a new grant token) to authorize again.");
@@ -98,6 +124,20 @@ public final class Main {
     }
     err.flush();
     return code;
+  }
+
+  /**
+   * The message of {@code e} as the command line says it: the library's advice for an encrypted store opened
+   * without its keyring names both the CLI's option and the Java class; here it names the option only.
+   */
+  static String message(TokenstoreException e) {
+    String m = String.valueOf(e.getMessage());
+    if (e.code() == ErrorCode.ENCRYPTED_STORE) {
+      int advice = m.indexOf(" Give the keyring:");
+      return (advice < 0 ? m : m.substring(0, advice)) + " Run the command again with --keyring SPEC (the keyring "
+          + "file's path, env:NAME or pkcs12:PATH it was encrypted with), or set TOKENSTORE_KEYRING.";
+    }
+    return m;
   }
 
   /**

@@ -1,18 +1,25 @@
 package dev.tokenstore.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tokenstore.ErrorCode;
 import dev.tokenstore.OAuthToken;
 import dev.tokenstore.TokenStore;
-import java.io.PrintWriter;
+import dev.tokenstore.TokenstoreException;
+import dev.tokenstore.crypto.KeyProvider;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code tokenstore migrate}: copies every token between two stores, idempotently. Not thread-safe (one per run). */
+/**
+ * {@code tokenstore migrate}: copies every token between two stores, idempotently; into an encrypted store with
+ * {@code --keyring}, out of one with {@code --from-keyring} or, to plain text, {@code --decrypt}. Not thread-safe
+ * (one per run).
+ */
 @Command(
     name = "migrate",
     mixinStandardHelpOptions = true,
@@ -22,7 +29,15 @@ import picocli.CommandLine.Option;
       "  tokenstore migrate --from file:sdk_tokens.txt --to sqlite:tokens.db",
       "Idempotent: a token already in the target (same id, or same user/client/API domain, or same refresh",
       "token) is updated if it differs and skipped if equal. Ids are kept where the target has them free.",
-      "Prints how many were copied, updated and skipped; a progress bar on stderr on a terminal."
+      "Prints how many were copied, updated and skipped; a progress bar on stderr on a terminal.",
+      "",
+      "Encryption: with --keyring the target is written encrypted (the source is read as it is, in plain text):",
+      "  tokenstore --keyring keyring.json migrate --from file:sdk_tokens.txt --to sqlite:tokens.db",
+      "An encrypted source needs its keyring: --from-keyring SPEC (copied encrypted with --keyring, the same",
+      "keyring or another). Plain text comes out only with --decrypt, which reads the source with",
+      "--from-keyring, or with --keyring when --from-keyring is not given, and writes the target in plain text:",
+      "  tokenstore --keyring keyring.json migrate --decrypt --from sqlite:tokens.db --to file:sdk_tokens.txt",
+      "An encrypted source is never written to a plain target without --decrypt."
     })
 final class MigrateCommand implements Callable<Integer> {
   @Mixin StoreSession session;
@@ -33,6 +48,16 @@ final class MigrateCommand implements Callable<Integer> {
   @Option(names = "--to", paramLabel = "URI", required = true, description = "The store to copy to.")
   String to;
 
+  @Option(names = "--from-keyring", paramLabel = "SPEC",
+      description = "The keyring of an encrypted --from store (a keyring file's path, env:NAME or pkcs12:PATH). "
+          + "Default: the source is read as it is (a plaintext store; an encrypted one is refused).")
+  @Nullable String fromKeyring;
+
+  @Option(names = "--decrypt",
+      description = "Write the --to store in plain text (an export, e.g. for Zoho's SDKs): the source is read with "
+          + "--from-keyring, else with --keyring.")
+  boolean decrypt;
+
   @Option(names = "--progress", negatable = true,
       description = "Show a progress bar on stderr (default: only when stderr is a terminal).")
   Boolean progress;
@@ -42,16 +67,41 @@ final class MigrateCommand implements Callable<Integer> {
     String fromUri = StoreSession.expandHome(from);
     String toUri = StoreSession.expandHome(to);
     if (fromUri.equals(toUri)) {
-      throw new CliException(ExitCodes.USAGE, "--from and --to name the same store.");
+      throw new CliException(ExitCodes.USAGE, "--from and --to name the same store."
+          + (session.keyringSpec() != null ? " To encrypt a store in place, use 'tokenstore rekey "
+              + "--encrypt-plaintext'." : ""));
+    }
+    KeyProvider sourceKeys;
+    KeyProvider targetKeys;
+    if (decrypt) {
+      sourceKeys = fromKeyring != null ? Keyrings.provider(fromKeyring, session.options().environment)
+          : session.keys();
+      if (sourceKeys == null) {
+        throw new CliException(ExitCodes.USAGE, "--decrypt needs the keyring of the encrypted source: pass "
+            + "--keyring SPEC (or --from-keyring SPEC, or set TOKENSTORE_KEYRING).");
+      }
+      targetKeys = null;
+    } else {
+      sourceKeys = fromKeyring == null ? null : Keyrings.provider(fromKeyring, session.options().environment);
+      targetKeys = session.keys();
+      if (sourceKeys != null && targetKeys == null) {
+        throw new CliException(ExitCodes.USAGE, "The source is encrypted (--from-keyring) and the target would be "
+            + "written in plain text. Give the target's keyring with --keyring SPEC, or pass --decrypt to write "
+            + "it in plain text on purpose.");
+      }
     }
     int copied = 0;
     int updated = 0;
     int skipped = 0;
-    try (TokenStore source = StoreSupport.open(fromUri);
-        TokenStore target = StoreSupport.open(toUri)) {
-      List<OAuthToken> tokens = source.getTokens();
-      boolean bar = progress != null ? progress : System.console() != null;
-      Progress p = new Progress(session.err(), tokens.size(), bar && !tokens.isEmpty());
+    List<OAuthToken> tokens;
+    // the source is read before the target is opened (and perhaps created): a source that cannot be read leaves
+    // no empty target behind
+    try (TokenStore source = StoreSupport.open(fromUri, sourceKeys)) {
+      tokens = read(source, fromUri, sourceKeys != null);
+    }
+    try (TokenStore target = StoreSupport.open(toUri, targetKeys)) {
+      checkTarget(target, toUri, targetKeys != null);
+      ProgressBar p = new ProgressBar(session.err(), ProgressBar.onTerminal(progress) && !tokens.isEmpty());
       for (OAuthToken t : tokens) {
         Optional<OAuthToken> existing = match(target, t);
         if (existing.isEmpty()) {
@@ -67,7 +117,7 @@ final class MigrateCommand implements Callable<Integer> {
           target.saveToken(t.toBuilder().id(existing.get().id()).build());
           updated++;
         }
-        p.step();
+        p.step(tokens.size());
       }
       p.done();
     }
@@ -76,13 +126,58 @@ final class MigrateCommand implements Callable<Integer> {
       n.put("copied", copied);
       n.put("updated", updated);
       n.put("skipped", skipped);
+      n.put("encrypted", targetKeys != null);
       StoreSupport.printJson(session.out(), n);
     } else {
       session.println("Migrated " + (copied + updated + skipped) + " tokens from " + StoreSupport.show(fromUri)
           + " to " + StoreSupport.show(toUri) + ": copied " + copied + ", updated " + updated + ", skipped "
           + skipped + " (unchanged).");
+      if (targetKeys != null) {
+        session.println("The secrets in " + StoreSupport.show(toUri) + " are encrypted with "
+            + targetKeys.description() + ".");
+      } else if (decrypt) {
+        session.println("The secrets in " + StoreSupport.show(toUri) + " are in plain text (--decrypt): keep the "
+            + "store private, and delete it when it is no longer needed.");
+      }
     }
     return ExitCodes.OK;
+  }
+
+  /** Every token of the source; an encrypted source read without its keyring says which option to give. */
+  private static List<OAuthToken> read(TokenStore source, String uri, boolean withKeys) {
+    try {
+      return source.getTokens();
+    } catch (TokenstoreException e) {
+      if (e.code() == ErrorCode.ENCRYPTED_STORE && !withKeys) {
+        throw new CliException("[" + ErrorCode.ENCRYPTED_STORE + "] The source " + StoreSupport.show(uri)
+            + " holds encrypted tokens. Give its keyring: --from-keyring SPEC to copy it encrypted (with "
+            + "--keyring), or --keyring SPEC --decrypt to write the target in plain text.");
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * The target must be as the copies will be: encrypted records in a target written in plain text, or plain
+   * records in a target written encrypted, are refused before anything is written (never a store of both).
+   */
+  private static void checkTarget(TokenStore target, String uri, boolean withKeys) {
+    try {
+      target.getTokens();
+    } catch (TokenstoreException e) {
+      if (e.code() == ErrorCode.ENCRYPTED_STORE && !withKeys) {
+        throw new CliException("[" + ErrorCode.ENCRYPTED_STORE + "] The target " + StoreSupport.show(uri)
+            + " holds encrypted tokens, and this migration would add plain ones. Give its keyring with --keyring SPEC "
+            + "(without --decrypt), or choose another target.");
+      }
+      if (e.code() == ErrorCode.NOT_ENCRYPTED && withKeys) {
+        throw new CliException("[" + ErrorCode.NOT_ENCRYPTED + "] The target " + StoreSupport.show(uri)
+            + " holds tokens in plain text, and this migration would add encrypted ones. Migrate into a new store, or "
+            + "encrypt the target first: 'tokenstore --keyring SPEC --store " + StoreSupport.show(uri) + " rekey "
+            + "--encrypt-plaintext'.");
+      }
+      throw e;
+    }
   }
 
   /** The target's record for {@code t}: the same id holding the same token, else by the store's matching rules. */
@@ -111,41 +206,5 @@ final class MigrateCommand implements Callable<Integer> {
 
   private static boolean sameContent(OAuthToken a, OAuthToken b) {
     return a.toBuilder().id(null).build().equals(b.toBuilder().id(null).build());
-  }
-
-  /** A one-line progress bar, redrawn at most 100 times. */
-  private static final class Progress {
-    private final PrintWriter err;
-    private final int total;
-    private final boolean on;
-    private int done;
-    private int shown = -1;
-
-    Progress(PrintWriter err, int total, boolean on) {
-      this.err = err;
-      this.total = total;
-      this.on = on;
-    }
-
-    void step() {
-      done++;
-      if (!on) {
-        return;
-      }
-      int pct = (int) (100L * done / total);
-      if (pct != shown) {
-        shown = pct;
-        int filled = pct * 30 / 100;
-        err.print("\r[" + "#".repeat(filled) + ".".repeat(30 - filled) + "] " + pct + "% " + done + "/" + total);
-        err.flush();
-      }
-    }
-
-    void done() {
-      if (on) {
-        err.println();
-        err.flush();
-      }
-    }
   }
 }

@@ -6,6 +6,9 @@ import dev.tokenstore.StoreException;
 import dev.tokenstore.Secrets;
 import dev.tokenstore.TokenStore;
 import dev.tokenstore.TokenstoreException;
+import dev.tokenstore.crypto.EncryptedTokenStore;
+import dev.tokenstore.crypto.KeyProvider;
+import dev.tokenstore.crypto.KeyringFile;
 import dev.tokenstore.oauth.DataCenter;
 import dev.tokenstore.oauth.Environment;
 import dev.tokenstore.oauth.TokenManager;
@@ -81,22 +84,132 @@ class StoreSession {
 
   /** The store URI the user chose: {@code --store}, else {@code TOKENSTORE_STORE}, else the default SQLite file. */
   String storeUri() {
-    String store = options().store;
-    if (store != null && !store.isBlank()) {
-      return expandHome(store);
-    }
-    String env = System.getenv("TOKENSTORE_STORE");
-    if (env != null && !env.isBlank()) {
-      return expandHome(env);
+    String given = givenStoreUri();
+    if (given != null) {
+      return given;
     }
     Path dir = Path.of(System.getProperty("user.home"), ".tokenstore");
     createPrivateDirectory(dir);
     return "sqlite:" + dir.resolve("tokens.db");
   }
 
-  /** Opens {@link #storeUri()}. */
+  /** {@code --store}, else {@code TOKENSTORE_STORE}, else null (the default store). */
+  @Nullable String givenStoreUri() {
+    String store = options().store;
+    if (store != null && !store.isBlank()) {
+      return expandHome(store);
+    }
+    String env = options().environment.get("TOKENSTORE_STORE");
+    if (env != null && !env.isBlank()) {
+      return expandHome(env);
+    }
+    return null;
+  }
+
+  /**
+   * The store a command that changes keys or re-encrypts must name: {@code --store} or {@code TOKENSTORE_STORE},
+   * never the default (a key retired because the default store does not use it may still encrypt the store the
+   * user meant).
+   */
+  String requireGivenStoreUri(String command) {
+    String given = givenStoreUri();
+    if (given == null) {
+      throw new CliException(ExitCodes.USAGE, "'tokenstore " + command + "' needs the store: pass --store URI (or "
+          + "set TOKENSTORE_STORE). It does not use the default store.");
+    }
+    return given;
+  }
+
+  /**
+   * Opens {@link #storeUri()}, with its secrets encrypted by the keyring of {@code --keyring} when given: every
+   * command opens its store here (or through {@link #open(String)}).
+   */
   TokenStore open() {
-    return StoreSupport.open(storeUri());
+    return open(storeUri());
+  }
+
+  /** Opens {@code uri} with the keyring of {@code --keyring} when given ({@link StoreSupport#open}). */
+  TokenStore open(String uri) {
+    return StoreSupport.open(uri, keys());
+  }
+
+  /**
+   * Opens the store for a command that adds a record (login, exchange, import): without a keyring, a store that
+   * holds encrypted records is refused ({@code ENCRYPTED_STORE}) before the server is called, instead of getting
+   * a record in plain text among encrypted ones.
+   */
+  TokenStore openToAdd() {
+    TokenStore store = open();
+    if (keys() == null) {
+      try {
+        store.getTokens(); // the store's check refuses an encrypted record
+      } catch (RuntimeException e) {
+        try {
+          store.close();
+        } catch (RuntimeException c) {
+          e.addSuppressed(c);
+        }
+        throw e;
+      }
+    }
+    return store;
+  }
+
+  // ----------------------------------------------------------------------------------------- keyring
+
+  /** {@code --keyring}, else {@code TOKENSTORE_KEYRING}, else null. */
+  @Nullable String keyringSpec() {
+    String k = options().keyring;
+    if (k != null && !k.isBlank()) {
+      return k;
+    }
+    String env = options().environment.get("TOKENSTORE_KEYRING");
+    return env == null || env.isBlank() ? null : env;
+  }
+
+  /**
+   * The keys of {@code --keyring} / {@code TOKENSTORE_KEYRING}, or null when neither is given (the store is read
+   * and written in plain text). Read once per run.
+   *
+   * @throws TokenstoreException {@code KEYRING_ERROR} when the keyring cannot be read (exit 1)
+   */
+  @Nullable KeyProvider keys() {
+    TokenstoreCommand o = options();
+    if (o.keys == null) {
+      String spec = keyringSpec();
+      if (spec != null) {
+        o.keys = Keyrings.provider(spec, o.environment);
+      }
+    }
+    return o.keys;
+  }
+
+  /** The keys, which {@code command} needs: a usage error without {@code --keyring}. */
+  KeyProvider requireKeys(String command) {
+    KeyProvider k = keys();
+    if (k == null) {
+      throw new CliException(ExitCodes.USAGE, "'tokenstore " + command + "' needs the keyring: pass --keyring "
+          + "SPEC (a keyring file's path, env:NAME or pkcs12:PATH) or set TOKENSTORE_KEYRING.");
+    }
+    return k;
+  }
+
+  /**
+   * The keyring file of {@code --keyring}, which {@code command} changes: a usage error without {@code --keyring}
+   * or when it names a variable or a keystore (those are changed by whoever made them).
+   */
+  KeyringFile requireKeyringFile(String command) {
+    String spec = keyringSpec();
+    if (spec == null) {
+      throw new CliException(ExitCodes.USAGE, "'tokenstore " + command + "' needs the keyring file: pass "
+          + "--keyring PATH or set TOKENSTORE_KEYRING=PATH.");
+    }
+    return KeyringFile.at(Keyrings.filePath(spec, command));
+  }
+
+  /** Opens {@code uri} encrypted with {@code keys}: for the commands that work on keys (keys, rekey). */
+  EncryptedTokenStore openEncrypted(String uri, KeyProvider keys) {
+    return EncryptedTokenStore.open(uri, keys);
   }
 
   /** {@code sqlite:~/x} and {@code file:~/x}: {@code ~} is the user's home. */
@@ -226,7 +339,7 @@ class StoreSession {
   /** Opens the store, runs {@code grant} at the options' environment and reports what it stored. */
   void save(String what, BiFunction<TokenStore, Environment, OAuthToken> grant) {
     Environment env = environment();
-    try (TokenStore store = open()) {
+    try (TokenStore store = openToAdd()) {
       report(grant.apply(store, env), what);
     }
   }

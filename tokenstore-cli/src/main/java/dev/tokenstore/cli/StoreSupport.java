@@ -8,6 +8,8 @@ import dev.tokenstore.OAuthToken;
 import dev.tokenstore.Secrets;
 import dev.tokenstore.TokenStore;
 import dev.tokenstore.TokenStores;
+import dev.tokenstore.crypto.EncryptedTokenStore;
+import dev.tokenstore.crypto.KeyProvider;
 import dev.tokenstore.oauth.RefreshTiming;
 import dev.tokenstore.spi.StoreUris;
 import java.io.PrintWriter;
@@ -30,8 +32,13 @@ final class StoreSupport {
 
   private StoreSupport() {}
 
-  static TokenStore open(String uri) {
-    return TokenStores.open(uri);
+  /**
+   * Opens the store {@code uri} names: with its secrets encrypted by {@code keys} when given
+   * ({@link EncryptedTokenStore}), else as it is (a store with encrypted records then refuses them with
+   * {@code ENCRYPTED_STORE}).
+   */
+  static TokenStore open(String uri, @Nullable KeyProvider keys) {
+    return keys == null ? TokenStores.open(uri) : EncryptedTokenStore.open(uri, keys);
   }
 
   /** The URI for messages, with any password masked. */

@@ -4,6 +4,8 @@ import dev.tokenstore.ErrorCode;
 import dev.tokenstore.OAuthToken;
 import dev.tokenstore.StoreException;
 import dev.tokenstore.TokenStore;
+import dev.tokenstore.TokenstoreException;
+import dev.tokenstore.crypto.EncryptedTokenStore;
 import dev.tokenstore.oauth.Environment;
 import dev.tokenstore.oauth.TokenManager;
 import java.io.BufferedReader;
@@ -12,8 +14,10 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.EnumSet;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
@@ -203,6 +207,10 @@ final class TokenCommands {
     }
   }
 
+  /** The errors of a record whose secrets the keyring cannot read: it can still be deleted. */
+  static final Set<ErrorCode> UNREADABLE = EnumSet.of(ErrorCode.DECRYPTION_FAILED, ErrorCode.RECORD_MISMATCH,
+      ErrorCode.UNKNOWN_KEY, ErrorCode.NOT_ENCRYPTED);
+
   @Command(name = "delete", mixinStandardHelpOptions = true,
       description = {
         "Deletes one token or all tokens from the store (not revoked at the server).",
@@ -228,7 +236,7 @@ final class TokenCommands {
       }
       try (TokenStore store = session.open()) {
         if (all) {
-          int n = store.getTokens().size();
+          int n = count(store);
           if (n == 0) {
             session.println("The store holds no tokens; nothing deleted.");
             return ExitCodes.OK;
@@ -238,16 +246,43 @@ final class TokenCommands {
           store.deleteTokens();
           session.println("Deleted " + n + " tokens.");
         } else {
-          OAuthToken t = store.findTokenById(Objects.requireNonNull(id)).orElseThrow(() -> new StoreException(
-              ErrorCode.TOKEN_NOT_FOUND, "No stored token has id " + id + ". See 'tokenstore list'."));
-          confirm("Delete token id " + TerminalText.escape(id)
-              + (t.userName() == null ? "" : " of user " + TerminalText.escape(t.userName()))
-              + "? It is not revoked at the server.");
-          store.deleteToken(id);
+          String target = Objects.requireNonNull(id);
+          String about;
+          try {
+            OAuthToken t = store.findTokenById(target).orElseThrow(() -> new StoreException(
+                ErrorCode.TOKEN_NOT_FOUND, "No stored token has id " + id + ". See 'tokenstore list'."));
+            about = t.userName() == null ? "" : " of user " + TerminalText.escape(t.userName());
+          } catch (TokenstoreException e) {
+            if (!UNREADABLE.contains(e.code())) {
+              throw e;
+            }
+            // a record the keyring cannot read (damaged, another key): deleting it is the way out
+            about = " (its secrets cannot be read: [" + e.code() + "])";
+          }
+          confirm("Delete token id " + TerminalText.escape(target) + about + "? It is not revoked at the server.");
+          if (!store.deleteToken(target)) {
+            throw new StoreException(ErrorCode.TOKEN_NOT_FOUND, "No stored token has id " + id + ". See "
+                + "'tokenstore list'.");
+          }
           session.println("Deleted token id " + TerminalText.escape(id) + ".");
         }
       }
       return ExitCodes.OK;
+    }
+
+    /**
+     * The records in the store; in an encrypted store also those the keyring cannot read (counted without reading
+     * their secrets), which {@code --all} deletes too.
+     */
+    private static int count(TokenStore store) {
+      try {
+        return store.getTokens().size();
+      } catch (TokenstoreException e) {
+        if (store instanceof EncryptedTokenStore enc && UNREADABLE.contains(e.code())) {
+          return enc.keyUsage().records();
+        }
+        throw e;
+      }
     }
 
     private void confirm(String question) {

@@ -2,8 +2,10 @@ package dev.tokenstore.cli;
 
 import dev.tokenstore.oauth.DataCenter;
 import dev.tokenstore.oauth.Environment;
+import dev.tokenstore.crypto.KeyProvider;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -23,7 +25,8 @@ import picocli.CommandLine.Spec;
     sortOptions = false,
     description = {
       "Keeps OAuth 2.0 tokens (Zoho's or any server's) for many users.",
-      "Log in, list, hand out, refresh, revoke and move tokens between stores. Start with 'tokenstore demo'.",
+      "Log in, list, hand out, refresh, revoke, move and encrypt tokens (--keyring, 'tokenstore keys').",
+      "Start with 'tokenstore demo'.",
       ""
     },
     subcommands = {
@@ -38,6 +41,8 @@ import picocli.CommandLine.Spec;
       TokenCommands.Revoke.class,
       TokenCommands.Delete.class,
       MigrateCommand.class,
+      KeysCommand.class,
+      RekeyCommand.class,
       DoctorCommand.class,
       EmulatorCommand.class,
       CommandLine.HelpCommand.class
@@ -47,14 +52,24 @@ import picocli.CommandLine.Spec;
         + "  TOKENSTORE_STORE, TOKENSTORE_DC, TOKENSTORE_ENV, TOKENSTORE_ACCOUNTS_URL,%n"
         + "  TOKENSTORE_AUTH_URL, TOKENSTORE_TOKEN_URL, TOKENSTORE_REVOKE_URL,%n"
         + "  TOKENSTORE_API_URL, TOKENSTORE_CLIENT_ID, TOKENSTORE_CLIENT_SECRET, TOKENSTORE_TIMEOUT,%n"
-        + "  TOKENSTORE_VERBOSE=true%n")
+        + "  TOKENSTORE_KEYRING (TOKENSTORE_KEYSTORE_PASSWORD for pkcs12:), TOKENSTORE_VERBOSE=true%n")
 public final class TokenstoreCommand implements Runnable {
   static final String DEFAULT_STORE_DESCRIPTION = "sqlite:~/.tokenstore/tokens.db";
 
   /** The environment variables the options read (an empty one is a usage error). */
   static final List<String> ENVIRONMENT = List.of("TOKENSTORE_STORE", "TOKENSTORE_DC", "TOKENSTORE_ENV",
       "TOKENSTORE_ACCOUNTS_URL", "TOKENSTORE_AUTH_URL", "TOKENSTORE_TOKEN_URL", "TOKENSTORE_REVOKE_URL",
-      "TOKENSTORE_API_URL", "TOKENSTORE_CLIENT_ID", "TOKENSTORE_CLIENT_SECRET", "TOKENSTORE_TIMEOUT");
+      "TOKENSTORE_API_URL", "TOKENSTORE_CLIENT_ID", "TOKENSTORE_CLIENT_SECRET", "TOKENSTORE_TIMEOUT",
+      "TOKENSTORE_KEYRING");
+
+  /**
+   * The environment the command reads itself (TOKENSTORE_STORE, TOKENSTORE_KEYRING, a keyring's env:NAME, the
+   * keystore password, the empty-variable check); {@link System#getenv()} but in tests that run it in-process.
+   */
+  Map<String, String> environment = System.getenv();
+
+  /** The keys of --keyring / TOKENSTORE_KEYRING once read ({@link StoreSession#keys()}); one per run. */
+  @Nullable KeyProvider keys;
 
   @Spec CommandSpec spec;
 
@@ -62,6 +77,13 @@ public final class TokenstoreCommand implements Runnable {
       description = "Token store: sqlite:PATH, file:PATH (Zoho's sdk_tokens.txt), memory:, or a server store's URI "
           + "(env TOKENSTORE_STORE; default " + DEFAULT_STORE_DESCRIPTION + ").")
   @Nullable String store;
+
+  @Option(names = "--keyring", paramLabel = "SPEC", scope = ScopeType.INHERIT,
+      description = "Encrypt the store's secrets with this keyring: a keyring file's PATH (made by 'keys init'), "
+          + "env:NAME (a variable holding the keyring's text) or pkcs12:PATH (a PKCS#12 keystore, its password in "
+          + "TOKENSTORE_KEYSTORE_PASSWORD). Every command then reads and writes the store encrypted "
+          + "(env TOKENSTORE_KEYRING; default: none, the store is read and written in plain text).")
+  @Nullable String keyring;
 
   @Option(names = "--dc", paramLabel = "DC", scope = ScopeType.INHERIT, defaultValue = "${env:TOKENSTORE_DC}",
       description = "Zoho data centre: ${COMPLETION-CANDIDATES} (env TOKENSTORE_DC; default us).")

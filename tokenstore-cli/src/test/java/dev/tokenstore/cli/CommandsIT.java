@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 class CommandsIT {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final List<String> COMMANDS = List.of("demo", "login", "exchange", "import", "list", "show",
-      "access-token", "refresh", "revoke", "delete", "migrate", "doctor", "emulator");
+      "access-token", "refresh", "revoke", "delete", "migrate", "keys", "rekey", "doctor", "emulator");
 
   @TempDir Path home;
 
