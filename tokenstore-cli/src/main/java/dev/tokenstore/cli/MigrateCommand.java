@@ -6,6 +6,7 @@ import dev.tokenstore.OAuthToken;
 import dev.tokenstore.TokenStore;
 import dev.tokenstore.TokenstoreException;
 import dev.tokenstore.crypto.KeyProvider;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -40,6 +41,9 @@ import picocli.CommandLine.Option;
       "An encrypted source is never written to a plain target without --decrypt."
     })
 final class MigrateCommand implements Callable<Integer> {
+  /** Tokens per bulk save: one file rewrite or one transaction each, and a progress step between them. */
+  private static final int BATCH = 1000;
+
   @Mixin StoreSession session;
 
   @Option(names = "--from", paramLabel = "URI", required = true, description = "The store to copy from.")
@@ -102,22 +106,34 @@ final class MigrateCommand implements Callable<Integer> {
     try (TokenStore target = StoreSupport.open(toUri, targetKeys)) {
       checkTarget(target, toUri, targetKeys != null);
       ProgressBar p = new ProgressBar(session.err(), ProgressBar.onTerminal(progress) && !tokens.isEmpty());
+      // Decide every write first, then save in bulk (TokenStore.saveTokens: one rewrite of a file, one transaction
+      // in SQL per batch). Tokens whose id the target already uses get new ids last, after every id kept.
+      List<OAuthToken> writes = new ArrayList<>();
+      List<OAuthToken> renumbered = new ArrayList<>();
       for (OAuthToken t : tokens) {
         Optional<OAuthToken> existing = match(target, t);
         if (existing.isEmpty()) {
-          OAuthToken keepId = t;
           if (t.id() != null && target.findTokenById(t.id()).isPresent()) {
-            keepId = t.toBuilder().id(null).build(); // the id is taken by another token
+            renumbered.add(t.toBuilder().id(null).build()); // the id is taken by another token
+          } else {
+            writes.add(t);
           }
-          target.saveToken(keepId);
           copied++;
         } else if (sameContent(existing.get(), t)) {
           skipped++;
+          p.step(tokens.size());
         } else {
-          target.saveToken(t.toBuilder().id(existing.get().id()).build());
+          writes.add(t.toBuilder().id(existing.get().id()).build());
           updated++;
         }
-        p.step(tokens.size());
+      }
+      writes.addAll(renumbered);
+      for (int from = 0; from < writes.size(); from += BATCH) {
+        List<OAuthToken> batch = writes.subList(from, Math.min(writes.size(), from + BATCH));
+        target.saveTokens(batch);
+        for (int i = 0; i < batch.size(); i++) {
+          p.step(tokens.size());
+        }
       }
       p.done();
     }
