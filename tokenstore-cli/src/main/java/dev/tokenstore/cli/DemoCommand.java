@@ -240,7 +240,7 @@ final class DemoCommand implements Callable<Integer> {
 
   private static @Nullable String email(String body) {
     try {
-      JsonNode n = StoreSupport.JSON.readTree(body).path("users").path(0).path("email");
+      JsonNode n = StoreSupport.json().readTree(body).path("users").path(0).path("email");
       return n.isTextual() ? n.asText() : null;
     } catch (IOException e) {
       return null;

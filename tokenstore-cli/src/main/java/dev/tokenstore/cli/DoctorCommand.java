@@ -80,14 +80,14 @@ final class DoctorCommand implements Callable<Integer> {
     }
     boolean failed = checks.stream().anyMatch(c -> c.level == Level.FAIL);
     if (session.json()) {
-      ArrayNode a = StoreSupport.JSON.createArrayNode();
+      ArrayNode a = StoreSupport.json().createArrayNode();
       for (Check c : checks) {
         ObjectNode n = a.addObject();
         n.put("level", c.level.name().toLowerCase(java.util.Locale.ROOT));
         n.put("check", c.name);
         n.put("message", c.message);
       }
-      ObjectNode top = StoreSupport.JSON.createObjectNode();
+      ObjectNode top = StoreSupport.json().createObjectNode();
       top.put("ok", !failed);
       top.put("plaintextSecrets", plaintextSecrets);
       top.set("checks", a);
@@ -154,7 +154,7 @@ final class DoctorCommand implements Callable<Integer> {
       checks.add(new Check(Level.OK, "store", "opened " + shown + " and read " + tokens.size() + " tokens"));
       checkTokens(tokens);
       int plain = (int) tokens.stream().filter(DoctorCommand::holdsSecret).count();
-      encryption = StoreSupport.JSON.createObjectNode();
+      encryption = StoreSupport.json().createObjectNode();
       encryption.putNull("keyring");
       encryption.put("records", tokens.size());
       encryption.put("plaintextRecords", plain);
@@ -203,7 +203,7 @@ final class DoctorCommand implements Callable<Integer> {
       if (tokens != null) {
         checkTokens(tokens);
       }
-      encryption = StoreSupport.JSON.createObjectNode();
+      encryption = StoreSupport.json().createObjectNode();
       encryption.put("keyring", keys.description());
       encryption.put("records", usage.records());
       encryption.put("plaintextRecords", usage.plaintextRecords());

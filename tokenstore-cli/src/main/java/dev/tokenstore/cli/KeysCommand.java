@@ -59,7 +59,7 @@ final class KeysCommand implements Runnable {
 
   /** A key as JSON: id, created (null when the source does not say), primary. */
   static ObjectNode json(KeyInfo k) {
-    ObjectNode n = StoreSupport.JSON.createObjectNode();
+    ObjectNode n = StoreSupport.json().createObjectNode();
     n.put("id", k.id());
     n.put("created", k.created() == null ? null : k.created().toString());
     n.put("primary", k.primary());
@@ -67,7 +67,7 @@ final class KeysCommand implements Runnable {
   }
 
   static ArrayNode json(List<KeyInfo> keys) {
-    ArrayNode a = StoreSupport.JSON.createArrayNode();
+    ArrayNode a = StoreSupport.json().createArrayNode();
     keys.forEach(k -> a.add(json(k)));
     return a;
   }
@@ -97,7 +97,7 @@ final class KeysCommand implements Runnable {
       KeyInfo key = keyring.keys().get(0);
       warnIfFolderIsOpen(file.path());
       if (session.json()) {
-        ObjectNode n = StoreSupport.JSON.createObjectNode();
+        ObjectNode n = StoreSupport.json().createObjectNode();
         n.put("keyring", file.path().toString());
         n.put("id", key.id());
         n.put("created", key.created() == null ? null : key.created().toString());
@@ -153,7 +153,7 @@ final class KeysCommand implements Runnable {
       Keyring next = file.update(k -> k.rotate(Clock.systemUTC()));
       long id = next.primaryKeyId();
       if (session.json()) {
-        ObjectNode n = StoreSupport.JSON.createObjectNode();
+        ObjectNode n = StoreSupport.json().createObjectNode();
         n.put("keyring", file.path().toString());
         n.put("id", id);
         n.put("previous", previous);
@@ -194,7 +194,7 @@ final class KeysCommand implements Runnable {
       }
       List<String> notes = uri == null || usage == null ? List.of() : notes(keyring, usage);
       if (session.json()) {
-        ArrayNode a = StoreSupport.JSON.createArrayNode();
+        ArrayNode a = StoreSupport.json().createArrayNode();
         for (KeyInfo k : keyring.keys()) {
           ObjectNode n = json(k);
           if (usage != null) {
@@ -298,7 +298,7 @@ final class KeysCommand implements Runnable {
         next = store.retireKey(id, file);
       }
       if (session.json()) {
-        ObjectNode n = StoreSupport.JSON.createObjectNode();
+        ObjectNode n = StoreSupport.json().createObjectNode();
         n.put("keyring", file.path().toString());
         n.put("retired", id);
         n.set("keys", json(next.keys()));

@@ -5,18 +5,11 @@ import dev.tokenstore.TokenstoreException;
 import java.io.PrintWriter;
 import java.util.Arrays;
 import java.util.Map;
-import java.util.logging.ConsoleHandler;
-import java.util.logging.Handler;
-import java.util.logging.Level;
-import java.util.logging.Logger;
-import java.util.logging.SimpleFormatter;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
 
 /** Entry point of the runnable jar: {@code java -jar tokenstore.jar [options] COMMAND}. Stateless; thread-safe. */
 public final class Main {
-  /** Held so that java.util.logging does not forget its level. */
-  private static final Logger LIBRARY_LOGGER = Logger.getLogger("dev.tokenstore");
 
   private Main() {}
 
@@ -141,25 +134,12 @@ public final class Main {
   }
 
   /**
-   * The library logs through {@code System.Logger}, which goes to java.util.logging here: off by default (the
-   * commands print their own messages), to stderr with {@code --verbose}. SLF4J output (HikariCP) is dropped by
+   * The library logs through {@code System.Logger}, which {@link CliLoggerFinder} sends nowhere by default (the
+   * commands print their own messages) and to stderr with {@code --verbose}. SLF4J output (HikariCP) is dropped by
    * slf4j-nop.
    */
   static void configureLogging(boolean verbose) {
-    Logger root = Logger.getLogger("");
-    for (Handler h : root.getHandlers()) {
-      root.removeHandler(h);
-    }
-    if (!verbose) {
-      root.setLevel(Level.OFF);
-      return;
-    }
-    System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tT %4$s %3$s: %5$s%6$s%n");
-    ConsoleHandler h = new ConsoleHandler(); // System.err
-    h.setLevel(Level.ALL);
-    h.setFormatter(new SimpleFormatter());
-    root.addHandler(h);
-    root.setLevel(Level.INFO);
-    LIBRARY_LOGGER.setLevel(Level.FINE);
+    CliLoggerFinder.verbose(verbose);
   }
+
 }

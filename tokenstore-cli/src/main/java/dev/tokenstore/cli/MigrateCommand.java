@@ -138,7 +138,7 @@ final class MigrateCommand implements Callable<Integer> {
       p.done();
     }
     if (session.json()) {
-      ObjectNode n = StoreSupport.JSON.createObjectNode();
+      ObjectNode n = StoreSupport.json().createObjectNode();
       n.put("copied", copied);
       n.put("updated", updated);
       n.put("skipped", skipped);

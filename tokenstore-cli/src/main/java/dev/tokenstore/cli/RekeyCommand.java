@@ -70,7 +70,7 @@ final class RekeyCommand implements Callable<Integer> {
       firstMessage.putIfAbsent(e.code(), String.valueOf(e.getMessage()));
     }
     if (session.json()) {
-      ObjectNode n = StoreSupport.JSON.createObjectNode();
+      ObjectNode n = StoreSupport.json().createObjectNode();
       n.put("records", report.records());
       n.put("reencrypted", report.reencrypted());
       n.put("unchanged", report.unchanged());

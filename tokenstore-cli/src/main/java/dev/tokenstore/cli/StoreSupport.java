@@ -26,7 +26,14 @@ final class StoreSupport {
   /** A token whose access token expires within this is "expiring" (the library refreshes it on next use). */
   static final Duration EXPIRING = Duration.ofMinutes(5);
 
-  static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  /** The JSON mapper, made on first use: Jackson's databind loads hundreds of classes that most runs never need. */
+  static ObjectMapper json() {
+    return Json.MAPPER;
+  }
+
+  private static final class Json {
+    static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  }
   private static final DateTimeFormatter LOCAL =
       DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneId.systemDefault());
 
@@ -100,7 +107,7 @@ final class StoreSupport {
   }
 
   static ObjectNode json(OAuthToken t, Instant now, boolean reveal) {
-    ObjectNode n = JSON.createObjectNode();
+    ObjectNode n = json().createObjectNode();
     n.put("id", t.id());
     n.put("user", t.userName());
     n.put("clientId", t.clientId());
@@ -117,7 +124,7 @@ final class StoreSupport {
 
   static void printJson(PrintWriter out, Object node) {
     try {
-      out.println(JSON.writeValueAsString(node));
+      out.println(json().writeValueAsString(node));
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IllegalStateException("could not write JSON", e);
     }
@@ -126,7 +133,7 @@ final class StoreSupport {
 
   static void printList(PrintWriter out, List<OAuthToken> tokens, Instant now, boolean json, boolean reveal) {
     if (json) {
-      ArrayNode a = JSON.createArrayNode();
+      ArrayNode a = json().createArrayNode();
       tokens.forEach(t -> a.add(json(t, now, reveal)));
       printJson(out, a);
       return;
