@@ -119,6 +119,8 @@ public final class FileTokenStore implements TokenStore, RefreshCoordination, Co
   private volatile @Nullable RefreshCoordinator coordinator;
   /** Writes waiting for the write lock; whichever writer takes it applies them all and writes the file once. */
   private final ArrayDeque<Pending<?>> pending = new ArrayDeque<>();
+  /** Guarded by pending: whether a writer is applying a group now. */
+  private boolean leading;
   /** Guarded by lock: each record's line as last written, reused while the record is the same object. */
   private final HashMap<String, Row> rows = new HashMap<>();
   private ZohoCsv.@Nullable Layout rowsLayout;
@@ -390,7 +392,8 @@ public final class FileTokenStore implements TokenStore, RefreshCoordination, Co
   }
 
   /**
-   * One write waiting to be applied, with its outcome once applied. Set and read under the write lock.
+   * One write waiting to be applied, with its outcome once applied: set under the write lock by the writer that
+   * applies its group, read by its own writer after that writer's {@code synchronized (pending)} block that follows.
    */
   private static final class Pending<T> {
     final boolean deleteOnly;
@@ -425,22 +428,47 @@ public final class FileTokenStore implements TokenStore, RefreshCoordination, Co
    */
   private <T> T write(boolean deleteOnly, WriteOp<T> op) {
     Pending<T> mine = new Pending<>(deleteOnly, op);
+    boolean lead;
+    boolean interrupted = false;
     synchronized (pending) {
       pending.add(mine);
-    }
-    lock.writeLock().lock();
-    try {
-      if (!mine.done) {
-        List<Pending<?>> group;
-        synchronized (pending) {
-          group = new ArrayList<>(pending);
-          pending.clear();
+      // Wait while another writer applies a group: it may take this write along, and a writer that waited for the
+      // lock only to find its write done would hold up the next group.
+      while (!mine.done && leading) {
+        try {
+          pending.wait();
+        } catch (InterruptedException e) {
+          interrupted = true; // a write cannot be abandoned half-way; the flag is set again below
         }
-        applyGroup(group);
+      }
+      lead = !mine.done;
+      if (lead) {
+        leading = true;
+      }
+    }
+    try {
+      if (lead) {
+        lock.writeLock().lock();
+        try {
+          List<Pending<?>> group;
+          synchronized (pending) { // taken only now, with the lock: every write that arrived meanwhile goes along
+            group = new ArrayList<>(pending);
+            pending.clear();
+          }
+          applyGroup(group);
+        } finally {
+          lock.writeLock().unlock();
+          synchronized (pending) {
+            leading = false;
+            pending.notifyAll();
+          }
+        }
       }
       return mine.outcome();
     } finally {
-      lock.writeLock().unlock();
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 
