@@ -279,16 +279,16 @@ public final class EncryptedTokenStore extends ForwardingTokenStore {
     writes.lock();
     try {
       if (cas == null) {
-        Optional<Read> read = findRaw(token).flatMap(this::readSettled);
+        Keyring k = currentKeyring();
+        Optional<Read> read = existing(token, k);
         OAuthToken plan = TokenRules.planSave(read.map(Read::plain).orElse(null), token);
-        OAuthToken sealed = conceal(read.map(r -> plan.toBuilder().id(r.raw().id()).build()).orElse(plan),
-            currentKeyring());
+        OAuthToken sealed = conceal(read.map(r -> plan.toBuilder().id(r.raw().id()).build()).orElse(plan), k);
         return settle(delegate().saveToken(sealed), plan);
       }
       String id = token.id();
       for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
         Keyring k = currentKeyring();
-        Optional<Read> read = findRaw(token).flatMap(this::readSettled);
+        Optional<Read> read = existing(token, k);
         OAuthToken plan = TokenRules.planSave(read.map(Read::plain).orElse(null), token);
         if (read.isEmpty()) {
           return settle(delegate().saveToken(conceal(plan, k)), plan);
@@ -305,6 +305,21 @@ public final class EncryptedTokenStore extends ForwardingTokenStore {
     } finally {
       writes.unlock();
     }
+  }
+
+  /**
+   * The record a save of {@code token} merges into, revealed: the one the matching rules find for the plain token,
+   * or else the one the wrapped store would merge a new record into. Its rules see the sealed form, whose client
+   * secret field is always set, so a token that the plain rules look up by access token (and find nowhere) is
+   * matched there by its refresh or grant token: that record is then planned against, revealed first, so that a
+   * damaged one is refused rather than written into, and nothing the write did not plan is sealed.
+   */
+  private Optional<Read> existing(OAuthToken token, Keyring k) {
+    Optional<Read> read = findRaw(token).flatMap(this::readSettled);
+    if (read.isPresent()) {
+      return read;
+    }
+    return delegate().findToken(conceal(TokenRules.planSave(null, token), k)).flatMap(this::readSettled);
   }
 
   /** A random pause that grows with {@code attempt} (up to 64 ms), so that writers of several processes spread out. */
@@ -335,7 +350,7 @@ public final class EncryptedTokenStore extends ForwardingTokenStore {
     List<OAuthToken> plans = new ArrayList<>(tokens.size());
     List<OAuthToken> sealed = new ArrayList<>(tokens.size());
     for (OAuthToken token : tokens) {
-      Optional<Read> read = findRaw(token).flatMap(this::readSettled);
+      Optional<Read> read = existing(token, k);
       OAuthToken plan = TokenRules.planSave(read.map(Read::plain).orElse(null), token);
       plans.add(plan);
       sealed.add(conceal(read.map(r -> plan.toBuilder().id(r.raw().id()).build()).orElse(plan), k));
@@ -648,6 +663,12 @@ public final class EncryptedTokenStore extends ForwardingTokenStore {
   private OAuthToken reveal(OAuthToken raw) {
     OAuthToken fields = revealFields(raw, false);
     String seal = raw.clientSecret();
+    if (!EncryptedValues.isEncrypted(seal) && EncryptedValues.anyEncrypted(raw)) {
+      throw new StoreException(ErrorCode.RECORD_MISMATCH, "Record " + raw.id() + " holds encrypted tokens without "
+          + "their seal (its client secret field is " + (seal == null ? "empty" : "plain text") + "): they cannot be "
+          + "shown to belong to it, so nothing is handed out. Delete it (by id) and authorize the user again, or "
+          + "restore it from a backup.");
+    }
     if (!EncryptedValues.isEncrypted(seal)) {
       throw new StoreException(ErrorCode.NOT_ENCRYPTED, "Record " + raw.id() + " has no seal: it was written "
           + "without the keyring (its client secret field is " + (seal == null ? "empty" : "plain text")

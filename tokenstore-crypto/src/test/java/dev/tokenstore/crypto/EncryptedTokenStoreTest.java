@@ -246,7 +246,34 @@ class EncryptedTokenStoreTest {
       assertThat(report.failed()).containsOnlyKeys(b.id());
       assertThat(report.failed().get(b.id()).code()).isEqualTo(ErrorCode.RECORD_MISMATCH);
     }
-    assertFails(() -> store.findTokenById(b.id()), ErrorCode.NOT_ENCRYPTED);
+    assertFails(() -> store.findTokenById(b.id()), ErrorCode.RECORD_MISMATCH);
+  }
+
+  /**
+   * Found in review: a token with an access and a refresh token (the plain rules look it up by access token) was
+   * inserted, the wrapped store merged it into the record holding that refresh token, and that record was sealed
+   * again as it was, a refresh token copied into it by hand included, with its client secret lost.
+   */
+  @Test
+  void aSaveTheStoreMergesIntoAnotherRecordNeitherLosesItsSecretNorSealsATamperedOne() {
+    EncryptedTokenStore store = encrypted();
+    OAuthToken a = store.saveToken(token("a@example.com", "aaaaaaaa"));
+    OAuthToken merged = store.saveToken(OAuthToken.builder().accessToken("1000.access.fresh")
+        .refreshToken("1000.refresh.aaaaaaaa").build());
+    assertThat(merged.id()).isEqualTo(a.id());
+    assertThat(merged.clientSecret()).as("kept").isEqualTo("secret-aaaaaaaa");
+    assertThat(merged.accessToken()).isEqualTo("1000.access.fresh");
+
+    OAuthToken b = store.saveToken(token("b@example.com", "bbbbbbbb"));
+    TokenStore raw = raw();
+    String aRefresh = raw.findTokenById(a.id()).orElseThrow().refreshToken();
+    raw.saveToken(OAuthToken.builder().id(b.id()).refreshToken(aRefresh).build()); // copied by hand
+    assertFails(() -> store.saveToken(OAuthToken.builder().accessToken("1000.access.other")
+        .refreshToken("1000.refresh.aaaaaaaa").build()), ErrorCode.AMBIGUOUS_MATCH);
+    raw.saveToken(OAuthToken.builder().id(a.id()).refreshToken(EncryptedValues.PREFIX + "AQIDBAUGBwgJ").build());
+    assertFails(() -> store.saveToken(OAuthToken.builder().accessToken("1000.access.other")
+        .refreshToken("1000.refresh.aaaaaaaa").build()), ErrorCode.RECORD_MISMATCH);
+    assertFails(() -> store.findTokenById(b.id()), ErrorCode.RECORD_MISMATCH);
   }
 
   @Test
