@@ -26,6 +26,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -278,6 +279,10 @@ final class KeysCommand implements Runnable {
     @Parameters(paramLabel = "KEY_ID", description = "The id of the key to retire (see 'tokenstore keys list').")
     String keyId;
 
+    @Option(names = "--force", description = "Retire even when the store holds no record at all (a mistyped or new "
+        + "store proves nothing about the stores that use the keyring).")
+    boolean force;
+
     @Override
     public Integer call() {
       KeyringFile file = session.requireKeyringFile("keys retire");
@@ -295,6 +300,11 @@ final class KeysCommand implements Runnable {
       }
       Keyring next;
       try (EncryptedTokenStore store = session.openEncrypted(uri, file)) {
+        if (!force && store.keyUsage().records() == 0) {
+          throw new TokenstoreException(ErrorCode.KEY_IN_USE, "The store " + StoreSupport.show(uri) + " holds no "
+              + "record, so it cannot show that key " + id + " is unused: check --store (a mistyped path opens a "
+              + "new, empty store). A retired key is gone for good; pass --force to retire it anyway.");
+        }
         next = store.retireKey(id, file);
       }
       if (session.json()) {

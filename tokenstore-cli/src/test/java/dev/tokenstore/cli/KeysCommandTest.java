@@ -254,10 +254,14 @@ class KeysCommandTest {
     assertThat(malformed.err()).contains("KEY_ID");
     assertThat(KeyringFile.at(ring).keyring().keys()).hasSize(2);
 
-    // an empty store uses no key: the old key goes
+    // an empty (here: mistyped, new) store proves nothing: refused unless --force
     String empty = "sqlite:" + dir.resolve("empty.db");
+    Cli.Result refused = Cli.run("--keyring", k, "--store", empty, "keys", "retire", String.valueOf(first));
+    assertThat(refused.exit()).isEqualTo(1);
+    assertThat(refused.err()).contains("KEY_IN_USE", "holds no record", "--force");
+    assertThat(KeyringFile.at(ring).keyring().hasKey(first)).isTrue();
     Cli.Result retired = Cli.run("--keyring", k, "--store", empty, "keys", "retire", String.valueOf(first),
-        "--json");
+        "--force", "--json");
     assertThat(retired.exit()).as(retired.all()).isZero();
     assertThat(retired.json().get("retired").asLong()).isEqualTo(first);
     assertThat(retired.json().get("keys")).hasSize(1);

@@ -42,6 +42,9 @@ public final class KeyringFile implements KeyProvider {
   private static final Set<PosixFilePermission> OWNER_ONLY =
       EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
 
+  /** The largest keyring file read: 1 MiB (a keyring of a thousand keys is well under 200 KiB). */
+  static final int MAX_BYTES = 1 << 20;
+
   private final Path path;
   private final Object lock = new Object();
   private @Nullable Stamp stamp;
@@ -142,7 +145,19 @@ public final class KeyringFile implements KeyProvider {
   private Keyring read() {
     try {
       checkPrivate();
-      String text = Files.readString(path, StandardCharsets.UTF_8);
+      if (!Files.isRegularFile(path)) { // a FIFO would block the read forever, a device never end it
+        throw new TokenstoreException(ErrorCode.KEYRING_ERROR, "The keyring file " + path + " is not a regular "
+            + "file. Give the path of the file 'tokenstore keys init' made.");
+      }
+      String text;
+      try (var in = Files.newInputStream(path)) {
+        byte[] bytes = in.readNBytes(MAX_BYTES + 1);
+        if (bytes.length > MAX_BYTES) {
+          throw new TokenstoreException(ErrorCode.KEYRING_ERROR, "The keyring file " + path + " is larger than "
+              + MAX_BYTES + " bytes, far more than a keyring; it is not one.");
+        }
+        text = new String(bytes, StandardCharsets.UTF_8);
+      }
       return Keyring.fromJson(text, "The keyring file " + path);
     } catch (NoSuchFileException e) {
       throw new TokenstoreException(ErrorCode.KEYRING_ERROR, "The keyring file " + path + " does not exist. "

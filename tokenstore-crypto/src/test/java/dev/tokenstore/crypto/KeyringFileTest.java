@@ -68,4 +68,20 @@ class KeyringFileTest {
           .as("no temp file left").allMatch(n -> n.equals("tokens.keyring") || n.equals("tokens.keyring.lock"));
     }
   }
+
+  @Test
+  void aFifoOrAHugeFileIsRefusedWithoutReadingIt() throws Exception {
+    Path fifo = dir.resolve("fifo.keyring");
+    assertThat(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor()).isZero();
+    Files.setPosixFilePermissions(fifo, PosixFilePermissions.fromString("rw-------"));
+    assertThatThrownBy(() -> KeyringFile.at(fifo).keyring())
+        .satisfies(e -> assertThat(codeOf(e)).isEqualTo(ErrorCode.KEYRING_ERROR))
+        .hasMessageContaining("not a regular file");
+    Path huge = dir.resolve("huge.keyring");
+    Files.write(huge, new byte[KeyringFile.MAX_BYTES + 10]);
+    Files.setPosixFilePermissions(huge, PosixFilePermissions.fromString("rw-------"));
+    assertThatThrownBy(() -> KeyringFile.at(huge).keyring())
+        .satisfies(e -> assertThat(codeOf(e)).isEqualTo(ErrorCode.KEYRING_ERROR))
+        .hasMessageContaining("larger than");
+  }
 }
