@@ -218,29 +218,13 @@ final class KeysCommand implements Runnable {
         rows.add(usage == null ? new String[] {r[0], r[1], r[2]} : r);
       }
       session.println("Keys of " + keys.description() + ":");
-      printTable(rows);
+      StoreSupport.printTable(session.out(), rows);
       if (uri != null && usage != null) {
         session.println("RECORDS: how many of the " + usage.records() + " records of " + StoreSupport.show(uri)
             + " use each key.");
       }
       notes.forEach(session::println);
       return ExitCodes.OK;
-    }
-
-    private void printTable(List<String[]> rows) {
-      int[] w = new int[rows.get(0).length];
-      for (String[] r : rows) {
-        for (int i = 0; i < r.length; i++) {
-          w[i] = Math.max(w[i], r[i].length());
-        }
-      }
-      for (String[] r : rows) {
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < r.length; i++) {
-          sb.append(i == r.length - 1 ? r[i] : String.format("%-" + w[i] + "s  ", r[i]));
-        }
-        session.println(sb.toString().stripTrailing());
-      }
     }
 
     /** What the store's key usage tells beyond the table: records under keys the keyring lacks, plain records. */

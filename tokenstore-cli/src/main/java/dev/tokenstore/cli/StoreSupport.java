@@ -159,6 +159,11 @@ final class StoreSupport {
         rows.add(base);
       }
     }
+    printTable(out, rows);
+  }
+
+  /** {@code rows} (the first is the header) as columns padded to their widest cell, two spaces apart. */
+  static void printTable(PrintWriter out, List<String[]> rows) {
     int[] w = new int[rows.get(0).length];
     for (String[] r : rows) {
       for (int i = 0; i < r.length; i++) {
