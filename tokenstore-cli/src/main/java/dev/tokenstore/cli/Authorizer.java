@@ -74,21 +74,13 @@ final class Authorizer {
    * call: importing never renames someone else's record.
    */
   OAuthToken importRefreshToken(TokenStore store, Environment env, String refreshToken, @Nullable String user) {
-    OAuthToken query = OAuthToken.builder().refreshToken(refreshToken).build();
-    OAuthToken stored = store.findToken(query).orElse(null);
-    if (stored != null && user != null && stored.userName() != null && !user.equals(stored.userName())) {
-      throw new CliException("This refresh token is already stored as token id " + stored.id() + " for user "
-          + stored.userName() + "; it is not renamed to " + user + ". Leave out --user, or run 'tokenstore delete "
-          + "--id " + stored.id() + "' first if the token really belongs to " + user + ".");
-    }
-    OAuthToken saved = manager(store, env, user).refresh(OAuthToken.builder()
+    OAuthToken saved = manager(store, env, user).importRefreshToken(OAuthToken.builder()
+        .userName(user)
         .clientId(clientId)
         .clientSecret(clientSecret)
         .refreshToken(refreshToken)
         .build());
-    if (user != null && saved.userName() == null) {
-      saved = store.saveToken(OAuthToken.builder().id(saved.id()).userName(user).build());
-    } else if (saved.userName() == null) {
+    if (saved.userName() == null) {
       warn.accept("The token is stored without a user name. Pass --user NAME to name it.");
     }
     return saved;

@@ -10,7 +10,7 @@ import dev.tokenstore.TokenStore;
 import dev.tokenstore.TokenStores;
 import dev.tokenstore.crypto.EncryptedTokenStore;
 import dev.tokenstore.crypto.KeyProvider;
-import dev.tokenstore.oauth.RefreshTiming;
+import dev.tokenstore.oauth.TokenStatus;
 import dev.tokenstore.spi.StoreUris;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -23,9 +23,6 @@ import org.jspecify.annotations.Nullable;
 
 /** Opening stores and showing tokens (status, masked secrets, tables, JSON). Stateless and thread-safe. */
 final class StoreSupport {
-  /** A token whose access token expires within this is "expiring" (the library refreshes it on next use). */
-  static final Duration EXPIRING = Duration.ofMinutes(5);
-
   /** The JSON mapper, made on first use: Jackson's databind loads hundreds of classes that most runs never need. */
   static ObjectMapper json() {
     return Json.MAPPER;
@@ -54,25 +51,17 @@ final class StoreSupport {
   }
 
   /**
-   * valid / expiring / expired / not exchanged / needs re-authorization; "expiring" is what a token manager with
-   * the default window would refresh before handing out ({@link RefreshTiming#dueAt}: within 5 minutes, or past
-   * half of the lifetime of a shorter-lived token).
+   * valid / expiring / expired / not exchanged / needs re-authorization: the library's {@link TokenStatus}, in
+   * words for people.
    */
   static String status(OAuthToken t, Instant now) {
-    Instant exp = t.expiresAt();
-    if (t.accessToken() != null && RefreshTiming.dueAt(t, EXPIRING).map(now::isBefore).orElse(true)) {
-      return "valid";
-    }
-    if (t.accessToken() != null && exp != null && exp.isAfter(now)) {
-      return "expiring";
-    }
-    if (t.refreshToken() != null) {
-      return "expired";
-    }
-    if (t.grantToken() != null) {
-      return "not exchanged";
-    }
-    return "needs re-authorization";
+    return switch (TokenStatus.of(t, now)) {
+      case VALID -> "valid";
+      case EXPIRING -> "expiring";
+      case EXPIRED -> "expired";
+      case NOT_EXCHANGED -> "not exchanged";
+      case REAUTHORIZATION_REQUIRED -> "needs re-authorization";
+    };
   }
 
   static @Nullable String secret(@Nullable String value, boolean reveal) {

@@ -212,6 +212,42 @@ public final class TokenManager {
     return result;
   }
 
+  /**
+   * Stores a refresh token the caller already has: always one refresh at the server (which checks the token),
+   * whose result is saved and returned. {@code grant} carries the refresh token, the client id and secret and,
+   * optionally, the user name, which names the new record when the server does not tell it. A refresh token
+   * already stored for another user than {@code grant}'s is refused before any call: importing never renames
+   * someone else's record.
+   *
+   * @throws TokenstoreException {@link ErrorCode#INVALID_ARGUMENT} without a refresh token or client id, or for a
+   *     refresh token stored for another user; or an {@link OAuthException} (e.g. {@code invalid_grant})
+   */
+  public OAuthToken importRefreshToken(OAuthToken grant) {
+    Objects.requireNonNull(grant, "grant");
+    String refreshToken = grant.refreshToken();
+    if (refreshToken == null || grant.clientId() == null) {
+      throw new TokenstoreException(ErrorCode.INVALID_ARGUMENT,
+          "importRefreshToken needs a refresh token and a client id; " + TokenRules.describe(grant) + " lacks one.");
+    }
+    String user = grant.userName();
+    counters.storeReads.increment();
+    OAuthToken stored = store.findToken(OAuthToken.builder().refreshToken(refreshToken).build()).orElse(null);
+    if (stored != null && user != null && stored.userName() != null && !user.equals(stored.userName())) {
+      throw new TokenstoreException(ErrorCode.INVALID_ARGUMENT, "This refresh token is already stored as token id "
+          + stored.id() + " for user " + stored.userName() + "; it is not renamed to " + user + ". Import it "
+          + "without a user name, or delete token id " + stored.id() + " first if it really belongs to " + user + ".");
+    }
+    OAuthToken saved = refresh(OAuthToken.builder()
+        .clientId(grant.clientId())
+        .clientSecret(grant.clientSecret())
+        .refreshToken(refreshToken)
+        .build());
+    if (user != null && saved.userName() == null) {
+      saved = store.saveToken(OAuthToken.builder().id(saved.id()).userName(user).build());
+    }
+    return saved;
+  }
+
   /** The access token of {@link #getToken(OAuthToken)}. */
   public String accessToken(OAuthToken partial) {
     return requireAccess(getToken(partial));

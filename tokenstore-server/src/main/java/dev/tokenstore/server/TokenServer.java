@@ -1,0 +1,420 @@
+package dev.tokenstore.server;
+
+import dev.tokenstore.ErrorCode;
+import dev.tokenstore.OAuthToken;
+import dev.tokenstore.Secrets;
+import dev.tokenstore.TokenStore;
+import dev.tokenstore.TokenstoreException;
+import dev.tokenstore.oauth.Environment;
+import dev.tokenstore.oauth.TokenManager;
+import dev.tokenstore.oauth.TokenManagerMetrics;
+import dev.tokenstore.oauth.TokenStatus;
+import dev.tokenstore.server.internal.Api;
+import dev.tokenstore.server.internal.AttemptLimiter;
+import dev.tokenstore.server.internal.Managers;
+import dev.tokenstore.server.internal.Problem;
+import dev.tokenstore.server.internal.RefreshAhead;
+import dev.tokenstore.server.internal.ServerMetrics;
+import io.javalin.Javalin;
+import io.javalin.config.JavalinConfig;
+import java.lang.System.Logger.Level;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * {@code tokenstore serve} as a library: an HTTP token service over a {@link TokenStore}. Applications ask
+ * {@code POST /api/v1/access-token} with an API key ({@link ApiKeys}) and get a valid access token; they never see
+ * a refresh token or a client secret. The API (JSON under {@code /api/v1}, errors as RFC 9457
+ * {@code application/problem+json}) is described by its OpenAPI document at {@code /api/v1/openapi.json};
+ * {@code /healthz}, {@code /readyz} and {@code /metrics} (Prometheus) serve operations.
+ *
+ * <p>The service keeps no state of its own: run as many instances as needed on one shared store (PostgreSQL,
+ * MySQL/MariaDB, Redis; SQLite or a file on one host). Tokens are refreshed through {@link TokenManager}s, whose
+ * single flight and the store's refresh leases make one token-endpoint call per expiry across all instances.
+ *
+ * <pre>{@code
+ * try (TokenStore store = TokenStores.open("sqlite:/var/lib/tokenstore/tokens.db");
+ *      TokenServer server = TokenServer.builder(store).port(8470).build().start()) {
+ *   NewApiKey key = server.apiKeys().create("portal", ApiScope.READ); // give key.key() to the app
+ *   server.awaitStop();
+ * }
+ * }</pre>
+ *
+ * <p>{@link #close()} stops gracefully: new requests get 503, requests under way (and their refreshes) finish
+ * within the grace period, refresh results not yet saved are saved, then the server stops. It does not close the
+ * store. Thread-safe.
+ */
+public final class TokenServer implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger("dev.tokenstore.server");
+  private static final System.Logger ACCESS = System.getLogger("dev.tokenstore.server.access");
+
+  private final Builder settings;
+  private final TokenStore store;
+  private final ApiKeys apiKeys;
+  private final Managers managers;
+  private final ServerMetrics metrics;
+  private final Api api;
+  private final Javalin app;
+  private @Nullable RefreshAhead refreshAhead;
+  private volatile boolean started;
+  private volatile boolean stopped;
+  private final Object lifecycle = new Object();
+
+  private TokenServer(Builder b) {
+    this.settings = b;
+    this.store = b.store;
+    this.apiKeys = b.apiKeys != null ? b.apiKeys : ApiKeys.of(store);
+    ServerMetrics[] m = new ServerMetrics[1]; // the managers' listener, made just below
+    this.managers = new Managers(store, b.environmentFor, env -> {
+      return b.managerSettings.apply(TokenManager.builder())
+          .store(store).environment(env).clock(b.clock).listener(Objects.requireNonNull(m[0])).build();
+    });
+    this.metrics = new ServerMetrics(() -> {
+      List<TokenManagerMetrics> figures = new ArrayList<>();
+      for (TokenManager manager : managers.all()) {
+        figures.add(manager.metrics());
+      }
+      return figures;
+    });
+    m[0] = metrics;
+    AttemptLimiter limiter = new AttemptLimiter(b.failedAttempts, Duration.ofMinutes(1), b.clock::millis);
+    this.api = new Api(store, managers, apiKeys, metrics, limiter, b.clock, b.maxRequestBytes,
+        new Api.DefaultClient(b.clientId, b.clientSecret));
+    this.app = Javalin.create(this::configure);
+  }
+
+  private void configure(JavalinConfig config) {
+    config.startup.showJavalinBanner = false;
+    config.startup.showOldJavalinVersionWarning = false;
+    config.http.prefer405over404 = true;
+    config.http.maxRequestSize = settings.maxRequestBytes;
+    config.http.generateEtags = false;
+    config.jetty.modifyHttpConfiguration(h -> h.setSendServerVersion(false));
+    if (settings.tlsKeystore != null) {
+      Path keystore = settings.tlsKeystore;
+      char[] password = Objects.requireNonNull(settings.tlsPassword);
+      config.jetty.addConnector((server, http) -> {
+        SslContextFactory.Server tls = new SslContextFactory.Server();
+        tls.setKeyStorePath(keystore.toString());
+        tls.setKeyStoreType("PKCS12");
+        tls.setKeyStorePassword(new String(password));
+        HttpConfiguration https = new HttpConfiguration(http);
+        https.addCustomizer(new SecureRequestCustomizer());
+        ServerConnector c = new ServerConnector(server, new SslConnectionFactory(tls, "http/1.1"),
+            new HttpConnectionFactory(https));
+        c.setHost(settings.host);
+        c.setPort(settings.port);
+        return c;
+      });
+    }
+    for (Api.Route r : api.routes()) {
+      switch (r.method()) {
+        case "GET" -> config.routes.get(r.path(), ctx -> api.handle(r, ctx));
+        case "POST" -> config.routes.post(r.path(), ctx -> api.handle(r, ctx));
+        case "DELETE" -> config.routes.delete(r.path(), ctx -> api.handle(r, ctx));
+        default -> throw new IllegalStateException(r.method());
+      }
+    }
+    config.routes.error(404, "*", ctx -> {
+      if (!Api.problemWritten(ctx)) {
+        Api.problem(ctx, Problem.of(404, "NOT_FOUND", "No such resource; the API is under /api/v1 (see "
+            + "/api/v1/openapi.json)."));
+      }
+    });
+    config.routes.error(405, "*", ctx -> {
+      if (!Api.problemWritten(ctx)) {
+        Api.problem(ctx, Problem.of(405, "METHOD_NOT_ALLOWED", "This resource does not take " + ctx.method() + "."));
+      }
+    });
+    config.routes.error(413, "*", ctx -> {
+      if (!Api.problemWritten(ctx)) {
+        Api.problem(ctx, Problem.of(413, "PAYLOAD_TOO_LARGE", "A request body may hold at most "
+            + settings.maxRequestBytes + " bytes."));
+      }
+    });
+    config.requestLogger.http((ctx, ms) -> {
+      String route = ctx.attribute(Api.ROUTE);
+      int status = ctx.statusCode();
+      metrics.request(ctx.method().name(), route == null ? "unmatched" : route, status,
+          (long) (ms * 1_000_000L));
+      if (settings.accessLog && ACCESS.isLoggable(Level.INFO)) {
+        String key = ctx.attribute(Api.KEY);
+        ACCESS.log(Level.INFO, ctx.ip() + " " + (key == null ? "-" : key) + " \"" + ctx.method().name() + " "
+            + Secrets.shorten(ctx.path()) + "\" " + status + " " + String.format(java.util.Locale.ROOT, "%.2f", ms)
+            + "ms");
+      }
+    });
+  }
+
+  /** A builder of a service over {@code store}. */
+  public static Builder builder(TokenStore store) {
+    return new Builder(store);
+  }
+
+  /**
+   * Starts listening (and, when set, refreshing ahead). Returns this server.
+   *
+   * @throws TokenstoreException {@link ErrorCode#INVALID_ARGUMENT} when the address cannot be bound (the port is
+   *     in use, or the host is not an address of this machine) or the TLS key store cannot be read
+   */
+  public TokenServer start() {
+    synchronized (lifecycle) {
+      if (started) {
+        throw new IllegalStateException("already started");
+      }
+      started = true;
+      try {
+        app.start(settings.host, settings.port);
+      } catch (RuntimeException e) {
+        throw new TokenstoreException(ErrorCode.INVALID_ARGUMENT, "Cannot listen on " + settings.host + ":"
+            + settings.port + " (" + Secrets.shorten(String.valueOf(rootMessage(e))) + "). Choose another port "
+            + "(--port), or check the address and the TLS key store.", e);
+      }
+      if (settings.refreshAheadEvery != null) {
+        refreshAhead = new RefreshAhead(store, managers, settings.clock, settings.refreshAheadEvery,
+            TokenStatus.DEFAULT_WINDOW);
+      }
+      return this;
+    }
+  }
+
+  private static @Nullable String rootMessage(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    return t.getClass().getSimpleName() + ": " + t.getMessage();
+  }
+
+  /** The port it listens on (the one chosen when the builder's port was 0). */
+  public int port() {
+    return app.port();
+  }
+
+  /** The base URI, e.g. {@code http://127.0.0.1:8470}. */
+  public URI uri() {
+    String host = settings.host.contains(":") ? "[" + settings.host + "]" : settings.host;
+    return URI.create((settings.tlsKeystore != null ? "https" : "http") + "://" + host + ":" + port());
+  }
+
+  /** The API keys this service accepts. */
+  public ApiKeys apiKeys() {
+    return apiKeys;
+  }
+
+  /** Blocks until {@link #close()} has stopped the server (from another thread or a shutdown hook). */
+  public void awaitStop() throws InterruptedException {
+    synchronized (lifecycle) {
+      while (!stopped) {
+        lifecycle.wait();
+      }
+    }
+  }
+
+  /**
+   * Stops gracefully (see the class comment); the store stays open. Idempotent.
+   */
+  @Override
+  public void close() {
+    synchronized (lifecycle) {
+      if (stopped) {
+        return;
+      }
+      api.drain();
+      long deadline = System.nanoTime() + settings.shutdownGrace.toNanos();
+      while (api.inFlight() > 0 && System.nanoTime() < deadline) {
+        try {
+          lifecycle.wait(10);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          break;
+        }
+      }
+      if (api.inFlight() > 0) {
+        LOG.log(Level.WARNING, api.inFlight() + " request(s) still running after the grace period of "
+            + settings.shutdownGrace.toSeconds() + " s; stopping anyway");
+      }
+      if (refreshAhead != null) {
+        refreshAhead.close();
+      }
+      for (TokenManager m : managers.all()) {
+        try {
+          m.saveUnsaved();
+        } catch (TokenstoreException e) {
+          LOG.log(Level.ERROR, "refresh results of token ids " + m.unsavedTokenIds() + " could not be saved: ["
+              + e.code() + "] " + e.getMessage());
+        }
+      }
+      if (started) {
+        app.stop();
+      }
+      stopped = true;
+      lifecycle.notifyAll();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "TokenServer[" + (started ? uri() : settings.host + ":" + settings.port) + ", "
+        + store.getClass().getSimpleName() + "]";
+  }
+
+  /**
+   * Settings of a {@link TokenServer}. Not thread-safe; {@link #build()} copies nothing, so build once.
+   */
+  public static final class Builder {
+    private final TokenStore store;
+    private @Nullable ApiKeys apiKeys;
+    private Function<OAuthToken, Environment> environmentFor = Builder::zohoEnvironment;
+    private UnaryOperator<TokenManager.Builder> managerSettings = b -> b;
+    private Clock clock = Clock.systemUTC();
+    private String host = "127.0.0.1";
+    private int port = 8470;
+    private @Nullable Path tlsKeystore;
+    private char @Nullable [] tlsPassword;
+    private @Nullable Duration refreshAheadEvery;
+    private int maxRequestBytes = 64 * 1024;
+    private Duration shutdownGrace = Duration.ofSeconds(30);
+    private boolean accessLog = true;
+    private int failedAttempts = 20;
+    private @Nullable String clientId;
+    private @Nullable String clientSecret;
+
+    private Builder(TokenStore store) {
+      this.store = Objects.requireNonNull(store, "store");
+    }
+
+    private static Environment zohoEnvironment(OAuthToken token) {
+      return Environment.zohoFromApiDomain(token.apiDomain()).orElseThrow(() -> new TokenstoreException(
+          ErrorCode.INVALID_ARGUMENT, "Token " + (token.id() == null ? "" : "id " + token.id() + " ")
+              + "is used with " + Secrets.shorten(String.valueOf(token.apiDomain())) + ", which is not one of "
+              + "Zoho's API domains, so its accounts server is not known. Start the service with the server's "
+              + "URLs (--accounts-url or --token-url)."));
+    }
+
+    /** The API keys to accept; default {@link ApiKeys#of(TokenStore) ApiKeys.of(store)}. */
+    public Builder apiKeys(ApiKeys apiKeys) {
+      this.apiKeys = Objects.requireNonNull(apiKeys, "apiKeys");
+      return this;
+    }
+
+    /** Every token is refreshed at {@code environment}. Default: Zoho's data centre of each token's API domain. */
+    public Builder environment(Environment environment) {
+      Objects.requireNonNull(environment, "environment");
+      this.environmentFor = t -> environment;
+      return this;
+    }
+
+    /** The environment of each stored token (and of each token being stored, from the request's fields). */
+    public Builder environmentFor(Function<OAuthToken, Environment> environmentFor) {
+      this.environmentFor = Objects.requireNonNull(environmentFor, "environmentFor");
+      return this;
+    }
+
+    /** Settings for every {@link TokenManager} (timeouts, refresh window, lease time, retries). */
+    public Builder managerSettings(UnaryOperator<TokenManager.Builder> managerSettings) {
+      this.managerSettings = Objects.requireNonNull(managerSettings, "managerSettings");
+      return this;
+    }
+
+    /** The clock of expiry decisions; default UTC system clock. */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /** The address to listen on; default {@code 127.0.0.1} (this machine only). */
+    public Builder host(String host) {
+      this.host = Objects.requireNonNull(host, "host");
+      return this;
+    }
+
+    /** The port; default 8470; 0 takes a free one ({@link #port()} tells which). */
+    public Builder port(int port) {
+      if (port < 0 || port > 65_535) {
+        throw new TokenstoreException(ErrorCode.INVALID_ARGUMENT, "A port is 0 to 65535, not " + port + ".");
+      }
+      this.port = port;
+      return this;
+    }
+
+    /** Serves HTTPS only, with the key and certificate chain of a PKCS#12 file. */
+    public Builder tls(Path pkcs12, char[] password) {
+      if (!Files.isReadable(pkcs12)) {
+        throw new TokenstoreException(ErrorCode.INVALID_ARGUMENT, "The TLS key store " + pkcs12 + " cannot be read.");
+      }
+      this.tlsKeystore = pkcs12;
+      this.tlsPassword = password.clone();
+      return this;
+    }
+
+    /** Refreshes tokens ahead of expiry, checking every {@code every} (see the class comment); default off. */
+    public Builder refreshAhead(Duration every) {
+      if (every.compareTo(Duration.ofSeconds(1)) < 0 || every.compareTo(Duration.ofHours(1)) > 0) {
+        throw new TokenstoreException(ErrorCode.INVALID_ARGUMENT, "refreshAhead is from 1 s to 1 h.");
+      }
+      this.refreshAheadEvery = every;
+      return this;
+    }
+
+    /** The largest request body; default 64 KiB. */
+    public Builder maxRequestBytes(int maxRequestBytes) {
+      if (maxRequestBytes < 1024 || maxRequestBytes > 16 * 1024 * 1024) {
+        throw new TokenstoreException(ErrorCode.INVALID_ARGUMENT, "maxRequestBytes is from 1 KiB to 16 MiB.");
+      }
+      this.maxRequestBytes = maxRequestBytes;
+      return this;
+    }
+
+    /** How long {@link #close()} waits for requests under way; default 30 s. */
+    public Builder shutdownGrace(Duration shutdownGrace) {
+      if (shutdownGrace.isNegative() || shutdownGrace.compareTo(Duration.ofMinutes(10)) > 0) {
+        throw new TokenstoreException(ErrorCode.INVALID_ARGUMENT, "shutdownGrace is from 0 to 10 minutes.");
+      }
+      this.shutdownGrace = shutdownGrace;
+      return this;
+    }
+
+    /** Logs each request (logger {@code dev.tokenstore.server.access}, INFO; no secret); default on. */
+    public Builder accessLog(boolean accessLog) {
+      this.accessLog = accessLog;
+      return this;
+    }
+
+    /** Wrong API keys an address may send per minute before it is refused for the rest of it; default 20. */
+    public Builder failedAttemptsPerMinute(int failedAttempts) {
+      if (failedAttempts < 1) {
+        throw new TokenstoreException(ErrorCode.INVALID_ARGUMENT, "failedAttemptsPerMinute is at least 1.");
+      }
+      this.failedAttempts = failedAttempts;
+      return this;
+    }
+
+    /** The client used by {@code POST /api/v1/tokens} when a request names none. */
+    public Builder defaultClient(String clientId, @Nullable String clientSecret) {
+      this.clientId = Objects.requireNonNull(clientId, "clientId");
+      this.clientSecret = clientSecret;
+      return this;
+    }
+
+    /** The service, not yet listening: call {@link TokenServer#start()}. */
+    public TokenServer build() {
+      return new TokenServer(this);
+    }
+  }
+}
