@@ -4,8 +4,10 @@ import dev.tokenstore.ErrorCode;
 import dev.tokenstore.OAuthToken;
 import dev.tokenstore.StoreException;
 import dev.tokenstore.TokenStore;
+import dev.tokenstore.internal.EntryMap;
 import dev.tokenstore.internal.TokenTable;
 import dev.tokenstore.spi.ConditionalSave;
+import dev.tokenstore.spi.EntryTable;
 import dev.tokenstore.spi.RefreshCoordination;
 import dev.tokenstore.spi.RefreshCoordinator;
 import dev.tokenstore.spi.TokenRules;
@@ -21,6 +23,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.SortedMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Function;
@@ -94,6 +97,16 @@ import org.jspecify.annotations.Nullable;
  * (0600, never deleted; see {@code FileRefreshCoordinator}), which expire by themselves, and
  * {@link #saveTokenIf} saves a refresh result only if the record still holds the token it was refreshed from.
  *
+ * <h2>Entries</h2>
+ * The store's {@link EntryTable} ({@code capability(EntryTable.class)}) is kept in the sidecar file
+ * {@code <name>.entries} (format: {@code EntryFile}, one JSON object per line), apart from the tokens, which Zoho's
+ * SDKs read. It is read and written like the token file: replaced atomically (temp file 0600, fsync, rename,
+ * folder fsync) under the same writers' lock, so an {@link EntryTable#insert} has exactly one winner across
+ * threads and processes; reread only when it changed; opened never through a link and only as a regular file
+ * of this user with one link (else {@link ErrorCode#UNSAFE_FILE}); at most 16 MiB. A malformed or oversized file
+ * fails every entry operation with {@link ErrorCode#CORRUPT_STORE} naming the file and line, and is never
+ * written; the tokens are not affected.
+ *
  * <p>Thread-safe: lookups on an unchanged file run in parallel; writes are serialised. {@link #close()} is
  * idempotent; later operations fail with {@link ErrorCode#STORE_CLOSED}. Every I/O failure is a
  * {@link ErrorCode#STORE_UNAVAILABLE} naming the file and what to check.
@@ -127,9 +140,18 @@ public final class FileTokenStore implements TokenStore, RefreshCoordination, Co
 
   private record Row(OAuthToken token, byte[] bytes) {}
 
+  private final Path entriesFile; // EntryFile
+  private final EntryTable entryTable = new Entries();
+  /** Guards the parsed entries file; taken before (never after) the path lock, and never with {@link #lock}. */
+  private final ReentrantReadWriteLock entriesLock = new ReentrantReadWriteLock();
+  // Guarded by entriesLock: the parsed entries file and the state of the file it was parsed from (null: unknown).
+  private EntryMap entries = new EntryMap();
+  private @Nullable FileState entriesState;
+
   private FileTokenStore(Path path) {
     this.path = path;
     this.sidecar = IssueTimes.sidecarOf(path);
+    this.entriesFile = EntryFile.sidecarOf(path);
     this.file = new TokenFile(path);
     this.pathLock = PathLock.acquire(path);
   }
@@ -310,6 +332,19 @@ public final class FileTokenStore implements TokenStore, RefreshCoordination, Co
     });
   }
 
+  /**
+   * {@link EntryTable}: the entries in {@code <name>.entries} (a view of this store, see the class comment);
+   * otherwise as {@link TokenStore#capability}.
+   */
+  @Override
+  public <T> Optional<T> capability(Class<T> type) {
+    Objects.requireNonNull(type, "type");
+    if (type == EntryTable.class) {
+      return Optional.of(type.cast(entryTable));
+    }
+    return TokenStore.super.capability(type);
+  }
+
   /** Idempotent. Releases the lock file when no other store of this JVM uses it. */
   @Override
   public void close() {
@@ -321,6 +356,13 @@ public final class FileTokenStore implements TokenStore, RefreshCoordination, Co
       closed = true;
       table = new TokenTable();
       state = null;
+      entriesLock.writeLock().lock(); // after the writes of entries in progress; none starts now
+      try {
+        entries = new EntryMap();
+        entriesState = null;
+      } finally {
+        entriesLock.writeLock().unlock();
+      }
       pathLock.release();
     } finally {
       lock.writeLock().unlock();
@@ -694,6 +736,143 @@ public final class FileTokenStore implements TokenStore, RefreshCoordination, Co
           + "a file store is not made for this many tokens. Use the SQLite or a server store.");
     }
     return ZohoCsv.concat(header, lines, (int) size);
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Entries: <name>.entries
+
+  /** The store's entry table: every operation checks its arguments, then reads or writes the entries file. */
+  private final class Entries implements EntryTable {
+    @Override
+    public Optional<String> get(String kind, String name) {
+      EntryTable.check(kind, name, null);
+      return readEntries(e -> e.get(kind, name));
+    }
+
+    @Override
+    public boolean insert(String kind, String name, String value) {
+      EntryTable.check(kind, name, value);
+      Objects.requireNonNull(value, "value");
+      return writeEntries(false, e -> {
+        boolean added = e.insert(kind, name, value);
+        return new Change<>(added, added, null);
+      });
+    }
+
+    @Override
+    public void put(String kind, String name, String value) {
+      EntryTable.check(kind, name, value);
+      Objects.requireNonNull(value, "value");
+      writeEntries(false, e -> new Change<>(Boolean.TRUE, e.put(kind, name, value), null));
+    }
+
+    @Override
+    public boolean remove(String kind, String name) {
+      EntryTable.check(kind, name, null);
+      return writeEntries(true, e -> {
+        boolean removed = e.remove(kind, name);
+        return new Change<>(removed, removed, null);
+      });
+    }
+
+    @Override
+    public SortedMap<String, String> list(String kind) {
+      EntryTable.check(kind, "-", null); // the kind only
+      return readEntries(e -> e.list(kind));
+    }
+
+    @Override
+    public String toString() {
+      return "EntryTable of " + FileTokenStore.this;
+    }
+  }
+
+  /** {@code op} on the entries as the file holds them now (reread only when it changed). */
+  private <T> T readEntries(Function<EntryMap, T> op) {
+    checkOpen();
+    FileState now = file.stat(entriesFile);
+    entriesLock.readLock().lock();
+    try {
+      checkOpen();
+      if (now.equals(entriesState)) {
+        return op.apply(entries);
+      }
+    } finally {
+      entriesLock.readLock().unlock();
+    }
+    entriesLock.writeLock().lock();
+    try {
+      checkOpen();
+      refreshEntries();
+      return op.apply(entries);
+    } finally {
+      entriesLock.writeLock().unlock();
+    }
+  }
+
+  /**
+   * Applies {@code op} to the entries under the writers' lock (this JVM's and the OS lock on {@code <name>.lock},
+   * shared with the token writes), after rereading the file if another store or process changed it, and replaces
+   * the file when {@code op} changed them. {@code removeOnly}: nothing to do (and no folder or lock file made) when
+   * the folder is missing.
+   */
+  private <T> T writeEntries(boolean removeOnly, Function<EntryMap, Change<T>> op) {
+    checkOpen();
+    entriesLock.writeLock().lock();
+    try {
+      checkOpen();
+      Path dir = file.folder();
+      if (removeOnly && !Files.isDirectory(dir)) {
+        refreshEntries();
+        return op.apply(entries).result();
+      }
+      file.ensureFolder(dir);
+      try (PathLock.Held held = lockFile()) {
+        refreshEntries();
+        Change<T> c = op.apply(entries);
+        if (c.changed()) {
+          entriesState = null; // the map holds a change not yet written: reread it unless the write succeeds
+          file.replace(dir, entriesFile, EntryFile.format(entries, entriesFile));
+          entriesState = file.stat(entriesFile);
+        }
+        return c.result();
+      }
+    } finally {
+      entriesLock.writeLock().unlock();
+    }
+  }
+
+  /** Rereads the entries file if its state differs from the parsed one. Caller holds the entries write lock. */
+  private void refreshEntries() {
+    FileState now = file.stat(entriesFile);
+    if (now.equals(entriesState)) {
+      return;
+    }
+    for (int attempt = 1; ; attempt++) {
+      if (now.equals(FileState.MISSING)) {
+        entries = new EntryMap();
+        entriesState = now;
+        return;
+      }
+      byte @Nullable [] bytes = file.readPrivateSidecar(entriesFile, EntryFile.MAX_BYTES, "entries file",
+          size -> EntryFile.tooLarge(entriesFile, size));
+      FileState after = file.stat(entriesFile);
+      if (bytes != null && after.equals(now)) {
+        entries = EntryFile.parse(bytes, entriesFile);
+        entriesState = now;
+        return;
+      }
+      if (bytes == null && after.equals(FileState.MISSING)) {
+        now = after;
+        continue;
+      }
+      if (attempt >= READ_ATTEMPTS) {
+        throw new StoreException(ErrorCode.STORE_UNAVAILABLE, "The entries file " + entriesFile + " changed every "
+            + "time it was read (" + READ_ATTEMPTS + " attempts): another program keeps rewriting it without the "
+            + "lock file " + pathLock.lockFile() + ". Retry, and stop programs that write it in place.");
+      }
+      now = after;
+    }
   }
 
   private void checkOpen() {

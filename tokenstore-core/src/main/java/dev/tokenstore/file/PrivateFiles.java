@@ -3,6 +3,7 @@ package dev.tokenstore.file;
 import dev.tokenstore.ErrorCode;
 import dev.tokenstore.StoreException;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
@@ -22,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.LongFunction;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -75,6 +77,63 @@ final class PrivateFiles {
     Set<OpenOption> options = Set.of(
         StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
     return open(file, options, attributes, what);
+  }
+
+  /**
+   * The whole sidecar {@code file}, or null when there is none; read never through a link and only when it is a
+   * regular file with one link that this user owns (see the class comment), and only when it has at most
+   * {@code max} bytes. The checks come before the file is opened, so a FIFO or device planted at the name is
+   * never opened (opening a FIFO to read it would wait for a writer).
+   *
+   * @param what what the file is, for messages ({@code "entries file"})
+   * @param tooLarge the exception for a file of the given size, over {@code max} bytes (it is not read)
+   * @throws StoreException {@link ErrorCode#UNSAFE_FILE} if the name is a link, not a regular file, or not the
+   *     user's
+   */
+  static byte @Nullable [] readSidecar(Path file, int max, String what, LongFunction<StoreException> tooLarge)
+      throws IOException {
+    BasicFileAttributes a = linkAttributesOrNull(file);
+    if (a == null) {
+      return null;
+    }
+    if (a.isSymbolicLink()) {
+      throw unsafe(file, what, "is a symbolic link" + target(file), null);
+    }
+    if (!a.isRegularFile()) {
+      throw unsafe(file, what, "is not a regular file (a folder, FIFO or device)", null);
+    }
+    if (a.size() > max) {
+      throw tooLarge.apply(a.size());
+    }
+    FileChannel ch;
+    try {
+      ch = FileChannel.open(file, Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS));
+    } catch (NoSuchFileException e) {
+      return null; // deleted or replaced meanwhile: the caller looks again
+    } catch (IOException e) {
+      BasicFileAttributes now = linkAttributesOrNull(file);
+      if (now != null && now.isSymbolicLink()) {
+        throw unsafe(file, what, "is a symbolic link" + target(file), e);
+      }
+      throw e;
+    }
+    try (ch) {
+      check(file, what);
+      long size = ch.size();
+      if (size > max) {
+        throw tooLarge.apply(size);
+      }
+      ByteBuffer buf = ByteBuffer.allocate((int) size + 1);
+      while (buf.hasRemaining() && ch.read(buf) > 0) {
+        // read on until the end or one byte past the size seen (the file grew meanwhile)
+      }
+      if (buf.position() > max) {
+        throw tooLarge.apply(buf.position());
+      }
+      byte[] bytes = new byte[buf.position()];
+      buf.flip().get(bytes);
+      return bytes;
+    }
   }
 
   /**

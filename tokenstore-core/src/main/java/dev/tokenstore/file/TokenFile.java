@@ -18,6 +18,7 @@ import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.LongFunction;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -97,6 +98,32 @@ final class TokenFile {
     }
   }
 
+  /** The state of {@code sidecar} (next to the token file) now; {@link FileState#MISSING} when there is none. */
+  FileState stat(Path sidecar) {
+    try {
+      return FileState.of(sidecar);
+    } catch (IOException e) {
+      throw unavailable("cannot read the attributes of " + sidecar, e, "Check that this user may access " + folder()
+          + ".");
+    }
+  }
+
+  /**
+   * The whole sidecar {@code sidecar}, or null when there is none, read as {@link PrivateFiles#readSidecar} reads
+   * (never through a link, only a regular file of this user with one link, at most {@code max} bytes): for a
+   * sidecar whose content matters, unlike {@link #readSidecar}'s.
+   *
+   * @throws StoreException {@link ErrorCode#UNSAFE_FILE}, {@code tooLarge}'s exception, or
+   *     {@link ErrorCode#STORE_UNAVAILABLE} when it cannot be read
+   */
+  byte @Nullable [] readPrivateSidecar(Path sidecar, int max, String what, LongFunction<StoreException> tooLarge) {
+    try {
+      return PrivateFiles.readSidecar(sidecar, max, what, tooLarge);
+    } catch (IOException e) {
+      throw unavailable("cannot read its " + what + " " + sidecar, e, "Check that this user may read it.");
+    }
+  }
+
   /** Replaces the file with {@code bytes} atomically (see {@link #replace(Path, Path, byte[])}). */
   void replace(Path dir, byte[] bytes) {
     replace(dir, path, bytes);
@@ -140,7 +167,7 @@ final class TokenFile {
 
   /**
    * Deletes the temp files that writers of this file killed in the middle of a save left behind (each a full
-   * copy of every token and client secret, or of the {@code .issued} sidecar). The caller holds the writers' lock, so no live writer's temp file
+   * copy of every token and client secret, or of the {@code .issued} or {@code .entries} sidecar). The caller holds the writers' lock, so no live writer's temp file
    * is among them. Returns how many it deleted; one it cannot delete is logged and left (doctor reports it).
    */
   int deleteStaleTemps() {
@@ -161,13 +188,14 @@ final class TokenFile {
   }
 
   /**
-   * The temp files of this file and of its {@code .issued} sidecar in its folder now (a live writer's, or ones
+   * The temp files of this file and of its {@code .issued} and {@code .entries} sidecars in its folder now (a live writer's, or ones
    * left by killed writers).
    */
   List<Path> tempFiles() {
     try {
       List<Path> all = new ArrayList<>(PrivateFiles.tempFiles(path));
       all.addAll(PrivateFiles.tempFiles(IssueTimes.sidecarOf(path)));
+      all.addAll(PrivateFiles.tempFiles(EntryFile.sidecarOf(path)));
       return all;
     } catch (IOException e) {
       throw unavailable("cannot list its folder", e, "Check that this user may read " + folder() + ".");

@@ -4,10 +4,13 @@ import dev.tokenstore.ErrorCode;
 import dev.tokenstore.OAuthToken;
 import dev.tokenstore.StoreException;
 import dev.tokenstore.TokenStore;
+import dev.tokenstore.internal.EntryMap;
 import dev.tokenstore.internal.TokenTable;
+import dev.tokenstore.spi.EntryTable;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.SortedMap;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
@@ -15,10 +18,15 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * A {@link TokenStore} in memory, indexed for every lookup (the seed's in-memory and list stores). Opened by
  * {@code TokenStores.open("memory:")} or {@link #create()}; tokens are gone when it is closed.
  *
+ * <p>It offers an {@link EntryTable} ({@code capability(EntryTable.class)}), kept apart from the tokens and gone
+ * with them when the store is closed.
+ *
  * <p>Thread-safe: reads share a lock, writes take it alone; every operation is atomic.
  */
 public final class MemoryTokenStore implements TokenStore {
   private final TokenTable table = new TokenTable();
+  private final EntryMap entries = new EntryMap(); // guarded by lock
+  private final EntryTable entryTable = new Entries();
   private final ReadWriteLock lock = new ReentrantReadWriteLock();
   private volatile boolean closed;
 
@@ -99,12 +107,23 @@ public final class MemoryTokenStore implements TokenStore {
     }
   }
 
+  /** {@link EntryTable}: the store's entries (a view; not this store itself); otherwise as the default. */
+  @Override
+  public <T> Optional<T> capability(Class<T> type) {
+    Objects.requireNonNull(type, "type");
+    if (type == EntryTable.class) {
+      return Optional.of(type.cast(entryTable));
+    }
+    return TokenStore.super.capability(type);
+  }
+
   @Override
   public void close() {
     lock.writeLock().lock();
     try {
       closed = true;
       table.clear();
+      entries.clear();
     } finally {
       lock.writeLock().unlock();
     }
@@ -118,6 +137,74 @@ public final class MemoryTokenStore implements TokenStore {
   private void checkOpen() {
     if (closed) {
       throw new StoreException(ErrorCode.STORE_CLOSED, "This memory store is closed; open a new one.");
+    }
+  }
+
+  /** The entry table of this store: {@link #entries} under the store's lock. Thread-safe. */
+  private final class Entries implements EntryTable {
+    @Override
+    public Optional<String> get(String kind, String name) {
+      EntryTable.check(kind, name, null);
+      lock.readLock().lock();
+      try {
+        checkOpen();
+        return entries.get(kind, name);
+      } finally {
+        lock.readLock().unlock();
+      }
+    }
+
+    @Override
+    public boolean insert(String kind, String name, String value) {
+      EntryTable.check(kind, name, Objects.requireNonNull(value, "value"));
+      lock.writeLock().lock();
+      try {
+        checkOpen();
+        return entries.insert(kind, name, value);
+      } finally {
+        lock.writeLock().unlock();
+      }
+    }
+
+    @Override
+    public void put(String kind, String name, String value) {
+      EntryTable.check(kind, name, Objects.requireNonNull(value, "value"));
+      lock.writeLock().lock();
+      try {
+        checkOpen();
+        entries.put(kind, name, value);
+      } finally {
+        lock.writeLock().unlock();
+      }
+    }
+
+    @Override
+    public boolean remove(String kind, String name) {
+      EntryTable.check(kind, name, null);
+      lock.writeLock().lock();
+      try {
+        checkOpen();
+        return entries.remove(kind, name);
+      } finally {
+        lock.writeLock().unlock();
+      }
+    }
+
+    @Override
+    public SortedMap<String, String> list(String kind) {
+      EntryTable.check(kind, "-", null);
+      lock.readLock().lock();
+      try {
+        checkOpen();
+        return entries.list(kind);
+      } finally {
+        lock.readLock().unlock();
+      }
+    }
+
+    @Override
+    public String toString() {
+      return "EntryTable of " + MemoryTokenStore.this;
     }
   }
 }

@@ -90,4 +90,21 @@ class EncryptedValuesTest {
     assertThat(EncryptedValues.withoutCheck(opened)).isNotSameAs(opened);
     opened.close();
   }
+
+  @Test
+  void theCheckKeepsTheEntryTableAndLeavesEntriesAlone() {
+    try (TokenStore opened = TokenStores.open("file:" + dir.resolve("t.csv"));
+        TokenStore other = TokenStores.open("file:" + dir.resolve("t.csv"));
+        TokenStore memory = TokenStores.open("memory:")) {
+      EntryTable entries = opened.capability(EntryTable.class).orElseThrow();
+      // Entries are not tokens: a value that looks sealed is handed out as it is, not refused.
+      assertThat(entries.insert("api-key", "k1", SEALED)).isTrue();
+      assertThat(other.capability(EntryTable.class).orElseThrow().get("api-key", "k1")).contains(SEALED);
+      assertThat(EncryptedValues.refuseEncrypted(MemoryTokenStore.create()).capability(EntryTable.class))
+          .isPresent();
+      EntryTable m = memory.capability(EntryTable.class).orElseThrow();
+      m.put("api-key", "k", "v");
+      assertThat(m.get("api-key", "k")).contains("v");
+    }
+  }
 }

@@ -70,6 +70,22 @@ class ForwardingTokenStoreTest {
   }
 
   @Test
+  void aDecoratorKeepsTheEntryTableOfTheStoreItWraps() {
+    FileTokenStore raw = file();
+    CountingStore decorated = new CountingStore(new CountingStore(raw)); // two layers
+    EntryTable entries = decorated.capability(EntryTable.class).orElseThrow();
+    assertThat(entries).as("a view, not a store").isNotInstanceOf(TokenStore.class);
+    assertThat(entries.insert("api-key", "k1", "hash-1")).isTrue();
+    assertThat(raw.capability(EntryTable.class).orElseThrow().get("api-key", "k1")).contains("hash-1");
+    assertThat(decorated.getTokens()).isEmpty();
+    try (TokenStore memory = new CountingStore(MemoryTokenStore.create())) {
+      EntryTable m = memory.capability(EntryTable.class).orElseThrow();
+      m.put("api-key", "k", "v");
+      assertThat(m.list("api-key")).containsOnlyKeys("k");
+    }
+  }
+
+  @Test
   void overAStoreWithoutCapabilitiesThereAreNone() {
     try (TokenStore decorated = new CountingStore(MemoryTokenStore.create())) {
       assertThat(decorated.capability(RefreshCoordination.class)).isEmpty();
