@@ -15,6 +15,15 @@ import org.jspecify.annotations.Nullable;
  */
 public final class CliLoggerFinder extends System.LoggerFinder {
   private static volatile boolean verbose;
+  private static volatile boolean serving;
+
+  /**
+   * For {@code serve}, a long-running service: the library's INFO messages (the access log among them) and every
+   * warning go to stderr even without {@code --verbose}.
+   */
+  static void serving(boolean on) {
+    serving = on;
+  }
 
   /** Turns the output on (stderr) or off for every logger. */
   static void verbose(boolean on) {
@@ -42,7 +51,14 @@ public final class CliLoggerFinder extends System.LoggerFinder {
 
     @Override
     public boolean isLoggable(Level level) {
-      return verbose && level != Level.OFF && level.getSeverity() >= threshold.getSeverity();
+      if (level == Level.OFF) {
+        return false;
+      }
+      if (verbose) {
+        return level.getSeverity() >= threshold.getSeverity();
+      }
+      return serving && (level.getSeverity() >= Level.WARNING.getSeverity()
+          || (name.startsWith("dev.tokenstore") && level.getSeverity() >= Level.INFO.getSeverity()));
     }
 
     @Override

@@ -44,6 +44,8 @@ import picocli.CommandLine.Spec;
       KeysCommand.class,
       RekeyCommand.class,
       DoctorCommand.class,
+      ServeCommand.class,
+      ApiKeysCommand.class,
       EmulatorCommand.class,
       CommandLine.HelpCommand.class
     },
@@ -60,7 +62,7 @@ public final class TokenstoreCommand implements Runnable {
   static final List<String> ENVIRONMENT = List.of("TOKENSTORE_STORE", "TOKENSTORE_DC", "TOKENSTORE_ENV",
       "TOKENSTORE_ACCOUNTS_URL", "TOKENSTORE_AUTH_URL", "TOKENSTORE_TOKEN_URL", "TOKENSTORE_REVOKE_URL",
       "TOKENSTORE_API_URL", "TOKENSTORE_CLIENT_ID", "TOKENSTORE_CLIENT_SECRET", "TOKENSTORE_TIMEOUT",
-      "TOKENSTORE_KEYRING");
+      "TOKENSTORE_KEYRING", "TOKENSTORE_TLS_PASSWORD");
 
   /**
    * The environment the command reads itself (TOKENSTORE_STORE, TOKENSTORE_KEYRING, a keyring's env:NAME, the

@@ -32,10 +32,10 @@ import java.util.regex.Pattern;
  * fast hash is as strong as a slow one and costs one microsecond per request. A key is shown once, by
  * {@link #create}.
  *
- * <p>{@link #authenticate} answers from a snapshot of the keys, read again at most every {@code maxAge} (one
- * second by default) and at once, though never more than ten times a second, when a key is not in the snapshot:
- * a key made by another instance or by {@code tokenstore api-keys create} works at once, and a revoked key stops
- * working on every instance within {@code maxAge}.
+ * <p>{@link #authenticate} answers from a snapshot of the keys, read again when it is older than {@code maxAge}
+ * (one second by default) and when a key is not in it (though never more than ten times a second: a miss may wait
+ * up to 0.1 s): a key made by another instance or by {@code tokenstore api-keys create} works at once, and a
+ * revoked key stops working on every instance within {@code maxAge}.
  *
  * <p>Thread-safe.
  */
@@ -106,7 +106,6 @@ public final class ApiKeys {
       throw new TokenstoreException(ErrorCode.INVALID_ARGUMENT, "An API key named '" + name + "' exists already. "
           + "Choose another name, or revoke it first: tokenstore api-keys revoke " + name);
     }
-    snapshot = new Snapshot(snapshot.byHash(), Long.MIN_VALUE / 2); // read again at the next miss
     return new NewApiKey(name, key, scope);
   }
 
@@ -142,10 +141,34 @@ public final class ApiKeys {
       s = reloadIfOlder(now - maxAgeMillis);
     }
     ApiKey found = s.byHash().get(hash);
-    if (found == null && now - s.readAt() >= MIN_RELOAD_MILLIS) {
-      found = reloadIfOlder(now - MIN_RELOAD_MILLIS).byHash().get(hash);
+    if (found == null) {
+      found = reloadAfter(s.readAt()).byHash().get(hash);
     }
     return Optional.ofNullable(found);
+  }
+
+  /**
+   * A snapshot read after {@code seen}: the current one if another thread read it since, else one read now, but
+   * no sooner than {@link #MIN_RELOAD_MILLIS} after the last read (a new key works at once; wrong keys cannot make
+   * the store be read more than ten times a second).
+   */
+  private Snapshot reloadAfter(long seen) {
+    synchronized (reloadLock) {
+      Snapshot s = snapshot;
+      if (s.readAt() > seen) {
+        return s;
+      }
+      long wait = s.readAt() + MIN_RELOAD_MILLIS - clock.millis();
+      if (wait > 0) {
+        try {
+          reloadLock.wait(Math.min(wait, MIN_RELOAD_MILLIS));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return s;
+        }
+      }
+      return reload();
+    }
   }
 
   private Snapshot reloadIfOlder(long before) {

@@ -82,7 +82,9 @@ public final class TokenServer implements AutoCloseable {
     ServerMetrics[] m = new ServerMetrics[1]; // the managers' listener, made just below
     this.managers = new Managers(store, b.environmentFor, env -> {
       return b.managerSettings.apply(TokenManager.builder())
-          .store(store).environment(env).clock(b.clock).listener(Objects.requireNonNull(m[0])).build();
+          .store(store).environment(env).clock(b.clock).listener(Objects.requireNonNull(m[0]))
+          .fillUserName(env.protocol() == Environment.Protocol.ZOHO) // an exchange without a user name: Zoho's
+          .build();
     });
     this.metrics = new ServerMetrics(() -> {
       List<TokenManagerMetrics> figures = new ArrayList<>();
@@ -266,6 +268,11 @@ public final class TokenServer implements AutoCloseable {
       stopped = true;
       lifecycle.notifyAll();
     }
+  }
+
+  /** The routes (for the test that holds the OpenAPI document to them). */
+  java.util.List<Api.Route> routes() {
+    return api.routes();
   }
 
   @Override

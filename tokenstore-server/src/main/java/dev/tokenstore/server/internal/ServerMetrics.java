@@ -33,31 +33,30 @@ public final class ServerMetrics implements TokenEventListener {
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final Map<TokenEvent.Type, Counter> events = new EnumMap<>(TokenEvent.Type.class);
   private final Counter keyFailures;
+  /** Held here: Micrometer keeps a function counter's state object only weakly. */
+  private final Supplier<Iterable<TokenManagerMetrics>> figures;
 
   /** {@code metrics} supplies the current figures of every manager (summed here). */
   public ServerMetrics(Supplier<Iterable<TokenManagerMetrics>> metrics) {
+    this.figures = metrics;
     for (TokenEvent.Type t : TokenEvent.Type.values()) {
       events.put(t, Counter.builder("tokenstore.token.events").tag("type", t.name().toLowerCase(Locale.ROOT))
           .description("What the token managers did").register(registry));
     }
-    sum("tokenstore.token.endpoint.calls", "Calls to the accounts server's token endpoint", metrics,
-        TokenManagerMetrics::tokenEndpointCalls);
-    sum("tokenstore.refreshes", "Successful refreshes", metrics, TokenManagerMetrics::refreshes);
-    sum("tokenstore.refresh.failures", "Failed refreshes", metrics, TokenManagerMetrics::refreshFailures);
-    sum("tokenstore.single.flight.joins", "Callers that joined a refresh in flight", metrics,
-        TokenManagerMetrics::joins);
-    sum("tokenstore.lease.takeovers", "Refresh leases taken over from a holder that did not finish", metrics,
-        TokenManagerMetrics::leaseTakeovers);
-    sum("tokenstore.throttled", "Throttling replies of the accounts server", metrics, TokenManagerMetrics::throttled);
-    sum("tokenstore.save.failures", "Refresh results the store failed to save", metrics,
-        TokenManagerMetrics::saveFailures);
+    sum("tokenstore.token.endpoint.calls", "Calls to the accounts server's token endpoint", TokenManagerMetrics::tokenEndpointCalls);
+    sum("tokenstore.refreshes", "Successful refreshes", TokenManagerMetrics::refreshes);
+    sum("tokenstore.refresh.failures", "Failed refreshes", TokenManagerMetrics::refreshFailures);
+    sum("tokenstore.single.flight.joins", "Callers that joined a refresh in flight", TokenManagerMetrics::joins);
+    sum("tokenstore.lease.takeovers", "Refresh leases taken over from a holder that did not finish", TokenManagerMetrics::leaseTakeovers);
+    sum("tokenstore.throttled", "Throttling replies of the accounts server", TokenManagerMetrics::throttled);
+    sum("tokenstore.save.failures", "Refresh results the store failed to save", TokenManagerMetrics::saveFailures);
     keyFailures = Counter.builder("tokenstore.api.key.failures")
         .description("Requests refused for a missing or wrong API key").register(registry);
   }
 
-  private void sum(String name, String description, Supplier<Iterable<TokenManagerMetrics>> metrics,
-      ToLongFunction<TokenManagerMetrics> field) {
-    FunctionCounter.builder(name, metrics, s -> {
+  private void sum(String name, String description, ToLongFunction<TokenManagerMetrics> field) {
+    FunctionCounter.builder(name, this, self -> {
+      Supplier<Iterable<TokenManagerMetrics>> s = self.figures;
       long n = 0;
       for (TokenManagerMetrics m : s.get()) {
         n += field.applyAsLong(m);

@@ -1,0 +1,140 @@
+package dev.tokenstore.cli;
+
+import dev.tokenstore.OAuthToken;
+import dev.tokenstore.TokenStore;
+import dev.tokenstore.oauth.Environment;
+import dev.tokenstore.server.TokenServer;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code tokenstore serve}: runs the HTTP token service ({@link TokenServer}) over the store until stopped
+ * (SIGTERM or Ctrl-C stop it gracefully). Not thread-safe (one per run).
+ */
+@Command(
+    name = "serve",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Runs the HTTP token service: apps ask POST /api/v1/access-token with an API key and get a valid access "
+          + "token; the refresh token and client secret never leave the service. Run as many instances as needed "
+          + "on one shared store (PostgreSQL, MySQL/MariaDB, Redis; SQLite or a file on one host).",
+      "  tokenstore --store postgresql://db/tokens api-keys create --name portal",
+      "  tokenstore --store postgresql://db/tokens serve --port 8470",
+      "  curl -s -H \"Authorization: Bearer $KEY\" -H 'Content-Type: application/json' \\",
+      "       -d '{\"user_name\":\"jane@example.com\"}' http://127.0.0.1:8470/api/v1/access-token",
+      "The API is described at /api/v1/openapi.json; /healthz, /readyz and /metrics (Prometheus) serve operations.",
+      "Prints 'listening on URL' on stdout once it accepts requests."
+    })
+final class ServeCommand implements Callable<Integer> {
+  @Mixin StoreSession session;
+
+  @Option(names = "--bind", paramLabel = "ADDRESS", defaultValue = "127.0.0.1",
+      description = "The address to listen on (default: ${DEFAULT-VALUE}, this machine only; 0.0.0.0 for all).")
+  String bind = "127.0.0.1";
+
+  @Option(names = "--port", paramLabel = "PORT", defaultValue = "8470",
+      description = "The port (default: ${DEFAULT-VALUE}; 0 takes a free one).")
+  int port = 8470;
+
+  @Option(names = "--tls-keystore", paramLabel = "PATH",
+      description = "Serve HTTPS with this PKCS#12 file (key and certificate chain); its password is read from "
+          + "--tls-password-file or TOKENSTORE_TLS_PASSWORD.")
+  @Nullable Path tlsKeystore;
+
+  @Option(names = "--tls-password-file", paramLabel = "PATH", description = "A file holding the PKCS#12 password.")
+  @Nullable Path tlsPasswordFile;
+
+  @Option(names = "--refresh-ahead", paramLabel = "EVERY", arity = "0..1", fallbackValue = "30s",
+      converter = Durations.class,
+      description = "Refresh tokens before they expire (checked every EVERY, default 30s), so no request waits; "
+          + "one instance refreshes each token (the store's leases). Keeps idle tokens fresh too.")
+  @Nullable Duration refreshAhead;
+
+  @Option(names = "--lease-time", paramLabel = "DURATION", defaultValue = "30s", converter = Durations.class,
+      description = "How long a refresh lease lasts before another instance may take it over (default: "
+          + "${DEFAULT-VALUE}).")
+  Duration leaseTime = Duration.ofSeconds(30);
+
+  @Option(names = "--max-request-size", paramLabel = "BYTES", defaultValue = "65536",
+      description = "The largest request body (default: ${DEFAULT-VALUE}).")
+  int maxRequestBytes = 65_536;
+
+  @Option(names = "--shutdown-grace", paramLabel = "DURATION", defaultValue = "30s", converter = Durations.class,
+      description = "On SIGTERM, how long requests under way may take to finish (default: ${DEFAULT-VALUE}).")
+  Duration shutdownGrace = Duration.ofSeconds(30);
+
+  @Option(names = "--no-access-log", negatable = false, description = "Do not log each request on stderr.")
+  boolean noAccessLog;
+
+  @Override
+  public Integer call() throws Exception {
+    TokenstoreCommand o = session.options();
+    TokenServer.Builder b;
+    TokenStore store = session.open();
+    try {
+      b = TokenServer.builder(store)
+          .host(bind)
+          .port(port)
+          .maxRequestBytes(maxRequestBytes)
+          .shutdownGrace(shutdownGrace)
+          .accessLog(!noAccessLog)
+          .environmentFor(environments())
+          .managerSettings(m -> m.requestTimeout(o.timeout).leaseTime(leaseTime));
+      if (o.clientId != null) {
+        b.defaultClient(o.clientId, o.clientSecret);
+      }
+      if (refreshAhead != null) {
+        b.refreshAhead(refreshAhead);
+      }
+      if (tlsKeystore != null) {
+        b.tls(tlsKeystore, tlsPassword());
+      }
+    } catch (RuntimeException e) {
+      store.close();
+      throw e;
+    }
+    CliLoggerFinder.serving(true);
+    TokenServer server = b.build();
+    Thread stopper = new Thread(() -> {
+      server.close();
+      store.close();
+    }, "tokenstore-serve-stop");
+    try {
+      server.start();
+    } catch (RuntimeException e) {
+      store.close();
+      throw e;
+    }
+    Runtime.getRuntime().addShutdownHook(stopper);
+    session.println("listening on " + server.uri() + " (store " + StoreSupport.show(session.storeUri()) + ")");
+    server.awaitStop();
+    return 0;
+  }
+
+  /** The options' environment when they name a server, else Zoho's data centre of each token's API domain. */
+  private Function<OAuthToken, Environment> environments() {
+    return session::environmentFor;
+  }
+
+  private char[] tlsPassword() throws IOException {
+    if (tlsPasswordFile != null) {
+      String p = Files.readString(tlsPasswordFile, StandardCharsets.UTF_8).strip();
+      return p.toCharArray();
+    }
+    String env = session.options().environment.get("TOKENSTORE_TLS_PASSWORD");
+    if (env == null) {
+      throw new CliException(ExitCodes.USAGE, "--tls-keystore needs the key store's password: "
+          + "--tls-password-file PATH or TOKENSTORE_TLS_PASSWORD.");
+    }
+    return env.toCharArray();
+  }
+}
