@@ -5,6 +5,7 @@ import dev.tokenstore.OAuthToken;
 import dev.tokenstore.StoreException;
 import dev.tokenstore.TokenStore;
 import dev.tokenstore.spi.ConditionalSave;
+import dev.tokenstore.spi.EntryTable;
 import dev.tokenstore.spi.RefreshCoordination;
 import dev.tokenstore.spi.RefreshCoordinator;
 import dev.tokenstore.spi.TokenKey;
@@ -55,6 +56,13 @@ import org.jspecify.annotations.Nullable;
  * {@code tokenstore_lease} (created on first use), timed by the database's clock, expiring by themselves; and
  * {@link #saveTokenIf} saves a refresh result only if the record still holds the token it was refreshed from.
  *
+ * <p><b>Entries.</b> The store's {@link EntryTable} ({@code capability(EntryTable.class)}) keeps its rows in the
+ * table {@code tokenstore_entry} ({@code kind, name, value}, primary key {@code (kind, name)}), created on first use.
+ * Like {@code tokenstore_lease} it has one name per database, so every token table of the database shares the
+ * entries; {@link #deleteTokens()} and {@link #deleteToken} leave them. Each operation is one parameterised
+ * statement; an insert is create-if-absent with exactly one winner ({@code ON CONFLICT DO NOTHING}, or a
+ * duplicate-key error on MySQL/MariaDB).
+ *
  * <p><b>Resources.</b> A store made by {@link #sqlite(Path)}, {@link #sqliteInMemory()}, {@link #mysql()},
  * {@link #postgres()} or
  * {@code TokenStores.open} owns its connection pool and closes it in {@link #close()}; a {@code DataSource}
@@ -83,6 +91,7 @@ public final class JdbcTokenStore implements TokenStore, RefreshCoordination, Co
   private final TokenWrites writes;
   private final JdbcSchema schema;
   private final JdbcRefreshCoordinator coordinator;
+  private final JdbcEntryTable entries;
 
   private JdbcTokenStore(Builder b, DataSource dataSource, @Nullable AutoCloseable ownedResource) {
     this.ownedResource = ownedResource;
@@ -97,6 +106,7 @@ public final class JdbcTokenStore implements TokenStore, RefreshCoordination, Co
     this.writes = new TokenWrites(connections, rows, lookups, dialect, table, description);
     this.schema = new JdbcSchema(dataSource, connections, rows, dialect, table, description);
     this.coordinator = new JdbcRefreshCoordinator(dataSource, dialect, table, description);
+    this.entries = new JdbcEntryTable(connections, dialect, description);
   }
 
 
@@ -179,6 +189,19 @@ public final class JdbcTokenStore implements TokenStore, RefreshCoordination, Co
   @Override
   public RefreshCoordinator refreshCoordinator() {
     return coordinator;
+  }
+
+  /**
+   * {@link EntryTable}: the entries in the table {@code tokenstore_entry} of this database (created on first use,
+   * shared by every token table of the database; see the class comment); otherwise as {@link TokenStore#capability}.
+   */
+  @Override
+  public <T> Optional<T> capability(Class<T> type) {
+    Objects.requireNonNull(type, "type");
+    if (type == EntryTable.class) {
+      return Optional.of(type.cast(entries));
+    }
+    return TokenStore.super.capability(type);
   }
 
   @Override

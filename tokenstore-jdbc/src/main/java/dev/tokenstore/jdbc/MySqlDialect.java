@@ -126,6 +126,36 @@ public final class MySqlDialect implements SqlDialect {
         + "ON DUPLICATE KEY UPDATE version = VALUES(version)";
   }
 
+  /**
+   * The entry table with MySQL's options: {@code kind} in ASCII with the binary collation, {@code name} as
+   * {@code VARBINARY(800)} (UTF-8 bytes: 200 characters of up to 4 bytes), so that names are compared byte for byte
+   * (the {@code utf8mb4_bin} collation pads, so {@code "a"} and {@code "a "} would be one key; the key is 864 bytes,
+   * under InnoDB's limit of 3072), and {@code value} as {@code MEDIUMTEXT} in {@code utf8mb4} ({@code TEXT} holds
+   * 65,535 bytes, fewer than 65,536 characters need).
+   */
+  @Override
+  public String createEntryTableSql() {
+    return "CREATE TABLE IF NOT EXISTS " + quote(JdbcEntryTable.ENTRY_TABLE) + " (kind varchar(64) CHARACTER SET "
+        + "ascii COLLATE ascii_bin NOT NULL, name varbinary(800) NOT NULL, value MEDIUMTEXT CHARACTER SET utf8mb4 "
+        + "COLLATE utf8mb4_bin NOT NULL, PRIMARY KEY (kind, name)) DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin";
+  }
+
+  /**
+   * A plain {@code INSERT}: a duplicate key (error 1062) means the entry exists. Not {@code INSERT IGNORE}, which
+   * also turns errors such as a value too long into warnings (a value cut short), and not
+   * {@code ON DUPLICATE KEY UPDATE}, whose row count depends on the driver's found-rows setting.
+   */
+  @Override
+  public String insertEntrySql() {
+    return "INSERT INTO " + quote(JdbcEntryTable.ENTRY_TABLE) + " (kind, name, value) VALUES (?, ?, ?)";
+  }
+
+  @Override
+  public String upsertEntrySql() {
+    return "INSERT INTO " + quote(JdbcEntryTable.ENTRY_TABLE) + " (kind, name, value) VALUES (?, ?, ?) "
+        + "ON DUPLICATE KEY UPDATE value = VALUES(value)";
+  }
+
   @Override
   public String upsertSql(String table) {
     // VALUES(col) works on MySQL 8 (deprecated there, still supported) and MariaDB (which lacks the row alias).

@@ -7,7 +7,8 @@ import java.util.List;
 
 /**
  * What differs between SQL engines for {@link JdbcTokenStore}: quoting, the schema and its migrations, the
- * upsert statement, id generation, the write lock, and how driver errors are read. Everything else (the
+ * upsert statement, id generation, the write lock, the table of entries and its statements, and how driver errors
+ * are read. Everything else (the
  * matching rules as {@code WHERE} clauses, merging, duplicate checks, error messages) is shared.
  *
  * <p>Built in: {@link SqliteDialect}, {@link MySqlDialect} (MySQL 8, MariaDB 10.11 and later) and
@@ -79,6 +80,38 @@ public interface SqlDialect {
   default String upsertSchemaVersionSql() {
     return "INSERT INTO " + quote(JdbcTokenStore.SCHEMA_TABLE) + " (table_name, version) VALUES (?, ?) "
         + "ON CONFLICT (table_name) DO UPDATE SET version = excluded.version";
+  }
+
+  /**
+   * Creates the table {@code tokenstore_entry} of the stores' entry tables ({@code spi.EntryTable}) when missing:
+   * {@code kind} (at most 64 ASCII characters), {@code name} (at most 200 characters, compared exactly: no case
+   * folding, no padding, no normalization), {@code value} (text of up to 65,536 characters), primary key
+   * {@code (kind, name)}. The default is plain SQL ({@code varchar} and {@code text}; SQLite, PostgreSQL); override
+   * for engine options.
+   */
+  default String createEntryTableSql() {
+    return "CREATE TABLE IF NOT EXISTS " + quote(JdbcEntryTable.ENTRY_TABLE) + " (kind varchar(64) NOT NULL, "
+        + "name varchar(200) NOT NULL, value text NOT NULL, PRIMARY KEY (kind, name))";
+  }
+
+  /**
+   * Inserts the entry (kind, name, value: parameters 1 to 3) unless the row exists, in one statement: it updates one
+   * row when it inserted, none when the row existed, or fails with a unique violation ({@link #classify}) when the
+   * row existed and the engine has no way to skip it. The default is {@code INSERT ... ON CONFLICT (kind, name) DO
+   * NOTHING} (SQLite, PostgreSQL).
+   */
+  default String insertEntrySql() {
+    return "INSERT INTO " + quote(JdbcEntryTable.ENTRY_TABLE) + " (kind, name, value) VALUES (?, ?, ?) "
+        + "ON CONFLICT (kind, name) DO NOTHING";
+  }
+
+  /**
+   * Inserts the entry (kind, name, value: parameters 1 to 3) or replaces the value of the existing row, in one
+   * statement. The default is {@code INSERT ... ON CONFLICT (kind, name) DO UPDATE} (SQLite, PostgreSQL).
+   */
+  default String upsertEntrySql() {
+    return "INSERT INTO " + quote(JdbcEntryTable.ENTRY_TABLE) + " (kind, name, value) VALUES (?, ?, ?) "
+        + "ON CONFLICT (kind, name) DO UPDATE SET value = excluded.value";
   }
 
   /**

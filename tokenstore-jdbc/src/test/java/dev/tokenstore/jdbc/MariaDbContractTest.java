@@ -2,10 +2,12 @@ package dev.tokenstore.jdbc;
 
 import dev.tokenstore.TokenStore;
 import dev.tokenstore.TokenStores;
+import dev.tokenstore.testkit.EntryTableContract;
 import dev.tokenstore.testkit.TokenStoreContract;
 import dev.tokenstore.testservers.TestDatabase;
 import dev.tokenstore.testservers.TestServers;
 import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.Nested;
 
 /**
  * A real MariaDB server (embedded, or external from TOKENSTORE_TEST_MARIADB), opened by its store URI,
@@ -20,5 +22,14 @@ class MariaDbContractTest extends TokenStoreContract {
       db = TestServers.mariadb();
     }
     return TokenStores.open(db.storeUri());
+  }
+
+  /** The store's entry table (the table tokenstore_entry) passes the entry-table kit, on the same storage. */
+  @Nested
+  class Entries extends EntryTableContract {
+    @Override
+    protected TokenStore openStore() {
+      return MariaDbContractTest.this.openStore();
+    }
   }
 }
