@@ -50,6 +50,15 @@ public class ServeBenchmark {
   @Param({"1", "3"})
   public int instances;
 
+  /**
+   * {@code tokenstore}: the service; {@code bare}: a Javalin endpoint on the same Jetty that answers a constant JSON
+   * of the same size without reading the body: the baseline, so that the service's own cost is the difference.
+   */
+  @Param({"tokenstore", "bare"})
+  public String server;
+
+  private final List<io.javalin.Javalin> bare = new ArrayList<>();
+
   private Path dir;
   private TokenStore store;
   private final List<TokenServer> servers = new ArrayList<>();
@@ -67,7 +76,24 @@ public class ServeBenchmark {
           .clientSecret("s").refreshToken("r" + i).accessToken("a" + i).expiresAt(far)
           .apiDomain("http://127.0.0.1:9").build());
     }
-    String key = null;
+    String key = "none";
+    if (server.equals("bare")) {
+      byte[] reply = ("{\"access_token\":\"a7\",\"authorization_scheme\":\"Zoho-oauthtoken\",\"expires_at\":"
+          + "\"2036-12-03T18:00:00Z\",\"expires_in\":315359999,\"api_domain\":\"http://127.0.0.1:9\","
+          + "\"user_name\":\"user7@example.com\",\"id\":\"8\"}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      List<URI> uris = new ArrayList<>();
+      for (int i = 0; i < instances; i++) {
+        io.javalin.Javalin j = io.javalin.Javalin.create(c -> {
+          c.startup.showJavalinBanner = false;
+          c.routes.post("/api/v1/access-token", ctx -> ctx.contentType("application/json").result(reply));
+        }).start("127.0.0.1", 0);
+        bare.add(j);
+        uris.add(URI.create("http://127.0.0.1:" + j.port()));
+      }
+      requests(uris, key);
+      return;
+    }
+    key = null;
     for (int i = 0; i < instances; i++) {
       TokenServer s = TokenServer.builder(store).port(0).accessLog(false)
           .environment(Environment.zohoAccounts("http://127.0.0.1:9", "http://127.0.0.1:9")).build().start();
@@ -76,9 +102,13 @@ public class ServeBenchmark {
         key = s.apiKeys().create("bench", ApiScope.READ).key();
       }
     }
+    requests(servers.stream().map(TokenServer::uri).toList(), key);
+  }
+
+  private void requests(List<URI> uris, String key) {
     client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-    for (TokenServer s : servers) {
-      requests.add(HttpRequest.newBuilder(URI.create(s.uri() + "/api/v1/access-token"))
+    for (URI u : uris) {
+      requests.add(HttpRequest.newBuilder(URI.create(u + "/api/v1/access-token"))
           .header("Authorization", "Bearer " + key).header("Content-Type", "application/json")
           .POST(HttpRequest.BodyPublishers.ofString("{\"user_name\":\"user7@example.com\"}")).build());
     }
@@ -87,6 +117,7 @@ public class ServeBenchmark {
   @TearDown(Level.Trial)
   public void tearDown() throws IOException {
     servers.forEach(TokenServer::close);
+    bare.forEach(io.javalin.Javalin::stop);
     store.close();
     try (var files = Files.walk(dir)) {
       files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
