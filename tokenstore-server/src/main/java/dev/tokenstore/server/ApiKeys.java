@@ -76,9 +76,9 @@ public final class ApiKeys {
   /** {@link #of(TokenStore)} with a clock and the age after which the snapshot is read again. */
   public static ApiKeys of(TokenStore store, Clock clock, Duration maxAge) {
     EntryTable table = store.capability(EntryTable.class).orElseThrow(() -> new TokenstoreException(
-        ErrorCode.INVALID_ARGUMENT, "This store (" + store.getClass().getSimpleName() + ") cannot keep API keys: "
-            + "it offers no EntryTable. Use one of the built-in stores (sqlite:, file:, postgresql://, mysql://, "
-            + "redis://, memory:)."));
+        ErrorCode.INVALID_ARGUMENT, "This store cannot keep API keys: it offers no EntryTable (a store of your "
+            + "own, or a decorator that hides it). The built-in stores do: sqlite:, file:, postgresql://, mysql://, "
+            + "redis://, memory:."));
     if (maxAge.isNegative()) {
       throw new TokenstoreException(ErrorCode.INVALID_ARGUMENT, "maxAge must not be negative.");
     }
