@@ -12,7 +12,8 @@ import java.nio.charset.StandardCharsets;
  * the entries {@code race-0} ... {@code race-<n-1>} of kind {@code api-key} with its own name as the value, as fast
  * as it can. Prints {@code WON <name>} for each insert that returned true, {@code FAIL <reason>}, and {@code DONE}.
  *
- * <p>Args: store URI, child name, number of names. Exit code 0 when nothing failed.
+ * <p>Args: store URI, child name, number of names. Exit code 0 when nothing failed. Not thread-safe: a main
+ * program with one thread.
  */
 public final class EntryInsertChild {
   static final String KIND = "api-key";
