@@ -189,8 +189,9 @@ public final class FileTokenStore implements TokenStore, RefreshCoordination, Co
 
   /**
    * The temp files of the token file {@code file} in its folder now: {@code .<name>.<random>.tmp}, each a full
-   * copy of every token and client secret, and {@code .<name>.issued.<random>.tmp} of its issue-time sidecar. Opening the store deletes those that writers killed in the middle of
-   * a save left behind; one that remains is a live writer's, or one this user cannot delete. For checks such as
+   * copy of every token and client secret, and {@code .<name>.issued.<random>.tmp} and
+   * {@code .<name>.entries.<random>.tmp} of its issue-time and entries sidecars. Opening the store deletes those that
+   * writers killed in the middle of a save left behind; one that remains is a live writer's, or one this user cannot delete. For checks such as
    * {@code tokenstore doctor}.
    *
    * @throws StoreException {@link ErrorCode#STORE_UNAVAILABLE} if the folder cannot be listed

@@ -2,8 +2,10 @@ package dev.tokenstore.crypto;
 
 import dev.tokenstore.TokenStore;
 import dev.tokenstore.memory.MemoryTokenStore;
+import dev.tokenstore.testkit.EntryTableContract;
 import dev.tokenstore.testkit.TokenStoreContract;
 import java.time.Clock;
+import org.junit.jupiter.api.Nested;
 
 /**
  * The memory store with encrypted secrets passes the conformance kit: a store without compare-and-set saves, so
@@ -20,5 +22,19 @@ class EncryptedMemoryStoreContractTest extends TokenStoreContract {
   @Override
   protected boolean persistent() {
     return false;
+  }
+
+  /** The wrapped store's entry table, through the decorator, passes the entry-table kit. */
+  @Nested
+  class Entries extends EntryTableContract {
+    @Override
+    protected TokenStore openStore() {
+      return EncryptedMemoryStoreContractTest.this.openStore();
+    }
+
+    @Override
+    protected boolean persistent() {
+      return false;
+    }
   }
 }

@@ -11,6 +11,7 @@ import dev.tokenstore.TokenStores;
 import dev.tokenstore.TokenstoreException;
 import dev.tokenstore.spi.ConditionalSave;
 import dev.tokenstore.spi.EncryptedValues;
+import dev.tokenstore.spi.EntryTable;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -340,5 +341,29 @@ class EncryptedTokenStoreTest {
     OAuthToken end = encrypted().findTokenById(base.id()).orElseThrow();
     assertThat(end.refreshToken()).isEqualTo("1000.refresh.shared");
     assertThat(end.accessToken()).startsWith("1000.access.");
+  }
+
+  /**
+   * The entry table of the wrapped store survives the decorator (found through {@code capability}), and entries are
+   * not encrypted: what a caller writes is what the plain store and the file hold, as {@code EntryTable} says.
+   */
+  @Test
+  void theEntryTableOfTheWrappedStoreIsKeptAndItsEntriesAreNotEncrypted() throws Exception {
+    EncryptedTokenStore store = encrypted();
+    EntryTable entries = store.capability(EntryTable.class).orElseThrow();
+    assertThat(entries).as("a view, not a store that could bypass the decorator").isNotInstanceOf(TokenStore.class);
+    assertThat(entries.insert("api-key", "k1", "sha256:0011")).isTrue();
+    store.saveToken(token("a@example.com", "a"));
+
+    EntryTable plain = raw().capability(EntryTable.class).orElseThrow();
+    assertThat(plain.get("api-key", "k1")).contains("sha256:0011");
+    assertThat(plain.insert("api-key", "k1", "other")).isFalse();
+    plain.put("api-key", "k2", "written past the keyring");
+    assertThat(entries.get("api-key", "k2")).contains("written past the keyring");
+    assertThat(Files.readString(file.resolveSibling("sdk_tokens.txt.entries"), UTF_8)).contains("sha256:0011")
+        .doesNotContain(EncryptedValues.PREFIX);
+    assertThat(store.getTokens()).hasSize(1);
+    assertThat(EncryptedTokenStore.wrap(dev.tokenstore.memory.MemoryTokenStore.create(), keys)
+        .capability(EntryTable.class)).isPresent();
   }
 }

@@ -76,6 +76,26 @@ final class RedisScripts {
     });
   }
 
+  /**
+   * Runs a plain command ({@code op}, e.g. an {@code HGET} on the client) with the same failure mapping as
+   * {@link #run}. {@code repeatable}: a command that is safe to send again (a read, an idempotent write) is made
+   * once more on a new connection when a pooled one turns out closed by the server, as scripts are; one that is not
+   * (an {@code HSETNX}, whose second run would report "exists" after the first had created it) fails instead.
+   */
+  <T> T command(String what, boolean repeatable, Supplier<T> op) {
+    return call(what, () -> {
+      for (int attempt = 1; ; attempt++) {
+        try {
+          return op.get();
+        } catch (JedisConnectionException e) {
+          if (!repeatable || attempt > MAX_POOLED || !closedByServer(e)) {
+            throw e;
+          }
+        }
+      }
+    });
+  }
+
   /** More than the pool holds ({@code RedisTokenStore.open} sets 16): every broken pooled connection once. */
   private static final int MAX_POOLED = 17;
 
@@ -117,8 +137,8 @@ final class RedisScripts {
     } catch (JedisAccessControlException e) {
       throw new StoreException(ErrorCode.STORE_UNAVAILABLE,
           "Redis at " + where + " refused to " + what + ": authentication or permission failed (" + e.getMessage()
-              + "). Check the user name and password in the URI and the user's ACL (it needs EVAL, EVALSHA and "
-              + "the keys " + base + "*).", e);
+              + "). Check the user name and password in the URI and the user's ACL (it needs EVAL, EVALSHA, "
+              + "HGET, HSET, HSETNX, HDEL, HGETALL and the keys " + base + "*).", e);
     } catch (JedisConnectionException e) {
       throw new StoreException(ErrorCode.STORE_UNAVAILABLE,
           "Cannot " + what + ": Redis at " + where + " is not reachable (" + rootMessage(e) + "). Check that the "

@@ -14,6 +14,7 @@ import dev.tokenstore.OAuthToken;
 import dev.tokenstore.StoreException;
 import dev.tokenstore.TokenStore;
 import dev.tokenstore.spi.ConditionalSave;
+import dev.tokenstore.spi.EntryTable;
 import dev.tokenstore.spi.RefreshCoordination;
 import dev.tokenstore.spi.RefreshCoordinator;
 import dev.tokenstore.spi.TokenKey;
@@ -76,6 +77,11 @@ import redis.clients.jedis.UnifiedJedis;
  * them with a compare-and-delete script; {@link #saveTokenIf} is the save script with a compare-and-set on the
  * stored access token, refresh token and client secret.
  *
+ * <h2>Entries</h2>
+ * The store's {@link EntryTable} ({@code capability(EntryTable.class)}) keeps one hash per kind,
+ * <code>{prefix}:entry:&lt;kind&gt;</code>, name to value, in the store's slot; {@code HSETNX} makes an insert
+ * create-if-absent with exactly one winner. {@link #getTokens()} and {@link #deleteTokens()} never touch them.
+ *
  * <p>Thread-safe: the Jedis client pools connections, and every operation is one atomic server-side step,
  * except that {@link #getTokens()} and {@link #deleteTokens()} on more than 1,000 records work in atomic pages
  * of 1,000 so that a large store never blocks the server for long.
@@ -93,6 +99,7 @@ public final class RedisTokenStore implements TokenStore, RefreshCoordination, C
   private final RedisScripts scripts;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final RefreshCoordinator coordinator;
+  private final RedisEntryTable entries;
 
   private RedisTokenStore(UnifiedJedis client, boolean ownsClient, String prefix, String where) {
     this.client = client;
@@ -102,6 +109,7 @@ public final class RedisTokenStore implements TokenStore, RefreshCoordination, C
     this.where = where;
     this.scripts = new RedisScripts(client, base, where);
     this.coordinator = new RedisRefreshCoordinator(scripts, this::checkOpen, base, where, prefix);
+    this.entries = new RedisEntryTable(client, scripts, this::checkOpen, base, where);
   }
 
   /**
@@ -264,6 +272,19 @@ public final class RedisTokenStore implements TokenStore, RefreshCoordination, C
             "Redis at " + where + " sent an unexpected reply to the save script. Check that no other program "
                 + "writes the keys of prefix " + prefix + ".");
     }
+  }
+
+  /**
+   * {@link EntryTable}: the entries in the hashes <code>{prefix}:entry:&lt;kind&gt;</code> (one per kind; see the
+   * class comment); otherwise as {@link TokenStore#capability}.
+   */
+  @Override
+  public <T> Optional<T> capability(Class<T> type) {
+    Objects.requireNonNull(type, "type");
+    if (type == EntryTable.class) {
+      return Optional.of(type.cast(entries));
+    }
+    return TokenStore.super.capability(type);
   }
 
   @Override

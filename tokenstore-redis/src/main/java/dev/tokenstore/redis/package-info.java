@@ -19,7 +19,10 @@
  *       {@code {prefix}:refresh:<sha1>}: sets of the ids whose user name (access, grant, refresh token) has that
  *       SHA-1 (hex). Hashing keeps key names short and free of hostile characters whatever the value; the real
  *       value in the hash is compared after every lookup, so a hash collision cannot return a wrong record;
- *   <li>{@code {prefix}:ids}: the set of all ids; {@code {prefix}:seq}: the id counter ({@code INCR}).
+ *   <li>{@code {prefix}:ids}: the set of all ids; {@code {prefix}:seq}: the id counter ({@code INCR});
+ *   <li>{@code {prefix}:lease:<sha1>}, {@code {prefix}:leasemeta:<sha1>}: refresh leases (see {@code RedisTokenStore});
+ *   <li>{@code {prefix}:entry:<kind>}: the entries of one kind of the store's {@code EntryTable}, a hash of names to
+ *       values (plain commands: {@code HGET}, {@code HSETNX}, {@code HSET}, {@code HDEL}, {@code HGETALL}).
  * </ul>
  * SHA-1 rather than SHA-256 because the Lua scripts derive the index keys of a record's old values themselves
  * and {@code redis.sha1hex} is the only digest Redis scripts have.

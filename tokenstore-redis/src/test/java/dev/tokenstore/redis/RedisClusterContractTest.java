@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tokenstore.OAuthToken;
 import dev.tokenstore.TokenStore;
+import dev.tokenstore.testkit.EntryTableContract;
 import dev.tokenstore.testkit.TokenStoreContract;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -12,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.Connection;
 import redis.clients.jedis.HostAndPort;
@@ -152,5 +154,14 @@ class RedisClusterContractTest extends TokenStoreContract {
       }
     }
     assertThat(owners).as("masters that hold a store").hasSizeGreaterThan(1);
+  }
+
+  /** The store's entry table (one hash per kind under the store's prefix) passes the entry-table kit. */
+  @Nested
+  class Entries extends EntryTableContract {
+    @Override
+    protected TokenStore openStore() {
+      return RedisClusterContractTest.this.openStore();
+    }
   }
 }

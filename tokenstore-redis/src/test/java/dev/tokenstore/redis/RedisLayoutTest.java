@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tokenstore.OAuthToken;
 import dev.tokenstore.TokenStores;
+import dev.tokenstore.spi.EntryTable;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Instant;
@@ -109,6 +110,35 @@ class RedisLayoutTest {
     store.deleteTokens();
     assertThat(redis.keys(prefix)).as("only the id counter stays, so ids are never reused")
         .containsExactly("{" + prefix + "}:seq");
+  }
+
+  @Test
+  void entriesAreOneHashPerKindInTheStoresSlotAndTheTokenScriptsLeaveThem() throws Exception {
+    EntryTable entries = store.capability(EntryTable.class).orElseThrow();
+    String hostile = "x\r\n*3\r\n$3\r\nDEL\r\n {other}:seq 🙂";
+    entries.put("api-key", "k1", "{\"hash\":\"h1\"}");
+    entries.put("api-key", "{" + prefix + "}:token:1", hostile);
+    entries.put("audit.log", "k1", "");
+    assertThat(redis.keys(prefix)).containsExactlyInAnyOrder("{" + prefix + "}:entry:api-key",
+        "{" + prefix + "}:entry:audit.log");
+    assertThat(redis.jedis.hgetAll("{" + prefix + "}:entry:api-key")).containsExactly(
+        Map.entry("k1", "{\"hash\":\"h1\"}"), Map.entry("{" + prefix + "}:token:1", hostile));
+    assertThat(redis.keys(prefix).stream().map(JedisClusterCRC16::getSlot).collect(Collectors.toSet()))
+        .containsExactly(JedisClusterCRC16.getSlot("{" + prefix + "}"));
+
+    OAuthToken a = store.saveToken(token("a@example.com"));
+    Set<String> withToken = expectedKeys(a);
+    withToken.add("{" + prefix + "}:entry:api-key");
+    withToken.add("{" + prefix + "}:entry:audit.log");
+    assertThat(redis.keys(prefix)).isEqualTo(withToken);
+    assertThat(store.getTokens()).containsExactly(a);
+    store.deleteTokens();
+    assertThat(redis.keys(prefix)).containsExactlyInAnyOrder("{" + prefix + "}:seq",
+        "{" + prefix + "}:entry:api-key", "{" + prefix + "}:entry:audit.log");
+
+    assertThat(entries.remove("audit.log", "k1")).isTrue();
+    assertThat(redis.keys(prefix)).as("the last entry of a kind takes its hash along")
+        .doesNotContain("{" + prefix + "}:entry:audit.log");
   }
 
   @Test

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.tokenstore.ErrorCode;
 import dev.tokenstore.OAuthToken;
 import dev.tokenstore.StoreException;
+import dev.tokenstore.spi.EntryTable;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -63,6 +64,33 @@ class RedisOutageTest {
       OAuthToken again = store.saveToken(OAuthToken.builder().userName("b@example.com").refreshToken("r-2").build());
       assertThat(store.findToken(OAuthToken.builder().userName("b@example.com").build())).contains(again);
       assertThat(store.getTokens()).containsExactly(again);
+    }
+  }
+
+  @Test
+  void entriesOnAStoppedServerAreStoreUnavailableWithoutNamesOrValuesAndWorkWhenItIsBack() throws Exception {
+    String uri = "redis://:" + PASSWORD + "@127.0.0.1:" + port + "/0?prefix=outage-entries&timeout=2000";
+    try (RedisTokenStore store = RedisTokenStore.open(uri)) {
+      EntryTable e = store.capability(EntryTable.class).orElseThrow();
+      e.put("api-key", "name-1", "value-1");
+      server.stop();
+      List<Runnable> ops = List.of(() -> e.get("api-key", "name-1"), () -> e.list("api-key"),
+          () -> e.insert("api-key", "name-2", "value-2"), () -> e.put("api-key", "name-1", "value-3"),
+          () -> e.remove("api-key", "name-1"));
+      for (Runnable op : ops) {
+        assertThatThrownBy(op::run)
+            .isInstanceOf(StoreException.class)
+            .satisfies(ex -> assertThat(code(ex)).isEqualTo(ErrorCode.STORE_UNAVAILABLE))
+            .hasMessageContaining("entr")
+            .hasMessageContaining(maskedBase)
+            .hasMessageNotContaining(PASSWORD)
+            .hasMessageNotContaining("name-")
+            .hasMessageNotContaining("value-");
+      }
+      server = RedisTestServer.start(port, PASSWORD); // same port; the data is gone (no persistence)
+      assertThat(e.get("api-key", "name-1")).isEmpty();
+      assertThat(e.insert("api-key", "name-1", "again")).isTrue();
+      assertThat(e.list("api-key")).containsExactly(java.util.Map.entry("name-1", "again"));
     }
   }
 

@@ -2,8 +2,10 @@ package dev.tokenstore.redis;
 
 import dev.tokenstore.TokenStore;
 import dev.tokenstore.TokenStores;
+import dev.tokenstore.testkit.EntryTableContract;
 import dev.tokenstore.testkit.TokenStoreContract;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Nested;
 
 /**
  * The Redis store, opened by its URI through {@link TokenStores}, passes the conformance kit. Each test gets
@@ -21,5 +23,14 @@ class RedisStoreContractTest extends TokenStoreContract {
   @Override
   protected TokenStore openStore() {
     return TokenStores.open(uri);
+  }
+
+  /** The store's entry table (one hash per kind under the store's prefix) passes the entry-table kit. */
+  @Nested
+  class Entries extends EntryTableContract {
+    @Override
+    protected TokenStore openStore() {
+      return RedisStoreContractTest.this.openStore();
+    }
   }
 }
