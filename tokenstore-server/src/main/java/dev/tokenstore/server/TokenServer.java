@@ -372,8 +372,8 @@ public final class TokenServer implements AutoCloseable {
 
     /** Refreshes tokens ahead of expiry, checking every {@code every} (see the class comment); default off. */
     public Builder refreshAhead(Duration every) {
-      if (every.compareTo(Duration.ofSeconds(1)) < 0 || every.compareTo(Duration.ofHours(1)) > 0) {
-        throw new TokenstoreException(ErrorCode.INVALID_ARGUMENT, "refreshAhead is from 1 s to 1 h.");
+      if (every.compareTo(Duration.ofMillis(100)) < 0 || every.compareTo(Duration.ofHours(1)) > 0) {
+        throw new TokenstoreException(ErrorCode.INVALID_ARGUMENT, "refreshAhead is from 100 ms to 1 h.");
       }
       this.refreshAheadEvery = every;
       return this;

@@ -60,6 +60,10 @@ class ServeInstancesTest {
   }
 
   private Setup setup(String kind, Instant expiry, boolean rotate) {
+    return setup(kind, expiry, rotate, List.of());
+  }
+
+  private Setup setup(String kind, Instant expiry, boolean rotate, List<String> extra) {
     AccountsEmulator zoho = AccountsEmulator.builder().user(ADA).rotateRefreshTokens(rotate)
         .registerClient(CLIENT_ID, CLIENT_SECRET).start();
     String uri = storeUri(kind, dir);
@@ -72,7 +76,11 @@ class ServeInstancesTest {
       key = ApiKeys.of(store).create("instances", ApiScope.READ).key();
     }
     ChildJvms children = ChildJvms.start(ServeChild.class, 3,
-        i -> List.of(uri, zoho.baseUrl(), zoho.apiDomain(), Long.toString(LEASE_MILLIS)));
+        i -> {
+          List<String> a = new ArrayList<>(List.of(uri, zoho.baseUrl(), zoho.apiDomain(), Long.toString(LEASE_MILLIS)));
+          a.addAll(extra);
+          return a;
+        });
     children.startTogether(Duration.ofSeconds(60));
     List<Http> instances = new ArrayList<>();
     for (ChildJvms.Child c : children.children()) {
@@ -153,6 +161,26 @@ class ServeInstancesTest {
       } finally {
         pool.shutdownNow();
       }
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "redis"})
+  void refreshAheadOnThreeInstancesRefreshesATokenOnceWithoutARequest(String kind) throws Exception {
+    // expires in 2 minutes: inside the 5-minute window, so due; every instance checks every 300 ms
+    try (Setup s = setup(kind, Instant.now().plusSeconds(120), true, List.of("300"))) {
+      s.children().waitUntil("a refresh ahead", Duration.ofSeconds(30), () -> s.zoho().refreshCalls() >= 1);
+      // several more passes of all three instances: the refreshed token is no longer due, nobody refreshes again
+      Thread.sleep(2000);
+      assertThat(s.zoho().refreshCalls()).isEqualTo(1);
+      try (TokenStore store = TokenStores.open(s.uri())) {
+        OAuthToken stored = store.findToken(OAuthToken.builder().userName(ADA).build()).orElseThrow();
+        assertThat(stored.expiresAt()).isAfter(Instant.now().plusSeconds(1800));
+        assertThat(s.zoho().isAccessTokenValid(stored.accessToken())).isTrue();
+        Http.Reply r = s.instances().get(2).post("/api/v1/access-token", s.key(), "{\"user_name\":\"" + ADA + "\"}");
+        assertThat(r.json().get("access_token").asText()).isEqualTo(stored.accessToken());
+      }
+      assertThat(s.zoho().refreshCalls()).isEqualTo(1);
     }
   }
 }
