@@ -10,6 +10,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -45,26 +46,40 @@ final class HandOutCache {
     final OAuthToken token;
     final long refreshAt;
     final long expiresAt;
+    /**
+     * Until then (epoch ms) the hot path hands {@link #token} out without reading the store: {@link #refreshAt},
+     * or sooner when the manager rechecks the store ({@code TokenManager.Builder#recheckStoreAfter}).
+     */
+    final long handOutUntil;
 
-    Snapshot(OAuthToken token, long refreshAt, long expiresAt) {
+    Snapshot(OAuthToken token, long refreshAt, long expiresAt, long handOutUntil) {
       this.token = token;
       this.refreshAt = refreshAt;
       this.expiresAt = expiresAt;
+      this.handOutUntil = handOutUntil;
     }
   }
 
   private final TokenStore store;
   private final Counters counters;
   private final long windowMillis;
+  private final LongSupplier clock;
+  private final long recheckMillis;
   /** Query key to the entry of the stored record it resolved to: the hot path's only lookup. */
   private final ConcurrentHashMap<TokenKey, Entry> aliases = new ConcurrentHashMap<>();
   /** Stored record id to its entry. */
   private final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
 
-  HandOutCache(TokenStore store, Counters counters, long windowMillis) {
+  /**
+   * @param recheckMillis how long a published token is handed out before the store is read again
+   *     ({@link Long#MAX_VALUE}: until its refresh time)
+   */
+  HandOutCache(TokenStore store, Counters counters, long windowMillis, LongSupplier clock, long recheckMillis) {
     this.store = store;
     this.counters = counters;
     this.windowMillis = windowMillis;
+    this.clock = clock;
+    this.recheckMillis = recheckMillis;
   }
 
   /** The alias map itself, for the hot path to hold directly (no indirection per call). */
@@ -129,7 +144,13 @@ final class HandOutCache {
   private Snapshot snapshot(OAuthToken t) {
     long expires = t.accessToken() == null ? Long.MIN_VALUE
         : t.expiresAt() == null ? Long.MAX_VALUE : t.expiresAt().toEpochMilli();
-    return new Snapshot(t, RefreshTiming.refreshAt(t, windowMillis), expires);
+    long refreshAt = RefreshTiming.refreshAt(t, windowMillis);
+    long handOutUntil = refreshAt;
+    if (recheckMillis != Long.MAX_VALUE) {
+      long now = clock.getAsLong();
+      handOutUntil = Math.min(refreshAt, now > Long.MAX_VALUE - recheckMillis ? Long.MAX_VALUE : now + recheckMillis);
+    }
+    return new Snapshot(t, refreshAt, expires, handOutUntil);
   }
 
   /** The stored record {@code id} (a counted store read), or null. */

@@ -104,6 +104,7 @@ public final class TokenManager {
   private final TokenCalls calls;
   private final Cleaner cleaner;
   private final AuthorizedSender sender;
+  private final @Nullable Duration recheckStoreAfter;
 
   private TokenManager(Builder b) {
     // a record with encrypted secrets (a keyring was not given) is an error here, never a token handed out
@@ -118,7 +119,9 @@ public final class TokenManager {
     this.settings = new TokenCalls.Settings(b.clock, b.sleeper, b.retryPolicy, b.refreshWindow, b.requestTimeout,
         b.leaseTime, b.fillUserName, b.requireSaved);
     Events events = new Events(listener, environment.name());
-    this.cache = new HandOutCache(store, counters, b.refreshWindow.toMillis());
+    this.recheckStoreAfter = b.recheckStoreAfter;
+    this.cache = new HandOutCache(store, counters, b.refreshWindow.toMillis(), b.clock::millis,
+        b.recheckStoreAfter == null ? Long.MAX_VALUE : b.recheckStoreAfter.toMillis());
     this.aliases = cache.aliases();
     TokenEndpointClient client = new TokenEndpointClient(http, b.requestTimeout);
     Retries retries = new Retries(b.retryPolicy, b.sleeper, counters, events);
@@ -146,6 +149,7 @@ public final class TokenManager {
         .refreshWindow(settings.refreshWindow()).sharedHttp(http).requestTimeout(settings.requestTimeout())
         .retryPolicy(settings.retryPolicy()).listener(listener).fillUserName(settings.fillUserName())
         .refreshCoordinator(coordinator).leaseTime(settings.leaseTime()).requireSaved(settings.requireSaved())
+        .recheckStoreAfter(recheckStoreAfter)
         .build();
   }
 
@@ -172,7 +176,7 @@ public final class TokenManager {
     Entry e = aliases.get(key);
     if (e != null) {
       Snapshot s = e.snap;
-      if (s != null && clock.millis() < s.refreshAt) {
+      if (s != null && clock.millis() < s.handOutUntil) {
         return s.token;
       }
     }
@@ -282,7 +286,12 @@ public final class TokenManager {
     if (e != null) {
       cache.savePending(e);
       stored = cache.readById(e.id);
-      if (stored == null) {
+      if (stored != null && !key.matches(stored)) {
+        // the id now names another record (deleted, and the id given to a new one): never that user's token
+        cache.forget(e);
+        e = null;
+        stored = null;
+      } else if (stored == null) {
         cache.forget(e);
         e = null;
       } else if (e.unsaved != null) {
@@ -484,8 +493,22 @@ public final class TokenManager {
     private @Nullable RefreshCoordinator coordinator;
     private Duration leaseTime = Duration.ofSeconds(60);
     private boolean requireSaved;
+    private @Nullable Duration recheckStoreAfter;
 
     private Builder() {}
+
+    /**
+     * How long a token held in memory is handed out before the stored record is read again; default null: until
+     * the token is due for a refresh (a valid token is then a map read). Set it when other processes share the
+     * store and may delete, revoke or replace a record (several {@code tokenstore serve} instances; application
+     * instances): each key then costs one store read per period, and a record deleted or replaced elsewhere is
+     * honoured within it. A record whose id now names another user's record is never handed out for the old key.
+     */
+    public Builder recheckStoreAfter(@Nullable Duration recheckStoreAfter) {
+      this.recheckStoreAfter = recheckStoreAfter == null ? null
+          : DurationBounds.nonNegative(recheckStoreAfter, "recheckStoreAfter", DurationBounds.YEAR);
+      return this;
+    }
 
     /** Where tokens are kept. Required. */
     public Builder store(TokenStore store) {

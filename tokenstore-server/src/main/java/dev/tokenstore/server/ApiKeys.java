@@ -47,6 +47,7 @@ public final class ApiKeys {
   private static final String PREFIX = "tsk_";
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final long MIN_RELOAD_MILLIS = 100;
+  private static final System.Logger LOG = System.getLogger("dev.tokenstore.server");
 
   private final EntryTable entries;
   private final Clock clock;
@@ -107,6 +108,14 @@ public final class ApiKeys {
           + "Choose another name, or revoke it first: tokenstore api-keys revoke " + name);
     }
     return new NewApiKey(name, key, scope);
+  }
+
+  /**
+   * Writes a small entry (this kind's neighbour {@code tokenstore.probe}): the check of {@code /readyz} that the
+   * store takes writes, which refreshes need.
+   */
+  public void probeWrite() {
+    entries.put("tokenstore.probe", "readyz", clock.instant().toString());
   }
 
   /** Every key, by name. */
@@ -183,8 +192,12 @@ public final class ApiKeys {
       long at = clock.millis();
       Map<String, ApiKey> byHash = new HashMap<>();
       for (Map.Entry<String, String> e : entries.list(KIND).entrySet()) {
-        Parsed p = parse(e.getKey(), e.getValue());
-        byHash.put(p.hash(), p.key());
+        try {
+          Parsed p = parse(e.getKey(), e.getValue());
+          byHash.put(p.hash(), p.key());
+        } catch (StoreException malformed) { // one damaged entry must not refuse every other key
+          LOG.log(System.Logger.Level.WARNING, malformed.getMessage());
+        }
       }
       Snapshot s = new Snapshot(Map.copyOf(byHash), at);
       snapshot = s;

@@ -81,7 +81,7 @@ public final class TokenServer implements AutoCloseable {
     this.apiKeys = b.apiKeys != null ? b.apiKeys : ApiKeys.of(store);
     ServerMetrics[] m = new ServerMetrics[1]; // the managers' listener, made just below
     this.managers = new Managers(store, b.environmentFor, env -> {
-      return b.managerSettings.apply(TokenManager.builder())
+      return b.managerSettings.apply(TokenManager.builder().recheckStoreAfter(b.recheckStoreAfter))
           .store(store).environment(env).clock(b.clock).listener(Objects.requireNonNull(m[0]))
           .fillUserName(env.protocol() == Environment.Protocol.ZOHO) // an exchange without a user name: Zoho's
           .build();
@@ -96,7 +96,7 @@ public final class TokenServer implements AutoCloseable {
     m[0] = metrics;
     AttemptLimiter limiter = new AttemptLimiter(b.failedAttempts, Duration.ofMinutes(1), b.clock::millis);
     this.api = new Api(store, managers, apiKeys, metrics, limiter, b.clock, b.maxRequestBytes,
-        new Api.DefaultClient(b.clientId, b.clientSecret));
+        new Api.DefaultClient(b.clientId, b.clientSecret), b.maxConcurrentRequests);
     this.app = Javalin.create(this::configure);
   }
 
@@ -107,6 +107,9 @@ public final class TokenServer implements AutoCloseable {
     config.http.maxRequestSize = settings.maxRequestBytes;
     config.http.generateEtags = false;
     config.jetty.modifyHttpConfiguration(h -> h.setSendServerVersion(false));
+    // room for the API's requests plus health checks and metrics, which are never refused for being busy
+    config.jetty.threadPool = new org.eclipse.jetty.util.thread.QueuedThreadPool(
+        settings.maxConcurrentRequests + 50, 8, 60_000);
     if (settings.tlsKeystore != null) {
       Path keystore = settings.tlsKeystore;
       char[] password = Objects.requireNonNull(settings.tlsPassword);
@@ -116,7 +119,11 @@ public final class TokenServer implements AutoCloseable {
         tls.setKeyStoreType("PKCS12");
         tls.setKeyStorePassword(new String(password));
         HttpConfiguration https = new HttpConfiguration(http);
-        https.addCustomizer(new SecureRequestCustomizer());
+        // the client checks the certificate's names; the server does not also refuse a request whose SNI (or
+        // Host) is not among them (e.g. the address it prints, https://127.0.0.1:PORT, with a certificate for a name)
+        SecureRequestCustomizer secure = new SecureRequestCustomizer(false);
+        secure.setSniHostCheck(false);
+        https.addCustomizer(secure);
         ServerConnector c = new ServerConnector(server, new SslConnectionFactory(tls, "http/1.1"),
             new HttpConnectionFactory(https));
         c.setHost(settings.host);
@@ -156,9 +163,10 @@ public final class TokenServer implements AutoCloseable {
           (long) (ms * 1_000_000L));
       if (settings.accessLog && ACCESS.isLoggable(Level.INFO)) {
         String key = ctx.attribute(Api.KEY);
-        ACCESS.log(Level.INFO, ctx.ip() + " " + (key == null ? "-" : key) + " \"" + ctx.method().name() + " "
-            + Secrets.shorten(ctx.path()) + "\" " + status + " " + String.format(java.util.Locale.ROOT, "%.2f", ms)
-            + "ms");
+        // the route, never the path: a path may hold anything a client sent (a token, a key)
+        ACCESS.log(Level.INFO, ctx.ip() + " " + (key == null ? "-" : key) + " \""
+            + (route == null ? ctx.method().name() + " (no such route)" : route) + "\" " + status + " "
+            + String.format(java.util.Locale.ROOT, "%.2f", ms) + "ms");
       }
     });
   }
@@ -296,7 +304,9 @@ public final class TokenServer implements AutoCloseable {
     private char @Nullable [] tlsPassword;
     private @Nullable Duration refreshAheadEvery;
     private int maxRequestBytes = 64 * 1024;
-    private Duration shutdownGrace = Duration.ofSeconds(30);
+    private Duration shutdownGrace = Duration.ofSeconds(60);
+    private @Nullable Duration recheckStoreAfter = Duration.ofSeconds(1);
+    private int maxConcurrentRequests = 200;
     private boolean accessLog = true;
     private int failedAttempts = 20;
     private @Nullable String clientId;
@@ -388,12 +398,37 @@ public final class TokenServer implements AutoCloseable {
       return this;
     }
 
-    /** How long {@link #close()} waits for requests under way; default 30 s. */
+    /**
+     * How long {@link #close()} waits for requests under way; default 60 s. A request still running after it is
+     * abandoned, and a refresh it started may be lost; keep it above the managers' request timeout.
+     */
     public Builder shutdownGrace(Duration shutdownGrace) {
       if (shutdownGrace.isNegative() || shutdownGrace.compareTo(Duration.ofMinutes(10)) > 0) {
         throw new TokenstoreException(ErrorCode.INVALID_ARGUMENT, "shutdownGrace is from 0 to 10 minutes.");
       }
       this.shutdownGrace = shutdownGrace;
+      return this;
+    }
+
+    /**
+     * How long a manager hands out a token from memory before it reads the stored record again
+     * ({@link TokenManager.Builder#recheckStoreAfter}); default 1 s, so that a token deleted or revoked through
+     * any instance (or the CLI) is refused by every instance within a second. Null: until it is due for refresh.
+     */
+    public Builder recheckStoreAfter(@Nullable Duration recheckStoreAfter) {
+      this.recheckStoreAfter = recheckStoreAfter;
+      return this;
+    }
+
+    /**
+     * API requests handled at once; beyond, 503 {@code BUSY} (health checks and metrics are never refused); default
+     * 200.
+     */
+    public Builder maxConcurrentRequests(int maxConcurrentRequests) {
+      if (maxConcurrentRequests < 1 || maxConcurrentRequests > 10_000) {
+        throw new TokenstoreException(ErrorCode.INVALID_ARGUMENT, "maxConcurrentRequests is from 1 to 10000.");
+      }
+      this.maxConcurrentRequests = maxConcurrentRequests;
       return this;
     }
 

@@ -183,4 +183,25 @@ class ServeInstancesTest {
       assertThat(s.zoho().refreshCalls()).isEqualTo(1);
     }
   }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "redis"})
+  void aTokenDeletedThroughOneInstanceIsRefusedByTheOthersWithinASecond(String kind) throws Exception {
+    try (Setup s = setup(kind, Instant.now().plusSeconds(3600), false)) {
+      String admin;
+      try (TokenStore store = TokenStores.open(s.uri())) {
+        admin = ApiKeys.of(store).create("admin", ApiScope.ADMIN).key();
+      }
+      String ada = "{\"user_name\":\"" + ADA + "\"}";
+      for (Http instance : s.instances()) {
+        assertThat(instance.post("/api/v1/access-token", s.key(), ada).status()).isEqualTo(200);
+      }
+      Http.Reply deleted = s.instances().get(0).delete("/api/v1/tokens/1", admin);
+      assertThat(deleted.status()).as(deleted.body()).isEqualTo(200);
+      for (Http instance : s.instances().subList(1, 3)) {
+        s.children().waitUntil("the other instances refuse the deleted token", Duration.ofSeconds(10),
+            () -> instance.post("/api/v1/access-token", s.key(), ada).status() == 404);
+      }
+    }
+  }
 }

@@ -158,14 +158,63 @@ class TokenServerTest {
   }
 
   @Test
-  void wrongKeysFromOneAddressAreThrottled() {
+  void wrongKeysFromOneAddressAreThrottledButAValidKeyIsNeverLockedOut() {
+    seed(ADA, Instant.now().plus(Duration.ofHours(1)));
     String body = "{\"user_name\":\"" + ADA + "\"}";
     for (int i = 0; i < 5; i++) {
       assertProblem(http.post("/api/v1/access-token", "tsk_guess" + i, body), 401, "UNAUTHORIZED");
     }
-    Http.Reply limited = http.post("/api/v1/access-token", adminKey, body);
+    Http.Reply limited = http.post("/api/v1/access-token", "tsk_guess5", body);
     assertProblem(limited, 429, "TOO_MANY_ATTEMPTS");
     assertThat(Integer.parseInt(limited.header("Retry-After"))).isBetween(1, 60);
+    // another client behind the same address (a proxy, a NAT) with its valid key
+    assertThat(http.post("/api/v1/access-token", readKey, body).status()).isEqualTo(200);
+  }
+
+  @Test
+  void aDamagedKeyEntryDoesNotRefuseTheOtherKeys() {
+    store.capability(dev.tokenstore.spi.EntryTable.class).orElseThrow().put(ApiKeys.KIND, "damaged", "{not json");
+    assertThat(http.get("/api/v1/tokens", readKey).status()).isEqualTo(200);
+    assertThat(http.get("/readyz", null).status()).isEqualTo(200);
+  }
+
+  @Test
+  void aSlowAccountsServerDoesNotStarveHealthChecks() throws Exception {
+    server.close();
+    server = TokenServer.builder(store).port(0).maxConcurrentRequests(2)
+        .environment(Environment.zohoAccounts(zoho.baseUrl(), zoho.apiDomain())).build().start();
+    http = new Http(server.uri());
+    seed(ADA, Instant.now().minusSeconds(5));
+    CountDownLatch arrived = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    zoho.faults().hold(arrived, release);
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try {
+      String body = "{\"user_name\":\"" + ADA + "\"}";
+      Future<Http.Reply> first = pool.submit(() -> http.post("/api/v1/access-token", readKey, body));
+      assertThat(arrived.await(10, TimeUnit.SECONDS)).isTrue();
+      Future<Http.Reply> second = pool.submit(() -> http.post("/api/v1/access-token", readKey, body));
+      // both permits are taken (the second waits for the first's refresh): a third API request is shed
+      Http.Reply third = null;
+      for (int i = 0; i < 100; i++) {
+        third = http.get("/api/v1/tokens", readKey);
+        if (third.status() == 503) {
+          break;
+        }
+        Thread.sleep(20);
+      }
+      assertProblem(third, 503, "BUSY");
+      assertThat(third.header("Retry-After")).isEqualTo("1");
+      assertThat(http.get("/healthz", null).status()).isEqualTo(200);
+      assertThat(http.get("/metrics", null).status()).isEqualTo(200);
+      release.countDown();
+      assertThat(first.get(20, TimeUnit.SECONDS).status()).isEqualTo(200);
+      assertThat(second.get(20, TimeUnit.SECONDS).status()).isEqualTo(200);
+      assertThat(zoho.refreshCalls()).isEqualTo(1);
+    } finally {
+      release.countDown();
+      pool.shutdownNow();
+    }
   }
 
   @Test
@@ -176,6 +225,13 @@ class TokenServerTest {
     assertProblem(http.post("/api/v1/access-token", readKey, "{\"username\":\"x\"}"), 400, "INVALID_ARGUMENT");
     assertProblem(http.post("/api/v1/access-token", readKey, "{\"user_name\":5}"), 400, "INVALID_ARGUMENT");
     assertProblem(http.post("/api/v1/access-token", readKey, "[]"), 400, "INVALID_ARGUMENT");
+    assertProblem(http.post("/api/v1/access-token", readKey, "{\"user_name\":\"a\",\"user_name\":\"b\"}"), 400,
+        "INVALID_ARGUMENT");
+    assertProblem(http.post("/api/v1/access-token", readKey, ada + " {}"), 400, "INVALID_ARGUMENT");
+    assertProblem(http.post("/api/v1/access-token", readKey, "{\"user_name\":\"\",\"id\":\"1\"}"), 400,
+        "INVALID_ARGUMENT");
+    assertProblem(http.send(http.request("/api/v1/access-token", readKey).header("Content-Type", "application/jsonx")
+        .POST(HttpRequest.BodyPublishers.ofString(ada))), 415, "UNSUPPORTED_MEDIA_TYPE");
     assertProblem(http.send(http.request("/api/v1/access-token", readKey).header("Content-Type", "text/plain")
         .POST(HttpRequest.BodyPublishers.ofString(ada))), 415, "UNSUPPORTED_MEDIA_TYPE");
     assertProblem(http.post("/api/v1/access-token", readKey, "{\"user_name\":\"" + "x".repeat(70_000) + "\"}"),

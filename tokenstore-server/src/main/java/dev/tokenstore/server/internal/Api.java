@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tokenstore.ErrorCode;
 import dev.tokenstore.OAuthToken;
 import dev.tokenstore.Secrets;
+import dev.tokenstore.StoreException;
 import dev.tokenstore.TokenStore;
 import dev.tokenstore.TokenstoreException;
 import dev.tokenstore.oauth.TokenManager;
@@ -24,8 +25,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 
@@ -67,11 +70,14 @@ public final class Api {
   private final int maxBodyBytes;
   private final DefaultClient defaultClient;
   private final AtomicInteger inFlight = new AtomicInteger();
+  /** API requests at once; beyond, 503 BUSY, so that a slow accounts server never starves health checks. */
+  private final Semaphore apiPermits;
   private volatile boolean draining;
   private final byte[] openApi;
 
   public Api(TokenStore store, Managers managers, ApiKeys keys, ServerMetrics metrics, AttemptLimiter limiter,
-      Clock clock, int maxBodyBytes, DefaultClient defaultClient) {
+      Clock clock, int maxBodyBytes, DefaultClient defaultClient, int maxConcurrentRequests) {
+    this.apiPermits = new Semaphore(maxConcurrentRequests);
     this.store = store;
     this.managers = managers;
     this.keys = keys;
@@ -116,33 +122,42 @@ public final class Api {
           + "instance or try again.", Duration.ofSeconds(1)));
       return;
     }
+    boolean api = route.scope() != null;
+    if (api && !apiPermits.tryAcquire()) {
+      problem(ctx, new Problem(503, "BUSY", "This instance is handling as many requests as it may (most wait for "
+          + "the accounts server); try again, or another instance.", Duration.ofSeconds(1)));
+      return;
+    }
     inFlight.incrementAndGet();
     try {
-      if (route.scope() != null && !authorized(ctx, route.scope())) {
+      if (api && !authorized(ctx, Objects.requireNonNull(route.scope()))) {
         return;
       }
       route.handler().handle(ctx);
     } catch (HttpProblem e) {
       problem(ctx, e.problem);
     } catch (TokenstoreException e) {
-      problem(ctx, Problem.of(e));
+      Problem p = Problem.of(e);
+      if (p.status() >= 500 && e instanceof StoreException) {
+        // the store's message names paths, hosts and tables: for the operator's log, not for API clients
+        LOG.log(Level.WARNING, route.name() + " failed: [" + e.code() + "] " + e.getMessage());
+        p = new Problem(p.status(), p.code(), "The token store failed (" + e.code() + "); the service's log has "
+            + "the details.", p.retryAfter());
+      }
+      problem(ctx, p);
     } catch (Exception e) {
       LOG.log(Level.ERROR, "Unexpected failure of " + route.name(), e);
       problem(ctx, Problem.of(500, "INTERNAL_ERROR", "An unexpected failure (" + e.getClass().getSimpleName()
           + "); the service's log has the details."));
     } finally {
       inFlight.decrementAndGet();
+      if (api) {
+        apiPermits.release();
+      }
     }
   }
 
   private boolean authorized(Context ctx, ApiScope needed) {
-    String address = ctx.ip();
-    Duration wait = limiter.blockedFor(address);
-    if (!wait.isZero()) {
-      problem(ctx, new Problem(429, "TOO_MANY_ATTEMPTS", "Too many requests with a wrong API key from this address; "
-          + "try again later.", wait));
-      return false;
-    }
     String header = ctx.header("Authorization");
     if (header == null || header.length() < 8 || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
       metrics.keyFailure();
@@ -151,9 +166,18 @@ public final class Api {
           + "tokenstore api-keys create --name NAME)."));
       return false;
     }
+    // a valid key is always let in: wrong keys from an address (behind a proxy or NAT: many clients) must not
+    // lock out the others; the limit only slows down guessing
     Optional<ApiKey> key = keys.authenticate(header.substring(7).trim());
     if (key.isEmpty()) {
       metrics.keyFailure();
+      String address = ctx.ip();
+      Duration wait = limiter.blockedFor(address);
+      if (!wait.isZero()) {
+        problem(ctx, new Problem(429, "TOO_MANY_ATTEMPTS", "Too many requests with a wrong API key from this "
+            + "address; try again later.", wait));
+        return false;
+      }
       limiter.failed(address);
       ctx.header("WWW-Authenticate", "Bearer realm=\"tokenstore\", error=\"invalid_token\"");
       problem(ctx, Problem.of(401, "UNAUTHORIZED", "The API key is not known (wrong, or revoked). Check the key, "
@@ -300,7 +324,7 @@ public final class Api {
 
   private void readyz(Context ctx) {
     store.findTokenById("0"); // a read the store must answer; its failure is a 503 problem
-    keys.list();
+    keys.probeWrite(); // and a write: a store that cannot save refresh results is not ready
     json(ctx, 200, JsonBodies.object().put("status", "ready"));
   }
 
@@ -332,7 +356,7 @@ public final class Api {
 
   private JsonBodies.Fields body(Context ctx, Set<String> known) {
     String type = ctx.contentType();
-    if (type == null || !type.toLowerCase(Locale.ROOT).startsWith(JSON)) {
+    if (type == null || !type.split(";", 2)[0].strip().equalsIgnoreCase(JSON)) {
       throw new HttpProblem(Problem.of(415, "UNSUPPORTED_MEDIA_TYPE", "Send the body as JSON with the header "
           + "Content-Type: application/json."));
     }

@@ -19,7 +19,9 @@ import org.jspecify.annotations.Nullable;
  */
 public final class JsonBodies {
   /** The one mapper of the service. */
-  public static final ObjectMapper MAPPER = new ObjectMapper();
+  public static final ObjectMapper MAPPER = new ObjectMapper()
+      .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+      .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
   private JsonBodies() {}
 
@@ -64,6 +66,9 @@ public final class JsonBodies {
       if (!v.isTextual() && !v.isNull()) {
         throw new TokenstoreException(ErrorCode.INVALID_ARGUMENT, "Field \"" + f + "\" must be a string.");
       }
+      if (v.isTextual() && v.asText().isEmpty()) {
+        throw new TokenstoreException(ErrorCode.INVALID_ARGUMENT, "Field \"" + f + "\" is empty; leave it out.");
+      }
     }
     return new Fields(n);
   }
@@ -76,7 +81,7 @@ public final class JsonBodies {
       this.node = node;
     }
 
-    /** The field's value; null when absent, null or empty. */
+    /** The field's value; null when absent or null. */
     public @Nullable String get(String name) {
       JsonNode v = node.get(name);
       return v == null || v.isNull() || v.asText().isEmpty() ? null : v.asText();
