@@ -1,6 +1,8 @@
 package dev.tokenstore.cli;
 
+import dev.tokenstore.ErrorCode;
 import dev.tokenstore.OAuthToken;
+import dev.tokenstore.TokenstoreException;
 import dev.tokenstore.TokenStore;
 import dev.tokenstore.oauth.Environment;
 import dev.tokenstore.server.TokenServer;
@@ -68,9 +70,10 @@ final class ServeCommand implements Callable<Integer> {
       description = "The largest request body (default: ${DEFAULT-VALUE}).")
   int maxRequestBytes = 65_536;
 
-  @Option(names = "--shutdown-grace", paramLabel = "DURATION", defaultValue = "30s", converter = Durations.class,
-      description = "On SIGTERM, how long requests under way may take to finish (default: ${DEFAULT-VALUE}).")
-  Duration shutdownGrace = Duration.ofSeconds(30);
+  @Option(names = "--shutdown-grace", paramLabel = "DURATION", defaultValue = "60s", converter = Durations.class,
+      description = "On SIGTERM, how long requests under way (and the refreshes they wait for) may take to finish "
+          + "(default: ${DEFAULT-VALUE}; keep it above --timeout, or a refresh under way may be lost).")
+  Duration shutdownGrace = Duration.ofSeconds(60);
 
   @Option(names = "--no-access-log", negatable = false, description = "Do not log each request on stderr.")
   boolean noAccessLog;
@@ -78,6 +81,11 @@ final class ServeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     TokenstoreCommand o = session.options();
+    if (tlsPasswordFile != null && tlsKeystore == null) {
+      throw new CliException(ExitCodes.USAGE, "--tls-password-file is the password of --tls-keystore PATH, which is "
+          + "missing: without it the service would serve plain HTTP.");
+    }
+    char[] password = tlsKeystore == null ? null : tlsPassword();
     TokenServer.Builder b;
     TokenStore store = session.open();
     try {
@@ -95,12 +103,22 @@ final class ServeCommand implements Callable<Integer> {
       if (refreshAhead != null) {
         b.refreshAhead(refreshAhead);
       }
-      if (tlsKeystore != null) {
-        b.tls(tlsKeystore, tlsPassword());
+      if (tlsKeystore != null && password != null) {
+        b.tls(tlsKeystore, password);
       }
+    } catch (TokenstoreException e) {
+      store.close();
+      if (e.code() == ErrorCode.INVALID_ARGUMENT) { // a value of an option
+        throw new CliException(ExitCodes.USAGE, "[" + e.code() + "] " + e.getMessage());
+      }
+      throw e;
     } catch (RuntimeException e) {
       store.close();
       throw e;
+    }
+    if (tlsKeystore == null && !isLoopback(bind)) {
+      session.err().println("warning: serving plain HTTP on " + bind + ": API keys and access tokens cross the "
+          + "network unencrypted. Use --tls-keystore, or a TLS-terminating proxy on this machine.");
     }
     CliLoggerFinder.serving(true);
     TokenServer server = b.build();
@@ -125,10 +143,22 @@ final class ServeCommand implements Callable<Integer> {
     return session::environmentFor;
   }
 
-  private char[] tlsPassword() throws IOException {
+  private static boolean isLoopback(String host) {
+    try {
+      return java.net.InetAddress.getByName(host).isLoopbackAddress();
+    } catch (java.net.UnknownHostException e) {
+      return false;
+    }
+  }
+
+  private char[] tlsPassword() {
     if (tlsPasswordFile != null) {
-      String p = Files.readString(tlsPasswordFile, StandardCharsets.UTF_8).strip();
-      return p.toCharArray();
+      try {
+        return Files.readString(tlsPasswordFile, StandardCharsets.UTF_8).strip().toCharArray();
+      } catch (IOException e) {
+        throw new CliException(ExitCodes.USAGE, "Cannot read the TLS password file " + tlsPasswordFile + " ("
+            + e.getClass().getSimpleName() + "). Check --tls-password-file.");
+      }
     }
     String env = session.options().environment.get("TOKENSTORE_TLS_PASSWORD");
     if (env == null) {
