@@ -116,7 +116,9 @@ public final class Api {
   /** Runs {@code route} for one request. */
   public void handle(Route route, Context ctx) {
     ctx.attribute(ROUTE, route.name());
+    inFlight.incrementAndGet(); // before the draining check: close() sees every request that got past it
     if (draining) {
+      inFlight.decrementAndGet();
       ctx.header("Connection", "close");
       problem(ctx, new Problem(503, "SHUTTING_DOWN", "This instance is shutting down; send the request to another "
           + "instance or try again.", Duration.ofSeconds(1)));
@@ -124,11 +126,11 @@ public final class Api {
     }
     boolean api = route.scope() != null;
     if (api && !apiPermits.tryAcquire()) {
+      inFlight.decrementAndGet();
       problem(ctx, new Problem(503, "BUSY", "This instance is handling as many requests as it may (most wait for "
           + "the accounts server); try again, or another instance.", Duration.ofSeconds(1)));
       return;
     }
-    inFlight.incrementAndGet();
     try {
       if (api && !authorized(ctx, Objects.requireNonNull(route.scope()))) {
         return;
