@@ -136,8 +136,9 @@ public class TokenstoreAutoConfiguration {
     }
   }
 
-  /** The plain store (no keyring). */
+  /** The plain store (no keyring); exclusive with {@link EncryptedStoreConfiguration}, whatever the order. */
   @Configuration(proxyBeanMethods = false)
+  @Conditional(PlainStoreCondition.class)
   static class PlainStoreConfiguration {
 
     @Bean(destroyMethod = "close")
@@ -220,6 +221,19 @@ public class TokenstoreAutoConfiguration {
         RegistrationTokenManagers m = managers.getIfAvailable();
         return m == null ? Map.of() : m.managers();
       });
+    }
+  }
+
+  /** No keyring, or no tokenstore-crypto (then the plain store's bean method reports the missing module). */
+  static class PlainStoreCondition extends SpringBootCondition {
+    @Override
+    public ConditionOutcome getMatchOutcome(ConditionContext context, AnnotatedTypeMetadata metadata) {
+      boolean keyring = context.getEnvironment().containsProperty("tokenstore.keyring");
+      boolean crypto = org.springframework.util.ClassUtils.isPresent("dev.tokenstore.crypto.EncryptedTokenStore",
+          context.getClassLoader());
+      return keyring && crypto ? ConditionOutcome.noMatch("tokenstore.keyring is set: the store is encrypted")
+          : ConditionOutcome.match(keyring ? "tokenstore.keyring is set, but tokenstore-crypto is missing"
+              : "no tokenstore.keyring");
     }
   }
 
