@@ -7,6 +7,7 @@ import java.net.URI;
 import java.util.Map;
 import no.nav.security.mock.oauth2.MockOAuth2Server;
 import no.nav.security.mock.oauth2.OAuth2Config;
+import no.nav.security.mock.oauth2.token.DefaultOAuth2TokenCallback;
 
 /**
  * mock-oauth2-server (an independent OAuth 2.0 / OIDC server: authorization code without a login page, refresh
@@ -29,6 +30,11 @@ public final class MockAuthorizationServer implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** The next authorization code exchanged is for {@code subject} (the principal name in Spring). */
+  public void nextSubject(String subject) {
+    server.enqueueCallback(new DefaultOAuth2TokenCallback(ISSUER, subject));
   }
 
   /** The {@code spring.security.oauth2.client.*} properties of registration {@code mock} and the sample's API. */

@@ -15,6 +15,11 @@ public final class MutableClock extends Clock {
     offsetMillis.addAndGet(d.toMillis());
   }
 
+  /** Back to the real time. */
+  public void reset() {
+    offsetMillis.set(0);
+  }
+
   @Override
   public ZoneId getZone() {
     return ZoneOffset.UTC;

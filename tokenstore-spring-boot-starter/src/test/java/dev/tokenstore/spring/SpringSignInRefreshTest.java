@@ -22,6 +22,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -76,6 +77,11 @@ class SpringSignInRefreshTest {
     registry.add("tokenstore.store", () -> "sqlite:" + DIR.resolve("tokens.db"));
   }
 
+  @BeforeEach
+  void realTime() {
+    CLOCK.reset(); // each test signs a new user in at the real time
+  }
+
   @AfterAll
   static void stop() {
     AUTH.close();
@@ -102,6 +108,7 @@ class SpringSignInRefreshTest {
 
   /** Signs a new user in (a new browser) and returns the browser, signed in, and the access token it got. */
   Browser signIn(List<String> tokenOut) throws Exception {
+    AUTH.nextSubject("user-" + java.util.UUID.randomUUID());
     Browser b = new Browser();
     HttpResponse<String> r = b.get(url("/token"));
     assertThat(r.statusCode()).as("the sign-in ends on /token: %s", r.uri()).isEqualTo(200);
@@ -120,7 +127,7 @@ class SpringSignInRefreshTest {
     List<String> token = new ArrayList<>();
     signIn(token);
     OAuthToken stored = store.findToken(OAuthToken.builder().accessToken(token.get(0)).build()).orElseThrow();
-    assertThat(stored.userName()).isNotBlank();
+    assertThat(stored.userName()).startsWith("user-");
     assertThat(stored.clientId()).isEqualTo(MockAuthorizationServer.CLIENT_ID);
     assertThat(stored.refreshToken()).isNotBlank();
     assertThat(stored.expiresAt()).isAfter(java.time.Instant.now());
@@ -168,6 +175,33 @@ class SpringSignInRefreshTest {
     assertThat(AUTH.proxy.refreshFailures() - failuresBefore).isZero();
     OAuthToken third = store.findTokenById(before.id()).orElseThrow();
     assertThat(third.refreshToken()).isNotEqualTo(after.refreshToken()).isNotEqualTo(before.refreshToken());
+  }
+
+  /**
+   * A refresh token the server no longer accepts (revoked, expired) makes the request start a new sign-in, as
+   * Spring Security does with its own manager: the user is sent to the authorization server, comes back, and the
+   * new tokens replace the dead ones in the same record.
+   */
+  @Test
+  void aRefusedRefreshTokenLeadsToANewSignInIntoTheSameRecord() throws Exception {
+    List<String> first = new ArrayList<>();
+    Browser browser = signIn(first);
+    OAuthToken before = store.findToken(OAuthToken.builder().accessToken(first.get(0)).build()).orElseThrow();
+    store.saveToken(OAuthToken.builder().id(before.id()).refreshToken("rt-revoked-SECRET").build());
+    int exchanges = AUTH.proxy.codeExchanges();
+
+    CLOCK.advance(Duration.ofHours(2));
+    // (no subject enqueued at the server now: mock-oauth2-server would accept any refresh token with one)
+    int refusals = AUTH.proxy.refreshFailures();
+    HttpResponse<String> r = browser.get(url("/api"));
+
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.body()).startsWith("200 ");
+    assertThat(AUTH.proxy.refreshFailures() - refusals).as("the refused refresh").isEqualTo(1);
+    assertThat(AUTH.proxy.codeExchanges() - exchanges).as("a new sign-in").isEqualTo(1);
+    OAuthToken after = store.findTokenById(before.id()).orElseThrow();
+    assertThat(after.refreshToken()).isNotEqualTo("rt-revoked-SECRET").isNotEqualTo(before.refreshToken());
+    assertThat(store.getTokens()).filteredOn(t -> before.userName().equals(t.userName())).hasSize(1);
   }
 
   /**
