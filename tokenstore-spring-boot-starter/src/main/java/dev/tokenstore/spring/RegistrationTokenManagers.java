@@ -12,7 +12,6 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
-import org.jspecify.annotations.Nullable;
 import org.springframework.security.oauth2.client.registration.ClientRegistration;
 import org.springframework.security.oauth2.client.registration.ClientRegistrationRepository;
 
@@ -161,9 +160,5 @@ public final class RegistrationTokenManagers {
     public RegistrationTokenManagers build() {
       return new RegistrationTokenManagers(this);
     }
-  }
-
-  static @Nullable String nullIfBlank(@Nullable String s) {
-    return s == null || s.isBlank() ? null : s;
   }
 }

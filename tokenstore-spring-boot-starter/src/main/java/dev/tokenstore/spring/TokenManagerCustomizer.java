@@ -12,6 +12,8 @@ import dev.tokenstore.oauth.TokenManager;
 public interface TokenManagerCustomizer {
 
   /**
+   * Changes {@code builder}.
+   *
    * @param registrationId the registration's id ({@code spring.security.oauth2.client.registration.<id>})
    * @param builder the builder, with store, environment and the properties already set
    */

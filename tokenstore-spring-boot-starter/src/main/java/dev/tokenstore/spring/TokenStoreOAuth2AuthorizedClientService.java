@@ -49,7 +49,7 @@ public final class TokenStoreOAuth2AuthorizedClientService implements OAuth2Auth
   }
 
   @Override
-  @SuppressWarnings("unchecked")
+  @SuppressWarnings({"unchecked", "TypeParameterUnusedInFormals"}) // Spring's signature
   public <T extends OAuth2AuthorizedClient> @Nullable T loadAuthorizedClient(
       String clientRegistrationId, String principalName) {
     Optional<ClientRegistration> r = managers.registration(clientRegistrationId);

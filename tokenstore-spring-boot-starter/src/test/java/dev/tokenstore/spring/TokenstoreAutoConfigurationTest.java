@@ -12,6 +12,10 @@ import dev.tokenstore.oauth.DataCenter;
 import dev.tokenstore.oauth.Environment;
 import dev.tokenstore.oauth.TokenManager;
 import dev.tokenstore.spring.autoconfigure.TokenstoreAutoConfiguration;
+import dev.tokenstore.spring.autoconfigure.TokenstoreHealthAutoConfiguration;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.boot.health.contributor.Status;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
@@ -200,6 +204,25 @@ class TokenstoreAutoConfigurationTest {
       assertThat(registry.get("tokenstore.refreshes").tag("registration", "acme").functionCounter().count()).isZero();
       assertThat(registry.get("tokenstore.unsaved.tokens").tag("registration", "acme").gauge().value()).isZero();
     });
+  }
+
+  @Test
+  void healthIsUpWhileTheStoreAnswersAndDownWhenItDoesNot() {
+    runner.withConfiguration(AutoConfigurations.of(TokenstoreHealthAutoConfiguration.class))
+        .withPropertyValues(registrations()).run(c -> {
+          assertThat(c).hasNotFailed();
+          HealthIndicator health = c.getBean("tokenstoreHealthIndicator", HealthIndicator.class);
+          Health up = health.health();
+          assertThat(up.getStatus()).isEqualTo(Status.UP);
+          assertThat(up.getDetails()).containsKey("store").containsEntry("unsavedTokens.acme", 0);
+          c.getBean(TokenStore.class).close();
+          Health down = health.health();
+          assertThat(down.getStatus()).isEqualTo(Status.DOWN);
+          assertThat(down.getDetails().toString()).contains("StoreException", "closed").doesNotContain("SECRET");
+        });
+    runner.withConfiguration(AutoConfigurations.of(TokenstoreHealthAutoConfiguration.class))
+        .withPropertyValues("management.health.tokenstore.enabled=false")
+        .run(c -> assertThat(c).doesNotHaveBean("tokenstoreHealthIndicator"));
   }
 
   @Test
