@@ -12,10 +12,6 @@ import dev.tokenstore.oauth.DataCenter;
 import dev.tokenstore.oauth.Environment;
 import dev.tokenstore.oauth.TokenManager;
 import dev.tokenstore.spring.autoconfigure.TokenstoreAutoConfiguration;
-import dev.tokenstore.spring.autoconfigure.TokenstoreHealthAutoConfiguration;
-import org.springframework.boot.health.contributor.Health;
-import org.springframework.boot.health.contributor.HealthIndicator;
-import org.springframework.boot.health.contributor.Status;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
@@ -58,11 +54,17 @@ class TokenstoreAutoConfigurationTest {
     throw new AssertionError("no OAuth2 client auto-configuration of Spring Boot on the class path");
   }
 
-  private final ApplicationContextRunner runner = new ApplicationContextRunner()
-      .withConfiguration(AutoConfigurations.of(TokenstoreAutoConfiguration.class, bootOAuth2Client()))
-      .withPropertyValues("tokenstore.store=memory:");
+  /** Tokenstore's and Spring Boot's OAuth2 client auto-configuration, a memory store. */
+  static ApplicationContextRunner runner() {
+    return new ApplicationContextRunner()
+        .withConfiguration(AutoConfigurations.of(TokenstoreAutoConfiguration.class, bootOAuth2Client()))
+        .withPropertyValues("tokenstore.store=memory:");
+  }
 
-  private static String[] registrations() {
+  private final ApplicationContextRunner runner = runner();
+
+  /** Four registrations: acme (RFC 6749), zoho (EU sandbox), batch (client credentials), off (disabled). */
+  static String[] registrations() {
     return new String[] {
         REG + "acme.client-id=acme-client", REG + "acme.client-secret=acme-SECRET-1",
         REG + "acme.authorization-grant-type=authorization_code",
@@ -204,25 +206,6 @@ class TokenstoreAutoConfigurationTest {
       assertThat(registry.get("tokenstore.refreshes").tag("registration", "acme").functionCounter().count()).isZero();
       assertThat(registry.get("tokenstore.unsaved.tokens").tag("registration", "acme").gauge().value()).isZero();
     });
-  }
-
-  @Test
-  void healthIsUpWhileTheStoreAnswersAndDownWhenItDoesNot() {
-    runner.withConfiguration(AutoConfigurations.of(TokenstoreHealthAutoConfiguration.class))
-        .withPropertyValues(registrations()).run(c -> {
-          assertThat(c).hasNotFailed();
-          HealthIndicator health = c.getBean("tokenstoreHealthIndicator", HealthIndicator.class);
-          Health up = health.health();
-          assertThat(up.getStatus()).isEqualTo(Status.UP);
-          assertThat(up.getDetails()).containsKey("store").containsEntry("unsavedTokens.acme", 0);
-          c.getBean(TokenStore.class).close();
-          Health down = health.health();
-          assertThat(down.getStatus()).isEqualTo(Status.DOWN);
-          assertThat(down.getDetails().toString()).contains("StoreException", "closed").doesNotContain("SECRET");
-        });
-    runner.withConfiguration(AutoConfigurations.of(TokenstoreHealthAutoConfiguration.class))
-        .withPropertyValues("management.health.tokenstore.enabled=false")
-        .run(c -> assertThat(c).doesNotHaveBean("tokenstoreHealthIndicator"));
   }
 
   @Test
