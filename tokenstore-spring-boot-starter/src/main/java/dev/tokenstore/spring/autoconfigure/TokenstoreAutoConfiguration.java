@@ -31,6 +31,8 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.autoconfigure.condition.NoneNestedConditions;
 import org.springframework.boot.autoconfigure.condition.SpringBootCondition;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.context.properties.bind.Bindable;
@@ -42,6 +44,14 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 import org.springframework.core.type.AnnotatedTypeMetadata;
 import org.springframework.security.oauth2.client.AuthorizedClientServiceOAuth2AuthorizedClientManager;
+import org.springframework.security.oauth2.client.AuthorizedClientServiceReactiveOAuth2AuthorizedClientManager;
+import org.springframework.security.oauth2.client.ReactiveOAuth2AuthorizedClientManager;
+import org.springframework.security.oauth2.client.ReactiveOAuth2AuthorizedClientProviderBuilder;
+import org.springframework.security.oauth2.client.ReactiveOAuth2AuthorizedClientService;
+import org.springframework.security.oauth2.client.registration.ReactiveClientRegistrationRepository;
+import dev.tokenstore.spring.ReactiveRegistrations;
+import dev.tokenstore.spring.TokenStoreReactiveOAuth2AuthorizedClientService;
+import dev.tokenstore.spring.TokenstoreReactiveAuthorizedClientManager;
 import org.springframework.security.oauth2.client.OAuth2AuthorizedClientManager;
 import org.springframework.security.oauth2.client.OAuth2AuthorizedClientProviderBuilder;
 import org.springframework.security.oauth2.client.OAuth2AuthorizedClientService;
@@ -59,6 +69,8 @@ import org.springframework.security.oauth2.client.registration.ClientRegistratio
  *       so it replaces the in-memory one) and, when that service is in use, a
  *       {@link TokenstoreAuthorizedClientManager} (Spring Security uses an {@link OAuth2AuthorizedClientManager}
  *       bean for {@code @RegisteredOAuth2AuthorizedClient} and its HTTP client interceptors);
+ *   <li>in a WebFlux application, the same with {@link TokenStoreReactiveOAuth2AuthorizedClientService} and
+ *       {@link TokenstoreReactiveAuthorizedClientManager};
  *   <li>with Micrometer: a {@link TokenManagerMeterBinder} ({@code tokenstore.*} meters per registration).
  * </ul>
  * Not thread-safe itself (Spring calls it once, at start-up).
@@ -67,15 +79,20 @@ import org.springframework.security.oauth2.client.registration.ClientRegistratio
     // Spring Boot 4
     "org.springframework.boot.security.oauth2.client.autoconfigure.OAuth2ClientAutoConfiguration",
     "org.springframework.boot.security.oauth2.client.autoconfigure.servlet.OAuth2ClientWebSecurityAutoConfiguration",
+    "org.springframework.boot.security.oauth2.client.autoconfigure.reactive.ReactiveOAuth2ClientAutoConfiguration",
+    "org.springframework.boot.security.oauth2.client.autoconfigure.reactive.ReactiveOAuth2ClientWebSecurityAutoConfiguration",
     // Spring Boot 3
     "org.springframework.boot.autoconfigure.security.oauth2.client.OAuth2ClientAutoConfiguration",
     "org.springframework.boot.autoconfigure.security.oauth2.client.servlet.OAuth2ClientAutoConfiguration",
-    "org.springframework.boot.autoconfigure.security.oauth2.client.servlet.OAuth2ClientWebSecurityAutoConfiguration"})
+    "org.springframework.boot.autoconfigure.security.oauth2.client.servlet.OAuth2ClientWebSecurityAutoConfiguration",
+    "org.springframework.boot.autoconfigure.security.oauth2.client.reactive.ReactiveOAuth2ClientAutoConfiguration",
+    "org.springframework.boot.autoconfigure.security.oauth2.client.reactive.ReactiveOAuth2ClientWebSecurityAutoConfiguration"})
 @EnableConfigurationProperties(TokenstoreProperties.class)
 @Import({
     TokenstoreAutoConfiguration.EncryptedStoreConfiguration.class,
     TokenstoreAutoConfiguration.PlainStoreConfiguration.class,
     TokenstoreAutoConfiguration.OAuth2ClientConfiguration.class,
+    TokenstoreAutoConfiguration.ReactiveOAuth2ClientConfiguration.class,
     TokenstoreAutoConfiguration.MetricsConfiguration.class})
 public class TokenstoreAutoConfiguration {
   private static final Log LOG = LogFactory.getLog(TokenstoreAutoConfiguration.class);
@@ -155,17 +172,10 @@ public class TokenstoreAutoConfiguration {
     }
   }
 
-  /** tokenstore behind Spring Security's OAuth2 client. */
-  @Configuration(proxyBeanMethods = false)
-  @ConditionalOnClass({ClientRegistrationRepository.class, OAuth2AuthorizedClientService.class})
-  @Conditional(ClientRegistrationsCondition.class)
-  static class OAuth2ClientConfiguration {
-
-    @Bean
-    @ConditionalOnMissingBean
-    RegistrationTokenManagers registrationTokenManagers(TokenStore store, ClientRegistrationRepository registrations,
-        TokenstoreProperties properties, ObjectProvider<TokenManagerCustomizer> customizers,
-        ObjectProvider<TokenEventListener> listeners) {
+  /** The token managers of the registrations, with the properties, customizers and listeners. */
+  static RegistrationTokenManagers registrationTokenManagers(TokenStore store,
+      ClientRegistrationRepository registrations, TokenstoreProperties properties,
+      ObjectProvider<TokenManagerCustomizer> customizers, ObjectProvider<TokenEventListener> listeners) {
       RegistrationTokenManagers.Builder b = RegistrationTokenManagers.builder(store, registrations)
           .environments(r -> {
             TokenstoreProperties.Registration settings = properties.registration(r.getRegistrationId());
@@ -187,6 +197,21 @@ public class TokenstoreAutoConfiguration {
       List<String> served = managers.buildAll();
       LOG.info("tokenstore: token managers for the client registrations " + served);
       return managers;
+  }
+
+  /** tokenstore behind Spring Security's OAuth2 client (servlet and non-web applications). */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass({ClientRegistrationRepository.class, OAuth2AuthorizedClientService.class})
+  @Conditional({NotReactiveWebApplication.class, ClientRegistrationsCondition.class})
+  static class OAuth2ClientConfiguration {
+
+    @Bean
+    @ConditionalOnMissingBean
+    RegistrationTokenManagers registrationTokenManagers(TokenStore store, ClientRegistrationRepository registrations,
+        TokenstoreProperties properties, ObjectProvider<TokenManagerCustomizer> customizers,
+        ObjectProvider<TokenEventListener> listeners) {
+      return TokenstoreAutoConfiguration.registrationTokenManagers(store, registrations, properties, customizers,
+          listeners);
     }
 
     @Bean
@@ -206,6 +231,44 @@ public class TokenstoreAutoConfiguration {
       fallback.setAuthorizedClientProvider(OAuth2AuthorizedClientProviderBuilder.builder()
           .authorizationCode().refreshToken().clientCredentials().build());
       return new TokenstoreAuthorizedClientManager(managers, fallback);
+    }
+  }
+
+  /** tokenstore behind Spring Security's reactive OAuth2 client (WebFlux applications). */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(name = {"reactor.core.publisher.Mono",
+      "org.springframework.security.oauth2.client.registration.ReactiveClientRegistrationRepository"})
+  @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.REACTIVE)
+  @Conditional(ReactiveClientRegistrationsCondition.class)
+  static class ReactiveOAuth2ClientConfiguration {
+
+    @Bean
+    @ConditionalOnMissingBean
+    RegistrationTokenManagers registrationTokenManagers(TokenStore store,
+        ReactiveClientRegistrationRepository registrations, TokenstoreProperties properties,
+        ObjectProvider<TokenManagerCustomizer> customizers, ObjectProvider<TokenEventListener> listeners) {
+      return TokenstoreAutoConfiguration.registrationTokenManagers(store, ReactiveRegistrations.of(registrations),
+          properties, customizers, listeners);
+    }
+
+    @Bean
+    @ConditionalOnMissingBean(ReactiveOAuth2AuthorizedClientService.class)
+    TokenStoreReactiveOAuth2AuthorizedClientService tokenstoreReactiveAuthorizedClientService(
+        RegistrationTokenManagers managers) {
+      return new TokenStoreReactiveOAuth2AuthorizedClientService(managers);
+    }
+
+    @Bean
+    @ConditionalOnMissingBean(ReactiveOAuth2AuthorizedClientManager.class)
+    @ConditionalOnBean(TokenStoreReactiveOAuth2AuthorizedClientService.class)
+    TokenstoreReactiveAuthorizedClientManager tokenstoreReactiveAuthorizedClientManager(
+        RegistrationTokenManagers managers, ReactiveClientRegistrationRepository registrations,
+        ReactiveOAuth2AuthorizedClientService service) {
+      AuthorizedClientServiceReactiveOAuth2AuthorizedClientManager fallback =
+          new AuthorizedClientServiceReactiveOAuth2AuthorizedClientManager(registrations, service);
+      fallback.setAuthorizedClientProvider(ReactiveOAuth2AuthorizedClientProviderBuilder.builder()
+          .authorizationCode().refreshToken().clientCredentials().build());
+      return new TokenstoreReactiveAuthorizedClientManager(managers, fallback);
     }
   }
 
@@ -237,6 +300,41 @@ public class TokenstoreAutoConfiguration {
     }
   }
 
+  /** Not a reactive web application (a servlet or non-web one), as for Spring Boot's own OAuth2 client beans. */
+  static class NotReactiveWebApplication extends NoneNestedConditions {
+    NotReactiveWebApplication() {
+      super(ConfigurationPhase.PARSE_CONFIGURATION);
+    }
+
+    @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.REACTIVE)
+    static class Reactive {}
+  }
+
+  /**
+   * Reactive client registrations exist: a {@link ReactiveClientRegistrationRepository} bean of the application, or
+   * {@code spring.security.oauth2.client.registration.*} properties.
+   */
+  static class ReactiveClientRegistrationsCondition extends SpringBootCondition {
+    @Override
+    public ConditionOutcome getMatchOutcome(ConditionContext context, AnnotatedTypeMetadata metadata) {
+      var beanFactory = context.getBeanFactory();
+      if (beanFactory != null
+          && beanFactory.getBeanNamesForType(ReactiveClientRegistrationRepository.class, true, false).length > 0) {
+        return ConditionOutcome.match("a ReactiveClientRegistrationRepository bean");
+      }
+      return registrationProperties(context);
+    }
+  }
+
+  static ConditionOutcome registrationProperties(ConditionContext context) {
+    Map<String, String> registrations = Binder.get(context.getEnvironment())
+        .bind("spring.security.oauth2.client.registration", Bindable.mapOf(String.class, String.class))
+        .orElse(Map.of());
+    return registrations.isEmpty()
+        ? ConditionOutcome.noMatch("no client registration (spring.security.oauth2.client.registration.*)")
+        : ConditionOutcome.match("client registrations in spring.security.oauth2.client.registration.*");
+  }
+
   /**
    * Client registrations exist: a {@link ClientRegistrationRepository} bean of the application, or
    * {@code spring.security.oauth2.client.registration.*} properties (from which Spring Boot makes one, after this
@@ -250,12 +348,7 @@ public class TokenstoreAutoConfiguration {
           && beanFactory.getBeanNamesForType(ClientRegistrationRepository.class, true, false).length > 0) {
         return ConditionOutcome.match("a ClientRegistrationRepository bean");
       }
-      Map<String, String> registrations = Binder.get(context.getEnvironment())
-          .bind("spring.security.oauth2.client.registration", Bindable.mapOf(String.class, String.class))
-          .orElse(Map.of());
-      return registrations.isEmpty()
-          ? ConditionOutcome.noMatch("no client registration (spring.security.oauth2.client.registration.*)")
-          : ConditionOutcome.match("client registrations in spring.security.oauth2.client.registration.*");
+      return registrationProperties(context);
     }
   }
 }
