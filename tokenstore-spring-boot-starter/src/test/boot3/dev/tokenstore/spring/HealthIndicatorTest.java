@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tokenstore.TokenStore;
 import dev.tokenstore.spring.autoconfigure.TokenstoreHealthAutoConfiguration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.actuate.health.Health;
@@ -21,7 +22,8 @@ class HealthIndicatorTest {
           HealthIndicator health = c.getBean("tokenstoreHealthIndicator", HealthIndicator.class);
           Health up = health.health();
           assertThat(up.getStatus()).isEqualTo(Status.UP);
-          assertThat(up.getDetails()).containsKey("store").containsEntry("unsavedTokens.acme", 0);
+          assertThat(up.getDetails()).containsKey("store").containsEntry("unsavedTokens.acme", 0)
+              .containsEntry("reauthorizationRequired", List.of());
           c.getBean(TokenStore.class).close();
           Health down = health.health();
           assertThat(down.getStatus()).isEqualTo(Status.DOWN);

@@ -113,8 +113,9 @@ class ReactiveTokenstoreTest {
           OAuthToken stored = c.getBean(TokenStore.class).findToken(OAuthToken.builder().accessToken(tokens[0])
               .build()).orElseThrow();
           assertThat(stored.userName()).isEqualTo("reactive-user");
-          assertThat(service.loadAuthorizedClient("mock", "reactive-user").block())
-              .extracting(a -> ((OAuth2AuthorizedClient) a).getAccessToken().getTokenValue()).isEqualTo(tokens[0]);
+          OAuth2AuthorizedClient loaded = service.<OAuth2AuthorizedClient>loadAuthorizedClient("mock",
+              "reactive-user").block();
+          assertThat(loaded.getAccessToken().getTokenValue()).isEqualTo(tokens[0]);
 
           CLOCK.advance(Duration.ofHours(2));
           int before = AUTH.proxy.refreshes();

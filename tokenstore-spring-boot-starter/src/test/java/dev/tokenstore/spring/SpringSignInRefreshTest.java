@@ -102,6 +102,9 @@ class SpringSignInRefreshTest {
   @Autowired
   ClientRegistrationRepository registrations;
 
+  @Autowired
+  ReauthorizationTracker reauthorizations;
+
   String url(String path) {
     return "http://127.0.0.1:" + port + path;
   }
@@ -193,15 +196,23 @@ class SpringSignInRefreshTest {
     CLOCK.advance(Duration.ofHours(2));
     // (no subject enqueued at the server now: mock-oauth2-server would accept any refresh token with one)
     int refusals = AUTH.proxy.refreshFailures();
+    Throwable refused = org.assertj.core.api.Assertions.catchThrowable(() -> manager.authorize(
+        OAuth2AuthorizeRequest.withClientRegistrationId("mock").principal(before.userName()).build()));
+    assertThat(refused).isInstanceOf(org.springframework.security.oauth2.client.ClientAuthorizationRequiredException.class)
+        .hasMessageNotContaining("SECRET");
+    assertThat(reauthorizations.pending()).as("the health indicator's list").contains(before.id());
+
     HttpResponse<String> r = browser.get(url("/api"));
 
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(r.body()).startsWith("200 ");
-    assertThat(AUTH.proxy.refreshFailures() - refusals).as("the refused refresh").isEqualTo(1);
+    assertThat(AUTH.proxy.refreshFailures() - refusals).as("the refused refresh (in-process, then the request)")
+        .isEqualTo(2);
     assertThat(AUTH.proxy.codeExchanges() - exchanges).as("a new sign-in").isEqualTo(1);
     OAuthToken after = store.findTokenById(before.id()).orElseThrow();
     assertThat(after.refreshToken()).isNotEqualTo("rt-revoked-SECRET").isNotEqualTo(before.refreshToken());
     assertThat(store.getTokens()).filteredOn(t -> before.userName().equals(t.userName())).hasSize(1);
+    assertThat(reauthorizations.pending()).doesNotContain(before.id());
   }
 
   /**

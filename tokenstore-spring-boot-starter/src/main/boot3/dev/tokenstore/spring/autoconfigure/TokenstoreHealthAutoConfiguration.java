@@ -1,6 +1,7 @@
 package dev.tokenstore.spring.autoconfigure;
 
 import dev.tokenstore.TokenStore;
+import dev.tokenstore.spring.ReauthorizationTracker;
 import dev.tokenstore.spring.RegistrationTokenManagers;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -24,7 +25,8 @@ public class TokenstoreHealthAutoConfiguration {
   @Bean
   @ConditionalOnMissingBean(name = "tokenstoreHealthIndicator")
   TokenStoreHealthIndicator tokenstoreHealthIndicator(TokenStore store,
-      ObjectProvider<RegistrationTokenManagers> managers) {
-    return new TokenStoreHealthIndicator(store, TokenStoreHealthIndicator.of(managers));
+      ObjectProvider<RegistrationTokenManagers> managers, ObjectProvider<ReauthorizationTracker> reauthorizations) {
+    return new TokenStoreHealthIndicator(store, TokenStoreHealthIndicator.of(managers),
+        reauthorizations.getIfAvailable());
   }
 }

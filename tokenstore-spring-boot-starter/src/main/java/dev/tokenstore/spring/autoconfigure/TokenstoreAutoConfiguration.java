@@ -7,12 +7,16 @@ import dev.tokenstore.crypto.KeyProvider;
 import dev.tokenstore.crypto.KeyProviders;
 import dev.tokenstore.oauth.TokenEventListener;
 import dev.tokenstore.spi.StoreUris;
+import dev.tokenstore.spring.ReactiveRegistrations;
+import dev.tokenstore.spring.ReauthorizationTracker;
 import dev.tokenstore.spring.RegistrationEnvironments;
 import dev.tokenstore.spring.RegistrationTokenManagers;
 import dev.tokenstore.spring.TokenManagerCustomizer;
 import dev.tokenstore.spring.TokenManagerMeterBinder;
 import dev.tokenstore.spring.TokenStoreOAuth2AuthorizedClientService;
+import dev.tokenstore.spring.TokenStoreReactiveOAuth2AuthorizedClientService;
 import dev.tokenstore.spring.TokenstoreAuthorizedClientManager;
+import dev.tokenstore.spring.TokenstoreReactiveAuthorizedClientManager;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.FileSystems;
@@ -45,17 +49,14 @@ import org.springframework.context.annotation.Import;
 import org.springframework.core.type.AnnotatedTypeMetadata;
 import org.springframework.security.oauth2.client.AuthorizedClientServiceOAuth2AuthorizedClientManager;
 import org.springframework.security.oauth2.client.AuthorizedClientServiceReactiveOAuth2AuthorizedClientManager;
-import org.springframework.security.oauth2.client.ReactiveOAuth2AuthorizedClientManager;
-import org.springframework.security.oauth2.client.ReactiveOAuth2AuthorizedClientProviderBuilder;
-import org.springframework.security.oauth2.client.ReactiveOAuth2AuthorizedClientService;
-import org.springframework.security.oauth2.client.registration.ReactiveClientRegistrationRepository;
-import dev.tokenstore.spring.ReactiveRegistrations;
-import dev.tokenstore.spring.TokenStoreReactiveOAuth2AuthorizedClientService;
-import dev.tokenstore.spring.TokenstoreReactiveAuthorizedClientManager;
 import org.springframework.security.oauth2.client.OAuth2AuthorizedClientManager;
 import org.springframework.security.oauth2.client.OAuth2AuthorizedClientProviderBuilder;
 import org.springframework.security.oauth2.client.OAuth2AuthorizedClientService;
+import org.springframework.security.oauth2.client.ReactiveOAuth2AuthorizedClientManager;
+import org.springframework.security.oauth2.client.ReactiveOAuth2AuthorizedClientProviderBuilder;
+import org.springframework.security.oauth2.client.ReactiveOAuth2AuthorizedClientService;
 import org.springframework.security.oauth2.client.registration.ClientRegistrationRepository;
+import org.springframework.security.oauth2.client.registration.ReactiveClientRegistrationRepository;
 
 /**
  * Auto-configures tokenstore; every bean backs off when the application defines its own of the same type:
@@ -270,6 +271,13 @@ public class TokenstoreAutoConfiguration {
           .authorizationCode().refreshToken().clientCredentials().build());
       return new TokenstoreReactiveAuthorizedClientManager(managers, fallback);
     }
+  }
+
+  /** Remembers the records whose refresh token the server refused (for the health indicator). */
+  @Bean
+  @ConditionalOnMissingBean
+  ReauthorizationTracker tokenstoreReauthorizationTracker(TokenStore store) {
+    return new ReauthorizationTracker(store);
   }
 
   /** Micrometer meters of every registration's token manager. */
