@@ -9,7 +9,10 @@ import org.springframework.security.oauth2.client.registration.ClientRegistratio
 import org.springframework.security.oauth2.core.OAuth2AccessToken;
 import org.springframework.security.oauth2.core.OAuth2RefreshToken;
 
-/** Converts between tokenstore's {@link OAuthToken} and Spring Security's {@link OAuth2AuthorizedClient}. */
+/**
+ * Converts between tokenstore's {@link OAuthToken} and Spring Security's {@link OAuth2AuthorizedClient}. Stateless
+ * and thread-safe.
+ */
 final class AuthorizedClients {
   private AuthorizedClients() {}
 

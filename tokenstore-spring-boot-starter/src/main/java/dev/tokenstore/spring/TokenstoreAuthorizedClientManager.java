@@ -38,6 +38,11 @@ import org.springframework.security.oauth2.core.OAuth2Error;
  *       the fallback manager, if one was given; else {@link IllegalArgumentException}.
  * </ul>
  *
+ * <p>Authorized clients of anonymous principals are not in the store: Spring Security keeps them in the HTTP session
+ * ({@code AuthenticatedPrincipalOAuth2AuthorizedClientRepository}), so this manager serves signed-in users only; an
+ * application that authorizes clients for anonymous users keeps Spring Security's own manager (define an
+ * {@link OAuth2AuthorizedClientManager} bean).
+ *
  * <p>Thread-safe.
  */
 public final class TokenstoreAuthorizedClientManager implements OAuth2AuthorizedClientManager {
