@@ -177,27 +177,34 @@ public class TokenstoreAutoConfiguration {
   static RegistrationTokenManagers registrationTokenManagers(TokenStore store,
       ClientRegistrationRepository registrations, TokenstoreProperties properties,
       ObjectProvider<TokenManagerCustomizer> customizers, ObjectProvider<TokenEventListener> listeners) {
-      RegistrationTokenManagers.Builder b = RegistrationTokenManagers.builder(store, registrations)
-          .environments(r -> {
-            TokenstoreProperties.Registration settings = properties.registration(r.getRegistrationId());
-            return settings.isEnabled()
-                ? RegistrationEnvironments.of(r, settings.getApiDomain(), settings.getZohoKind())
-                : Optional.empty();
-          });
-      List<TokenEventListener> all = listeners.orderedStream().toList();
-      b.customizer((id, builder) -> {
-        builder.refreshWindow(properties.getRefreshWindow())
-            .leaseTime(properties.getLeaseTime())
-            .requestTimeout(properties.getRequestTimeout());
-        if (!all.isEmpty()) {
-          builder.listener(event -> all.forEach(l -> l.onEvent(event)));
-        }
-      });
-      customizers.orderedStream().forEach(b::customizer);
-      RegistrationTokenManagers managers = b.build();
-      List<String> served = managers.buildAll();
-      LOG.info("tokenstore: token managers for the client registrations " + served);
-      return managers;
+    RegistrationTokenManagers.Builder b = RegistrationTokenManagers.builder(store, registrations)
+        .environments(r -> {
+          TokenstoreProperties.Registration settings = properties.registration(r.getRegistrationId());
+          return settings.isEnabled()
+              ? RegistrationEnvironments.of(r, settings.getApiDomain(), settings.getZohoKind())
+              : Optional.empty();
+        });
+    List<TokenEventListener> all = listeners.orderedStream().toList();
+    b.customizer((id, builder) -> {
+      builder.refreshWindow(properties.getRefreshWindow())
+          .leaseTime(properties.getLeaseTime())
+          .requestTimeout(properties.getRequestTimeout());
+      if (!all.isEmpty()) {
+        builder.listener(event -> all.forEach(l -> {
+          try {
+            l.onEvent(event);
+          } catch (RuntimeException e) { // one failing listener does not keep the event from the others
+            LOG.warn("tokenstore: the event listener " + l.getClass().getName() + " failed on " + event.type()
+                + " (" + e.getClass().getName() + ")");
+          }
+        }));
+      }
+    });
+    customizers.orderedStream().forEach(b::customizer);
+    RegistrationTokenManagers managers = b.build();
+    List<String> served = managers.buildAll();
+    LOG.info("tokenstore: token managers for the client registrations " + served);
+    return managers;
   }
 
   /** tokenstore behind Spring Security's OAuth2 client (servlet and non-web applications). */
