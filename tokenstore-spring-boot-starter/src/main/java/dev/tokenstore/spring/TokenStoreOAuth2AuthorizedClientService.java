@@ -20,14 +20,16 @@ import org.springframework.security.oauth2.core.OAuth2RefreshToken;
  *   <caption>Field mapping</caption>
  *   <tr><th>Spring Security</th><th>{@link OAuthToken}</th></tr>
  *   <tr><td>principal name</td><td>user name</td></tr>
- *   <tr><td>registration's client id (and secret)</td><td>client id (and client secret)</td></tr>
+ *   <tr><td>registration's client id</td><td>client id</td></tr>
  *   <tr><td>registration's API domain ({@link RegistrationTokenManagers#apiDomain})</td><td>API domain</td></tr>
  *   <tr><td>access token value, issued at, expires at</td><td>access token, issued at, expiry time</td></tr>
  *   <tr><td>refresh token value</td><td>refresh token</td></tr>
  * </table>
  *
- * <p>Not kept: the access token's scopes (the store has no column for them; loaded tokens have none) and the
- * refresh token's issue time. The record of a principal is the one with its user name, the registration's client
+ * <p>Not kept: the access token's scopes (the store has no column for them; loaded tokens have none), the refresh
+ * token's issue time, and the registration's client secret: it stays in the application's configuration, and
+ * every refresh sends the current one, so rotating the secret needs no change to the stored records (a record that
+ * already holds a secret, e.g. one imported from Zoho's SDK, keeps it and is refreshed with it). The record of a principal is the one with its user name, the registration's client
  * id and API domain; saving merges into it (a new sign-in replaces the tokens, keeps the id).
  *
  * <p>Refreshing is not this service's job: {@link TokenstoreAuthorizedClientManager} refreshes through the
@@ -76,6 +78,7 @@ public final class TokenStoreOAuth2AuthorizedClientService implements OAuth2Auth
     OAuth2AccessToken access = authorizedClient.getAccessToken();
     OAuth2RefreshToken refresh = authorizedClient.getRefreshToken();
     OAuthToken.Builder b = query.toBuilder()
+        .clientSecret(null) // not stored: refreshes send the registration's current secret (see the class comment)
         .accessToken(access.getTokenValue())
         .expiresAt(access.getExpiresAt())
         .issuedAt(access.getIssuedAt());

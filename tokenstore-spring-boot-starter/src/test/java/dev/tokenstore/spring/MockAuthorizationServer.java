@@ -26,7 +26,7 @@ public final class MockAuthorizationServer implements AutoCloseable {
     try {
       server = new MockOAuth2Server(new OAuth2Config(false, null, null, true));
       server.start(InetAddress.getByName("127.0.0.1"), 0);
-      proxy = new TokenEndpointProxy(URI.create(server.tokenEndpointUrl(ISSUER).toString()));
+      proxy = new TokenEndpointProxy(URI.create(server.tokenEndpointUrl(ISSUER).toString()), CLIENT_ID, CLIENT_SECRET);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -176,6 +176,9 @@ class SpringSignInRefreshTest {
     assertThat(again).allSatisfy(r -> assertThat(r.body()).startsWith("200 "));
     assertThat(AUTH.proxy.refreshes() - refreshesBefore).isEqualTo(2);
     assertThat(AUTH.proxy.refreshFailures() - failuresBefore).isZero();
+    // the record holds no client secret: each refresh sent the registration's (client_secret_basic)
+    assertThat(after.clientSecret()).isNull();
+    assertThat(AUTH.proxy.refreshesWithoutClientSecret()).isZero();
     OAuthToken third = store.findTokenById(before.id()).orElseThrow();
     assertThat(third.refreshToken()).isNotEqualTo(after.refreshToken()).isNotEqualTo(before.refreshToken());
   }

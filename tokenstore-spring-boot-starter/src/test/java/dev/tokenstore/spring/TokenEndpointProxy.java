@@ -25,9 +25,16 @@ public final class TokenEndpointProxy implements AutoCloseable {
   private final AtomicInteger refreshes = new AtomicInteger();
   private final AtomicInteger refreshFailures = new AtomicInteger();
   private final AtomicInteger codeExchanges = new AtomicInteger();
+  private final AtomicInteger refreshesWithoutClientSecret = new AtomicInteger();
+  private final String basicCredentials;
+  private final String formSecret;
 
-  public TokenEndpointProxy(URI target) throws IOException {
+  /** @param clientId, clientSecret the credentials every refresh must carry (HTTP Basic or form) */
+  public TokenEndpointProxy(URI target, String clientId, String clientSecret) throws IOException {
     this.target = target;
+    this.basicCredentials = "Basic " + java.util.Base64.getEncoder().encodeToString(
+        (clientId + ":" + clientSecret).getBytes(StandardCharsets.UTF_8));
+    this.formSecret = "client_secret=" + java.net.URLEncoder.encode(clientSecret, StandardCharsets.UTF_8);
     this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     server.createContext("/", this::handle);
     server.setExecutor(Executors.newFixedThreadPool(64));
@@ -49,6 +56,11 @@ public final class TokenEndpointProxy implements AutoCloseable {
     return refreshFailures.get();
   }
 
+  /** Refreshes that carried neither the client's Basic credentials nor its secret in the form. */
+  public int refreshesWithoutClientSecret() {
+    return refreshesWithoutClientSecret.get();
+  }
+
   public int codeExchanges() {
     return codeExchanges.get();
   }
@@ -60,6 +72,10 @@ public final class TokenEndpointProxy implements AutoCloseable {
       boolean refresh = form.contains("grant_type=refresh_token");
       if (refresh) {
         refreshes.incrementAndGet();
+        if (!basicCredentials.equals(exchange.getRequestHeaders().getFirst("Authorization"))
+            && !form.contains(formSecret)) {
+          refreshesWithoutClientSecret.incrementAndGet();
+        }
       } else if (form.contains("grant_type=authorization_code")) {
         codeExchanges.incrementAndGet();
       }
