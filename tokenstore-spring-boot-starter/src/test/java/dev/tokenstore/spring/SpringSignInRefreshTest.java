@@ -105,6 +105,9 @@ class SpringSignInRefreshTest {
   @Autowired
   ReauthorizationTracker reauthorizations;
 
+  @Autowired
+  RefreshTimer refreshTimer;
+
   String url(String path) {
     return "http://127.0.0.1:" + port + path;
   }
@@ -155,10 +158,16 @@ class SpringSignInRefreshTest {
     int refreshesBefore = AUTH.proxy.refreshes();
     int failuresBefore = AUTH.proxy.refreshFailures();
 
+    io.micrometer.core.instrument.simple.SimpleMeterRegistry meters =
+        new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+    refreshTimer.bindTo(meters);
+
     CLOCK.advance(Duration.ofHours(2)); // the access token (one hour) has expired for the application
     List<HttpResponse<String>> replies = concurrently(32, () -> browser.get(url("/token")));
 
     assertThat(AUTH.proxy.refreshes() - refreshesBefore).as("refresh calls at the token endpoint").isEqualTo(1);
+    assertThat(meters.get("tokenstore.refresh").tag("environment", "mock").tag("outcome", "success").timer().count())
+        .as("the tokenstore.refresh timer").isEqualTo(1);
     Set<String> tokens = new HashSet<>();
     for (HttpResponse<String> r : replies) {
       assertThat(r.statusCode()).isEqualTo(200);

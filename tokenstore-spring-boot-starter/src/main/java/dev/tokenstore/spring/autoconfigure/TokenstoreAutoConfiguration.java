@@ -9,6 +9,7 @@ import dev.tokenstore.oauth.TokenEventListener;
 import dev.tokenstore.spi.StoreUris;
 import dev.tokenstore.spring.ReactiveRegistrations;
 import dev.tokenstore.spring.ReauthorizationTracker;
+import dev.tokenstore.spring.RefreshTimer;
 import dev.tokenstore.spring.RegistrationEnvironments;
 import dev.tokenstore.spring.RegistrationTokenManagers;
 import dev.tokenstore.spring.TokenManagerCustomizer;
@@ -72,7 +73,8 @@ import org.springframework.security.oauth2.client.registration.ReactiveClientReg
  *       bean for {@code @RegisteredOAuth2AuthorizedClient} and its HTTP client interceptors);
  *   <li>in a WebFlux application, the same with {@link TokenStoreReactiveOAuth2AuthorizedClientService} and
  *       {@link TokenstoreReactiveAuthorizedClientManager};
- *   <li>with Micrometer: a {@link TokenManagerMeterBinder} ({@code tokenstore.*} meters per registration).
+ *   <li>with Micrometer: a {@link TokenManagerMeterBinder} ({@code tokenstore.*} meters per registration) and a
+ *       {@link RefreshTimer} (timer {@code tokenstore.refresh}).
  * </ul>
  * Not thread-safe itself (Spring calls it once, at start-up).
  */
@@ -299,6 +301,12 @@ public class TokenstoreAutoConfiguration {
         RegistrationTokenManagers m = managers.getIfAvailable();
         return m == null ? Map.of() : m.managers();
       });
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    RefreshTimer tokenstoreRefreshTimer() {
+      return new RefreshTimer();
     }
   }
 
