@@ -17,7 +17,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>An entry is addressed by a <em>kind</em> (a namespace such as {@code "api-key"}, matching {@link #KIND}) and
  * a <em>name</em> within that kind (1 to 200 characters, no control characters). Its value is text of at most
- * {@link #MAX_VALUE_CHARS} characters (a small JSON document, typically). Each operation is atomic on its own;
+ * {@link #MAX_VALUE_CHARS} characters, without NUL characters or unpaired surrogates (a small JSON document, typically). Each operation is atomic on its own;
  * {@link #insert} is a create-if-absent that exactly one of several concurrent callers (threads or processes) wins.
  *
  * <p>Built in: the memory, file ({@code <name>.entries} beside the CSV file, 0600, replaced atomically under the
@@ -61,7 +61,8 @@ public interface EntryTable {
           + "digits, '.', '_' or '-', starting with a letter or digit.");
     }
     if (name == null || name.isEmpty() || name.length() > 200
-        || name.codePoints().anyMatch(c -> Character.isISOControl(c) || c == 0x2028 || c == 0x2029)) {
+        || name.codePoints().anyMatch(c -> Character.isISOControl(c) || c == 0x2028 || c == 0x2029)
+        || !storable(name)) {
       throw new TokenstoreException(ErrorCode.INVALID_ARGUMENT, "An entry name must be 1 to 200 characters without "
           + "control characters.");
     }
@@ -69,5 +70,28 @@ public interface EntryTable {
       throw new TokenstoreException(ErrorCode.INVALID_ARGUMENT, "An entry value may hold at most " + MAX_VALUE_CHARS
           + " characters; this one has " + value.length() + ".");
     }
+    if (value != null && !storable(value)) {
+      throw new TokenstoreException(ErrorCode.INVALID_ARGUMENT, "An entry value must not hold a NUL character or "
+          + "half of a surrogate pair (not every engine keeps them).");
+    }
+  }
+
+  /** No NUL and no unpaired surrogate: text that every engine (PostgreSQL's TEXT, UTF-8 files) keeps exactly. */
+  private static boolean storable(String text) {
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c == 0) {
+        return false;
+      }
+      if (Character.isHighSurrogate(c)) {
+        if (i + 1 >= text.length() || !Character.isLowSurrogate(text.charAt(i + 1))) {
+          return false;
+        }
+        i++;
+      } else if (Character.isLowSurrogate(c)) {
+        return false;
+      }
+    }
+    return true;
   }
 }

@@ -786,9 +786,16 @@ public final class EncryptedTokenStore extends ForwardingTokenStore {
     return EncryptedValues.PREFIX + B64.encodeToString(ciphertext);
   }
 
+  /**
+   * The ciphertext of a stored value, or no bytes (which fail authentication) for text that is not the canonical
+   * encoding of some bytes: the JDK's decoder ignores the unused bits of the last character, so two texts would
+   * otherwise decrypt alike, and a changed character would be a seal mismatch instead of a failed decryption.
+   */
   private static byte[] bytesOrEmpty(String value) {
+    String text = value.substring(EncryptedValues.PREFIX.length());
     try {
-      return UNB64.decode(value.substring(EncryptedValues.PREFIX.length()));
+      byte[] bytes = UNB64.decode(text);
+      return B64.encodeToString(bytes).equals(text) ? bytes : new byte[0];
     } catch (IllegalArgumentException e) {
       return new byte[0];
     }

@@ -172,6 +172,22 @@ class EncryptedTokenStoreTest {
   }
 
   @Test
+  void everyChangeOfTheLastCharacterFailsDecryptionEvenWhereItOnlyTouchesUnusedBits() {
+    EncryptedTokenStore store = encrypted();
+    OAuthToken a = store.saveToken(token("a@example.com", "aaaaaaaa"));
+    TokenStore raw = raw();
+    String at = raw.findTokenById(a.id()).orElseThrow().accessToken();
+    String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    for (char c : alphabet.toCharArray()) {
+      if (c == at.charAt(at.length() - 1)) {
+        continue;
+      }
+      raw.saveToken(OAuthToken.builder().id(a.id()).accessToken(at.substring(0, at.length() - 1) + c).build());
+      assertFails(() -> store.findTokenById(a.id()), ErrorCode.DECRYPTION_FAILED);
+    }
+  }
+
+  @Test
   void anotherKeyringNamesTheUnknownKeyAndNoKeyringIsAnEncryptedStoreError() {
     OAuthToken a = encrypted().saveToken(token("a@example.com", "aaaaaaaa"));
     try (EncryptedTokenStore other = EncryptedTokenStore.open(uri, KeyProviders.fixed(Keyring.generate(clock)))) {

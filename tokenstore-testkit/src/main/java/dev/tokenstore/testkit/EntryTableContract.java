@@ -375,6 +375,20 @@ public abstract class EntryTableContract {
     assertThat(entries.list(KIND)).containsOnlyKeys("kept");
   }
 
+  @Test
+  @DisplayName("a NUL or an unpaired surrogate (which not every engine keeps) is INVALID_ARGUMENT, and nothing is "
+      + "written")
+  void textNoEngineCanKeepExactlyIsRefused() {
+    for (String bad : new String[] {"a\u0000b", "\ud800", "x\udc00", "\ud83d"}) {
+      assertInvalid(() -> entries.put(KIND, "n", bad));
+      assertInvalid(() -> entries.insert(KIND, "n", bad));
+      assertInvalid(() -> entries.put(KIND, bad, "v"));
+    }
+    entries.put(KIND, "emoji", "\ud83d\ude00 pairs are fine");
+    assertThat(entries.get(KIND, "emoji")).contains("\ud83d\ude00 pairs are fine");
+    assertThat(entries.list(KIND)).containsOnlyKeys("emoji");
+  }
+
   private static void assertInvalid(Executable call) {
     assertThatThrownBy(call::execute)
         .isInstanceOfSatisfying(TokenstoreException.class,
