@@ -79,12 +79,16 @@ class FileEntriesTest {
   }
 
   @Test
-  void anyJavaStringRoundTripsEvenAHalfSurrogatePair() {
+  void surrogatePairsRoundTripAndAHalfPairIsRefusedBeforeAnythingIsWritten() {
     try (FileTokenStore store = FileTokenStore.open(tokens())) {
-      entries(store).put("k", "lone \uD83D high", "lone \uDE42 low \uD83D");
+      entries(store).put("k", "pair \uD83D\uDE42", "value \uD83D\uDE42");
+      assertThatThrownBy(() -> entries(store).put("k", "lone \uD83D high", "v"))
+          .isInstanceOf(dev.tokenstore.TokenstoreException.class);
+      assertThatThrownBy(() -> entries(store).put("k", "n", "lone \uDE42 low"))
+          .isInstanceOf(dev.tokenstore.TokenstoreException.class);
     }
     try (FileTokenStore store = FileTokenStore.open(tokens())) {
-      assertThat(entries(store).list("k")).containsExactly(Map.entry("lone \uD83D high", "lone \uDE42 low \uD83D"));
+      assertThat(entries(store).list("k")).containsExactly(Map.entry("pair \uD83D\uDE42", "value \uD83D\uDE42"));
     }
   }
 
