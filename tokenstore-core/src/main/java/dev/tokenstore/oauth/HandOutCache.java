@@ -115,6 +115,18 @@ final class HandOutCache {
     }
   }
 
+  /**
+   * Drops what memory hands out for the record {@code id} (its token and the keys that led to it), so that the
+   * next call reads the store; a refresh result still unsaved is kept and saved as before.
+   */
+  void invalidate(String id) {
+    Entry e = entries.get(id);
+    if (e != null) {
+      e.snap = null;
+      aliases.values().removeIf(x -> x == e);
+    }
+  }
+
   void forgetAlias(TokenKey key) {
     aliases.remove(key);
   }

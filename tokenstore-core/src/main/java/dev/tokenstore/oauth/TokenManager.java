@@ -252,6 +252,17 @@ public final class TokenManager {
     return saved;
   }
 
+  /**
+   * Forgets what this manager holds in memory for the stored record {@code id}: the next call for it reads the
+   * store. Call it after changing or deleting that record through something other than this manager (a new
+   * sign-in saved by a framework, a logout that removed it), so that the change is seen at once rather than at
+   * the next refresh or {@link Builder#recheckStoreAfter recheck}. A refresh result the store has not saved yet
+   * is kept. Thread-safe; cheap when memory holds nothing for {@code id}.
+   */
+  public void invalidate(String id) {
+    cache.invalidate(Objects.requireNonNull(id, "id"));
+  }
+
   /** The access token of {@link #getToken(OAuthToken)}. */
   public String accessToken(OAuthToken partial) {
     return requireAccess(getToken(partial));

@@ -107,4 +107,21 @@ class RecheckStoreTest {
     clock.advance(Duration.ofMinutes(30));
     assertThat(m.accessToken(byUser)).as("one process owns the store: the documented default").isEqualTo("bob-access");
   }
+
+  @Test
+  void invalidateMakesTheNextCallReadTheStoreAtOnce() {
+    TokenManager m = TokenManager.builder().store(store).clock(clock)
+        .environment(Environment.zohoAccounts("http://127.0.0.1:9", "http://127.0.0.1:9")).build();
+    OAuthToken bob = save("bob", "old-access");
+    OAuthToken byUser = OAuthToken.builder().userName("bob").build();
+    assertThat(m.accessToken(byUser)).isEqualTo("old-access");
+    save("bob", "new-access"); // a framework saved a new sign-in
+    assertThat(m.accessToken(byUser)).as("memory, before invalidate").isEqualTo("old-access");
+    m.invalidate(bob.id());
+    assertThat(m.accessToken(byUser)).isEqualTo("new-access");
+    store.deleteToken(bob.id()); // a logout removed it
+    m.invalidate(bob.id());
+    assertThatThrownBy(() -> m.accessToken(byUser)).isInstanceOf(TokenstoreException.class);
+    m.invalidate("no-such-id"); // harmless
+  }
 }
