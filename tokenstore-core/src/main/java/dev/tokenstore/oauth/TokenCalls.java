@@ -37,6 +37,8 @@ final class TokenCalls {
   private static final Duration LEASE_POLL = Duration.ofMillis(20);
   /** The first wait when the coordinator cannot wait for a release itself; doubled up to {@link #LEASE_POLL}. */
   private static final Duration LEASE_FIRST_POLL = Duration.ofMillis(2);
+  /** The shortest wait, also at the deadline, so that time passes (a test's clock moves by the waits only). */
+  private static final long LEASE_MIN_POLL_NANOS = 1_000_000;
 
   /** The settings the calls use, as the manager's builder set them. Immutable; thread-safe. */
   record Settings(Clock clock, Sleeper sleeper, RetryPolicy retryPolicy, Duration refreshWindow,
@@ -164,7 +166,7 @@ final class TokenCalls {
       // wait for the release (a coordinator told of releases wakes this caller at once), at most one poll
       // interval; a coordinator that cannot wait is polled with a short backoff
       long left = deadline - sleeper.nanoTime();
-      Duration poll = Duration.ofNanos(Math.max(0, Math.min(LEASE_POLL.toNanos(), left)));
+      Duration poll = Duration.ofNanos(Math.max(LEASE_MIN_POLL_NANOS, Math.min(LEASE_POLL.toNanos(), left)));
       boolean waitedForRelease;
       try {
         waitedForRelease = sleeper.awaitRelease(coordinator, identity, poll);
