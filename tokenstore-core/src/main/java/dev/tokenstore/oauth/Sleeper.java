@@ -1,5 +1,6 @@
 package dev.tokenstore.oauth;
 
+import dev.tokenstore.spi.RefreshCoordinator;
 import java.time.Duration;
 
 /**
@@ -20,6 +21,12 @@ interface Sleeper {
     public long nanoTime() {
       return System.nanoTime();
     }
+
+    @Override
+    public boolean awaitRelease(RefreshCoordinator coordinator, RefreshCoordinator.RefreshIdentity identity,
+        Duration max) throws InterruptedException {
+      return coordinator.awaitRelease(identity, max);
+    }
   };
 
   /** Waits for {@code d} (a negative duration waits not at all). */
@@ -27,6 +34,16 @@ interface Sleeper {
 
   /** A monotonic time in nanoseconds, as {@link System#nanoTime()}: only differences mean anything. */
   long nanoTime();
+
+  /**
+   * Waits through {@link RefreshCoordinator#awaitRelease} for the release of another holder's lease, at most
+   * {@code max}; false when nothing was waited (the coordinator cannot, or this sleeper keeps its own time: the
+   * default, for tests, which then wait through {@link #sleep}).
+   */
+  default boolean awaitRelease(RefreshCoordinator coordinator, RefreshCoordinator.RefreshIdentity identity,
+      Duration max) throws InterruptedException {
+    return false;
+  }
 
   /** Waits {@code d}; false (with the thread's interrupt flag set again) when interrupted. */
   default boolean pause(Duration d) {

@@ -33,7 +33,12 @@ import org.jspecify.annotations.Nullable;
  */
 final class TokenCalls {
   private static final Duration EARLY_FAILURE_PAUSE = Duration.ofSeconds(30);
+  /** The longest wait between two tries for a lease another manager holds. */
   private static final Duration LEASE_POLL = Duration.ofMillis(20);
+  /** The first wait when the coordinator cannot wait for a release itself; doubled up to {@link #LEASE_POLL}. */
+  private static final Duration LEASE_FIRST_POLL = Duration.ofMillis(2);
+  /** The shortest wait, also at the deadline, so that time passes (a test's clock moves by the waits only). */
+  private static final long LEASE_MIN_POLL_NANOS = 1_000_000;
 
   /** The settings the calls use, as the manager's builder set them. Immutable; thread-safe. */
   record Settings(Clock clock, Sleeper sleeper, RetryPolicy retryPolicy, Duration refreshWindow,
@@ -120,6 +125,7 @@ final class TokenCalls {
     OAuthToken current;
     @Nullable OAuthToken expected; // what the store held, for the compare-and-set save; null: save plainly
     boolean waited = false;
+    Duration backoff = LEASE_FIRST_POLL;
     while (true) {
       lease = coordinator.tryAcquire(identity, leaseTime).orElse(null);
       cache.savePending(entry);
@@ -157,9 +163,23 @@ final class TokenCalls {
             "Another token manager holds the refresh lease of " + TokenRules.describe(current) + " and has not "
                 + "refreshed within " + leaseTime.toSeconds() + " s. Retry later; check that process.");
       }
-      if (!sleeper.pause(LEASE_POLL)) {
-        throw new TokenstoreException(ErrorCode.INTERRUPTED, "Interrupted while waiting for another token "
-            + "manager's refresh of " + TokenRules.describe(current) + "; nothing was changed.");
+      // wait for the release (a coordinator told of releases wakes this caller at once), at most one poll
+      // interval; a coordinator that cannot wait is polled with a short backoff
+      long left = deadline - sleeper.nanoTime();
+      Duration poll = Duration.ofNanos(Math.max(LEASE_MIN_POLL_NANOS, Math.min(LEASE_POLL.toNanos(), left)));
+      boolean waitedForRelease;
+      try {
+        waitedForRelease = sleeper.awaitRelease(coordinator, identity, poll);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw interruptedWaiting(current);
+      }
+      if (!waitedForRelease) {
+        if (!sleeper.pause(backoff.compareTo(poll) < 0 ? backoff : poll)) {
+          throw interruptedWaiting(current);
+        }
+        Duration next = backoff.multipliedBy(2);
+        backoff = next.compareTo(LEASE_POLL) < 0 ? next : LEASE_POLL;
       }
     }
     if (lease.tookOver()) {
@@ -204,6 +224,11 @@ final class TokenCalls {
     } finally {
       lease.close();
     }
+  }
+
+  private static TokenstoreException interruptedWaiting(OAuthToken current) {
+    return new TokenstoreException(ErrorCode.INTERRUPTED, "Interrupted while waiting for another token "
+        + "manager's refresh of " + TokenRules.describe(current) + "; nothing was changed.");
   }
 
   /**

@@ -13,7 +13,9 @@ import java.util.Optional;
  * {@link #tryAcquire}. With a lease it rereads the store: if a sibling already refreshed, it uses that token
  * without calling the server; otherwise it refreshes, saves, and closes the lease. Without a lease (another
  * holder) it waits a little, rereads the store, and tries again, until the stored token is fresh or it gets
- * the lease; it never waits longer than the lease time, after which a dead holder's lease has expired.
+ * the lease; it never waits longer than the lease time, after which a dead holder's lease has expired. It waits
+ * through {@link #awaitRelease} (a coordinator that is told of releases wakes it at once); a coordinator without
+ * that wait is polled with a short backoff (2 ms doubling to 20 ms).
  *
  * <h2>For store implementers: what a custom store implements to join</h2>
  * A store used by one process only needs nothing: managers get {@link #inJvm()}, which lets one caller per token
@@ -54,6 +56,27 @@ public interface RefreshCoordinator {
    * @param lease how long the lease lasts unless closed earlier
    */
   Optional<RefreshLease> tryAcquire(RefreshIdentity identity, Duration lease);
+
+  /**
+   * Optional: waits until the lease on {@code identity} that another holder has (the caller's last
+   * {@link #tryAcquire} returned empty) is released or expires, or {@code max} passes, whichever comes first;
+   * may return earlier (a release of the identity seen from before the call, a notification of another lease).
+   * The manager calls it with {@code max} = its poll interval (20 ms) and calls {@link #tryAcquire} again after
+   * it returns, so a release whose notification is lost costs one poll interval, never correctness: an
+   * implementation must not wait past {@code max} nor past the lease's expiry, and may rely on notifications
+   * that can be lost (LISTEN/NOTIFY, pub/sub).
+   *
+   * <p>The default returns false at once: this coordinator cannot wait for a release, and the caller waits
+   * itself (2 ms doubling to 20 ms). A coordinator that overrides it returns true.
+   *
+   * @param identity which token's lease
+   * @param max the longest wait
+   * @return true when this coordinator waited (the caller retries at once); false when it did not wait
+   * @throws InterruptedException when the waiting thread is interrupted
+   */
+  default boolean awaitRelease(RefreshIdentity identity, Duration max) throws InterruptedException {
+    return false;
+  }
 
   /**
    * The default: leases held in this JVM's memory, one instance shared by every manager of the JVM that has no

@@ -550,6 +550,47 @@ class TokenManagerTest {
   }
 
   @Test
+  void aWaiterWakesWhenTheLeaseIsReleasedWithoutWaitingForItsPoll() throws Exception {
+    OAuthToken seeded = seed("ada@example.com", T0.minusSeconds(1));
+    dev.tokenstore.spi.RefreshCoordinator coordinator = dev.tokenstore.spi.RefreshCoordinator.newInJvm();
+    dev.tokenstore.spi.RefreshCoordinator.RefreshLease held = coordinator.tryAcquire(
+        new dev.tokenstore.spi.RefreshCoordinator.RefreshIdentity(environment().name(), seeded.id()),
+        Duration.ofMinutes(5)).orElseThrow();
+    // real time, but a poll interval of ten minutes: only the release can wake the waiter within the bound below
+    Sleeper longPoll = new Sleeper() {
+      @Override
+      public void sleep(Duration d) throws InterruptedException {
+        Sleeper.SYSTEM.sleep(d);
+      }
+
+      @Override
+      public long nanoTime() {
+        return System.nanoTime();
+      }
+
+      @Override
+      public boolean awaitRelease(dev.tokenstore.spi.RefreshCoordinator c,
+          dev.tokenstore.spi.RefreshCoordinator.RefreshIdentity identity, Duration max) throws InterruptedException {
+        return c.awaitRelease(identity, Duration.ofMinutes(10));
+      }
+    };
+    CountDownLatch waitingForLease = new CountDownLatch(1);
+    TokenManager m2 = manager(b -> b.sleeper(longPoll).refreshCoordinator(coordinator).listener(e -> {
+      if (e.type() == TokenEvent.Type.LEASE_WAIT) {
+        waitingForLease.countDown();
+      }
+    }));
+    Future<OAuthToken> waiting = pool.submit(() -> m2.getToken(user("ada@example.com")));
+    assertThat(waitingForLease.await(10, TimeUnit.SECONDS)).isTrue();
+    OAuthToken byHolder = store.saveToken(OAuthToken.builder().id(seeded.id()).accessToken("1000.at-holder-SECRET")
+        .expiresAt(T0.plusSeconds(3600)).build());
+    held.close();
+
+    assertThat(waiting.get(30, TimeUnit.SECONDS)).isEqualTo(byHolder);
+    assertThat(zoho.tokenCalls()).isZero();
+  }
+
+  @Test
   void aLeaseThatIsNeverReleasedIsWaitedForAtMostLeaseTimePlusRequestTime() {
     OAuthToken seeded = seed("ada@example.com", T0.minusSeconds(1));
     dev.tokenstore.spi.RefreshCoordinator coordinator = dev.tokenstore.spi.RefreshCoordinator.newInJvm();
@@ -567,9 +608,12 @@ class TokenManagerTest {
     assertThat(e.getMessage()).contains("holds the refresh lease");
     assertThat(m.metrics().leaseWaits()).isEqualTo(1);
     assertThat(zoho.tokenCalls()).isZero();
-    // polled every 20 ms until the lease time (60 s) and the request timeout (10 s) had passed, without sleeping
-    assertThat(sleeper.waits).allMatch(d -> d.equals(Duration.ofMillis(20)));
-    Duration waited = Duration.ofMillis(20L * sleeper.waits.size());
+    // polled (2 ms doubling to 20 ms) until the lease time (60 s) and the request timeout (10 s) had passed,
+    // without sleeping
+    assertThat(sleeper.waits.subList(0, 5)).containsExactly(Duration.ofMillis(2), Duration.ofMillis(4),
+        Duration.ofMillis(8), Duration.ofMillis(16), Duration.ofMillis(20));
+    assertThat(sleeper.waits).allMatch(d -> d.compareTo(Duration.ofMillis(20)) <= 0);
+    Duration waited = sleeper.waits.stream().reduce(Duration.ZERO, Duration::plus);
     assertThat(waited).isBetween(Duration.ofSeconds(70), Duration.ofSeconds(70).plusMillis(40));
     assertThat(store.findTokenById(seeded.id())).contains(seeded);
   }

@@ -5,6 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.tokenstore.spi.RefreshCoordinator.RefreshIdentity;
 import dev.tokenstore.spi.RefreshCoordinator.RefreshLease;
 import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class InJvmRefreshCoordinatorTest {
@@ -33,6 +37,38 @@ class InJvmRefreshCoordinatorTest {
       assertThat(shared.isValid()).isTrue();
       assertThat(held.isValid()).isTrue();
       shared.close();
+    }
+  }
+
+  @Test
+  void awaitReleaseWakesWhenTheHolderCloses() throws Exception {
+    RefreshCoordinator c = RefreshCoordinator.newInJvm();
+    RefreshIdentity id = new RefreshIdentity("env", "wake");
+    RefreshLease held = c.tryAcquire(id, Duration.ofMinutes(5)).orElseThrow();
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try {
+      Future<Boolean> waiter = pool.submit(() -> c.awaitRelease(id, Duration.ofMinutes(5)));
+      Thread.sleep(100);
+      held.close();
+      assertThat(waiter.get(30, TimeUnit.SECONDS)).isTrue(); // not the five minutes it was allowed
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void awaitReleaseNeverWaitsPastTheLeaseExpiry() throws Exception {
+    RefreshCoordinator c = RefreshCoordinator.newInJvm();
+    RefreshIdentity id = new RefreshIdentity("env", "lost");
+    RefreshLease dead = c.tryAcquire(id, Duration.ofMillis(500)).orElseThrow(); // never closed
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try {
+      Future<Boolean> waiter = pool.submit(() -> c.awaitRelease(id, Duration.ofMinutes(5)));
+      assertThat(waiter.get(30, TimeUnit.SECONDS)).isTrue();
+      assertThat(c.tryAcquire(id, Duration.ofMinutes(1))).isPresent();
+      assertThat(dead.isValid()).isFalse();
+    } finally {
+      pool.shutdownNow();
     }
   }
 }

@@ -15,6 +15,8 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 
@@ -31,6 +33,12 @@ import org.jspecify.annotations.Nullable;
  *       ({@link SqlDialect#currentTimeMillisSql()}), so client clock skew does not matter.
  *   <li>Release: {@code UPDATE ... SET lease_until = 0 WHERE lease_key = ? AND holder = ? AND fence = ?}: only
  *       our own grant. A holder that dies leaves the row, which any process takes over after the lease time.
+ *   <li>Waiting ({@link #awaitRelease}), PostgreSQL only: the release also sends {@code pg_notify} with the key
+ *       (one statement: {@code WITH r AS (UPDATE ... RETURNING lease_key) SELECT pg_notify(...) FROM r}), which
+ *       a {@link PgReleaseListener} per coordinator receives; a waiter registers, reads the lease's remaining
+ *       time (a lease already released or expired returns at once) and waits for the notification, at most the
+ *       poll interval and never past the lease's end. SQLite and MySQL/MariaDB do not wait here (the manager
+ *       polls with a short backoff).
  * </ul>
  * Every statement runs in auto-commit mode: a single-row compare-and-set needs no longer transaction and holds
  * no lock beyond the statement (SQLite: the write lock of one statement, with the pool's busy timeout).
@@ -52,6 +60,8 @@ final class JdbcRefreshCoordinator implements RefreshCoordinator {
   private final String insert;
   private final String release;
   private final @Nullable String now;
+  private final String remaining;
+  private final @Nullable PgReleaseListener listener;
   private volatile boolean ready;
 
   JdbcRefreshCoordinator(DataSource dataSource, SqlDialect dialect, String table, String description) {
@@ -66,8 +76,17 @@ final class JdbcRefreshCoordinator implements RefreshCoordinator {
     this.grant = "UPDATE " + t + " SET fence = fence + 1, lease_until = " + n + " + ?, holder = ? "
         + "WHERE lease_key = ? AND fence = ? AND lease_until < " + n;
     this.insert = "INSERT INTO " + t + " (lease_key, holder, fence, lease_until) VALUES (?, ?, 1, " + n + " + ?)";
-    this.release = "UPDATE " + t + " SET lease_until = 0, holder = '' WHERE lease_key = ? AND holder = ? "
+    String clear = "UPDATE " + t + " SET lease_until = 0, holder = '' WHERE lease_key = ? AND holder = ? "
         + "AND fence = ?";
+    this.remaining = "SELECT lease_until - " + n + " FROM " + t + " WHERE lease_key = ?";
+    if (dialect instanceof PostgresDialect) {
+      this.release = "WITH r AS (" + clear + " RETURNING lease_key) SELECT pg_notify('" + PgReleaseListener.CHANNEL
+          + "', lease_key) FROM r";
+      this.listener = new PgReleaseListener(dataSource, description);
+    } else {
+      this.release = clear;
+      this.listener = null;
+    }
   }
 
   static String createTableSql(SqlDialect dialect) {
@@ -185,13 +204,52 @@ final class JdbcRefreshCoordinator implements RefreshCoordinator {
     return "JdbcRefreshCoordinator{" + description + "}";
   }
 
+  @Override
+  public boolean awaitRelease(RefreshIdentity identity, Duration max) throws InterruptedException {
+    PgReleaseListener l = listener;
+    if (l == null) {
+      return false;
+    }
+    String key = keyOf(identity);
+    CountDownLatch released = l.register(key);
+    if (released == null) {
+      return false; // cannot listen now: the manager polls
+    }
+    try {
+      long left; // the lease's remaining time on the database's clock, read after registering: no release is missed
+      try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(remaining)) {
+        int i = bindNow(ps, 1);
+        ps.setString(i, key);
+        try (ResultSet rs = ps.executeQuery()) {
+          left = rs.next() ? rs.getLong(1) : 0;
+        }
+      } catch (SQLException e) {
+        throw unavailable("read a refresh lease", e);
+      }
+      long wait = Math.min(Math.max(0, max.toMillis()), left);
+      if (wait > 0) {
+        released.await(wait, TimeUnit.MILLISECONDS);
+      }
+      return true;
+    } finally {
+      l.done();
+    }
+  }
+
+  /** Stops listening for releases (PostgreSQL); waiters return at once. Idempotent. */
+  void close() {
+    if (listener != null) {
+      listener.close();
+    }
+  }
+
   /** Clears the lease row {@code key} if it still holds this grant (never a later holder's). */
   private void release(String key, String holder, long fence) {
     try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(release)) {
       ps.setString(1, key);
       ps.setString(2, holder);
       ps.setLong(3, fence);
-      ps.executeUpdate();
+      ps.execute(); // PostgreSQL: a query (the notification); others: an update
     } catch (SQLException | RuntimeException e) {
       System.getLogger(JdbcRefreshCoordinator.class.getName()).log(System.Logger.Level.WARNING,
           "Could not release a refresh lease in the " + description + "; it expires by itself ("

@@ -250,6 +250,7 @@ public final class JdbcTokenStore implements TokenStore, RefreshCoordination, Co
     if (!connections.markClosed()) {
       return;
     }
+    coordinator.close();
     if (ownedResource != null) {
       try {
         ownedResource.close();

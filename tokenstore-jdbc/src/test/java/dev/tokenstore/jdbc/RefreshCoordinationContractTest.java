@@ -49,6 +49,11 @@ class RefreshCoordinationContractTest {
     private String uri;
 
     @Override
+    protected boolean wakesOnRelease() {
+      return true; // LISTEN/NOTIFY
+    }
+
+    @Override
     protected TokenStore openStore() {
       if (uri == null) {
         uri = TestServers.postgres().storeUri();

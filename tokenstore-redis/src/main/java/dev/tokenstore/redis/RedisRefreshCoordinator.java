@@ -8,10 +8,17 @@ import dev.tokenstore.spi.RefreshCoordinator;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.exceptions.JedisException;
 
 /**
  * Refresh leases of a {@link RedisTokenStore} on the server (lease.lua, release.lua): {@code SET <base>lease:<h>
- * holder NX PX lease} with a fence from {@code HINCRBY}, released by a compare-and-delete. Thread-safe.
+ * holder NX PX lease} with a fence from {@code HINCRBY}, released by a compare-and-delete that also publishes the
+ * release on {@code <base>released}. {@link #awaitRelease} registers with the {@link RedisReleaseListener}, reads
+ * the lease's remaining time ({@code PTTL}; released or expired: returns at once) and waits for the message, at
+ * most the poll interval and never past the lease's expiry. Thread-safe.
  */
 final class RedisRefreshCoordinator implements RefreshCoordinator {
   private static final System.Logger LOG = System.getLogger(RedisTokenStore.class.getName());
@@ -22,9 +29,14 @@ final class RedisRefreshCoordinator implements RefreshCoordinator {
   private final String where;
   private final String prefix;
   private final java.security.SecureRandom random = new java.security.SecureRandom();
+  private final UnifiedJedis client;
+  private final RedisReleaseListener listener;
 
   /** {@code checkOpen} fails when the store is closed. */
-  RedisRefreshCoordinator(RedisScripts scripts, Runnable checkOpen, String base, String where, String prefix) {
+  RedisRefreshCoordinator(UnifiedJedis client, RedisScripts scripts, Runnable checkOpen, String base, String where,
+      String prefix) {
+    this.client = client;
+    this.listener = new RedisReleaseListener(client, base + "released", where);
     this.scripts = scripts;
     this.checkOpen = checkOpen;
     this.base = base;
@@ -35,7 +47,7 @@ final class RedisRefreshCoordinator implements RefreshCoordinator {
   @Override
   public Optional<RefreshLease> tryAcquire(RefreshIdentity identity, Duration lease) {
     checkOpen.run();
-    String h = RedisScripts.Script.sha1Hex(identity.environment() + "\u0000" + identity.tokenId());
+    String h = hashOf(identity);
     String holder = Long.toHexString(random.nextLong()) + Long.toHexString(random.nextLong());
     long started = System.nanoTime();
     List<?> reply = list(scripts.run("take a refresh lease", RedisScripts.LEASE,
@@ -53,6 +65,36 @@ final class RedisRefreshCoordinator implements RefreshCoordinator {
             + "; it expires by itself: " + e.getMessage());
       }
     }));
+  }
+
+  private static String hashOf(RefreshIdentity identity) {
+    return RedisScripts.Script.sha1Hex(identity.environment() + "\u0000" + identity.tokenId());
+  }
+
+  @Override
+  public boolean awaitRelease(RefreshIdentity identity, Duration max) throws InterruptedException {
+    checkOpen.run();
+    String h = hashOf(identity);
+    CountDownLatch released = listener.register(h);
+    if (released == null) {
+      return false; // cannot subscribe now: the manager polls
+    }
+    long left; // the lease's remaining time on the server, read after subscribing: no release is missed
+    try {
+      left = client.pttl(base + "lease:" + h); // -2: none (released or expired)
+    } catch (JedisException e) {
+      return false;
+    }
+    long wait = Math.min(Math.max(0, max.toMillis()), left);
+    if (wait > 0) {
+      released.await(wait, TimeUnit.MILLISECONDS);
+    }
+    return true;
+  }
+
+  /** Stops listening for releases; waiters return at once. Idempotent. */
+  void close() {
+    listener.close();
   }
 
   @Override

@@ -98,7 +98,7 @@ public final class RedisTokenStore implements TokenStore, RefreshCoordination, C
   private final String where;
   private final RedisScripts scripts;
   private final AtomicBoolean closed = new AtomicBoolean();
-  private final RefreshCoordinator coordinator;
+  private final RedisRefreshCoordinator coordinator;
   private final RedisEntryTable entries;
 
   private RedisTokenStore(UnifiedJedis client, boolean ownsClient, String prefix, String where) {
@@ -108,7 +108,7 @@ public final class RedisTokenStore implements TokenStore, RefreshCoordination, C
     this.base = "{" + prefix + "}:";
     this.where = where;
     this.scripts = new RedisScripts(client, base, where);
-    this.coordinator = new RedisRefreshCoordinator(scripts, this::checkOpen, base, where, prefix);
+    this.coordinator = new RedisRefreshCoordinator(client, scripts, this::checkOpen, base, where, prefix);
     this.entries = new RedisEntryTable(client, scripts, this::checkOpen, base, where);
   }
 
@@ -340,7 +340,11 @@ public final class RedisTokenStore implements TokenStore, RefreshCoordination, C
 
   @Override
   public void close() {
-    if (closed.compareAndSet(false, true) && ownsClient) {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    coordinator.close();
+    if (ownsClient) {
       try {
         client.close();
       } catch (RuntimeException e) {

@@ -8,6 +8,11 @@ class RedisRefreshCoordinationTest extends RefreshCoordinationContract {
   private final String uri = RedisTestServer.freshStoreUri();
 
   @Override
+  protected boolean wakesOnRelease() {
+    return true; // pub/sub
+  }
+
+  @Override
   protected TokenStore openStore() {
     return RedisTokenStore.open(uri);
   }

@@ -58,6 +58,15 @@ public abstract class RefreshCoordinationContract {
     return s;
   }
 
+  /**
+   * Whether the store's coordinator wakes a waiter in {@link RefreshCoordinator#awaitRelease} when the lease is
+   * released (default false: it may return false at once, and the manager polls). Override to return true for a
+   * store that notifies; the kit then requires the wake-up.
+   */
+  protected boolean wakesOnRelease() {
+    return false;
+  }
+
   private static RefreshCoordinator coordinator(TokenStore s) {
     return s.capability(RefreshCoordination.class).orElseThrow().refreshCoordinator();
   }
@@ -89,6 +98,52 @@ public abstract class RefreshCoordinationContract {
     assertThat(second.fence()).isGreaterThan(first.fence());
     assertThat(second.tookOver()).as("the first was released, not taken over").isFalse();
     second.close();
+  }
+
+  @Test
+  void aWaiterWakesWhenTheLeaseIsReleasedNotAfterItsLongestWait() throws Exception {
+    RefreshCoordinator a = coordinator(open());
+    RefreshCoordinator b = coordinator(open());
+    RefreshLease held = a.tryAcquire(identity("w"), Duration.ofSeconds(120)).orElseThrow();
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try {
+      // a waiter (another process) told to wait up to two minutes, far longer than the bounded get below
+      Future<Boolean> waiter = pool.submit(() -> b.awaitRelease(identity("w"), Duration.ofSeconds(120)));
+      Thread.sleep(300); // usually the waiter is waiting by now; if not, it must see the release when it starts
+      held.close();
+      boolean waited = waiter.get(30, TimeUnit.SECONDS); // throws TimeoutException if it slept on
+      if (wakesOnRelease()) {
+        assertThat(waited).as("awaitRelease waited for the release").isTrue();
+      }
+      assertThat(b.tryAcquire(identity("w"), Duration.ofSeconds(30))).as("released: granted again").isPresent();
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void aWaiterWhoseReleaseNeverComesReturnsByTheLeaseExpiry() throws Exception {
+    RefreshCoordinator a = coordinator(open());
+    RefreshCoordinator b = coordinator(open());
+    // the holder dies: no release, no notification; the waiter asks for up to ten minutes
+    RefreshLease dead = a.tryAcquire(identity("x"), Duration.ofSeconds(2)).orElseThrow();
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try {
+      Future<Boolean> waiter = pool.submit(() -> b.awaitRelease(identity("x"), Duration.ofMinutes(10)));
+      waiter.get(60, TimeUnit.SECONDS); // by the lease's expiry (2 s), with room for a loaded machine
+      Optional<RefreshLease> next = Optional.empty();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+      while (next.isEmpty() && System.nanoTime() - deadline < 0) {
+        next = b.tryAcquire(identity("x"), Duration.ofSeconds(30));
+        Thread.sleep(next.isEmpty() ? 20 : 0);
+      }
+      assertThat(next).as("the expired lease is granted again").isPresent();
+      assertThat(next.get().tookOver()).isTrue();
+      next.get().close();
+      dead.close();
+    } finally {
+      pool.shutdownNow();
+    }
   }
 
   @Test
