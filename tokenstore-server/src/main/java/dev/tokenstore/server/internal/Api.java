@@ -42,8 +42,8 @@ public final class Api {
   public static final String ROUTE = "tokenstore.route";
   /** The request attribute holding the API key's name. */
   public static final String KEY = "tokenstore.key";
-  /** The request attribute set once a problem was written. */
-  static final String PROBLEM = "tokenstore.problem";
+  /** The request attribute set once a problem (or a console page) was written: the error handlers leave it. */
+  public static final String PROBLEM = "tokenstore.problem";
 
   private static final System.Logger LOG = System.getLogger("dev.tokenstore.server");
   private static final String JSON = "application/json";
