@@ -39,7 +39,12 @@ public final class History {
 
   /** One action. */
   public record Entry(Instant at, String actor, String action, @Nullable String tokenId, @Nullable String user,
-      @Nullable String detail) {}
+      @Nullable String detail) {
+    /** The time to the second, e.g. {@code 2026-12-06 18:36:58Z}. */
+    public String when() {
+      return at.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString().replace('T', ' ');
+    }
+  }
 
   public History(EntryTable entries, Clock clock) {
     this.entries = entries;
