@@ -124,7 +124,7 @@ class ServeIT {
   @Test
   void adminPasswordFileServesTheConsoleAndPortalServesLoginWithZoho() throws Exception {
     Path password = home.resolve("admin-password");
-    java.nio.file.Files.writeString(password, "a long enough admin password\n");
+    java.nio.file.Files.writeString(password, "admin-SECRET-password-in-a-file\n");
     HttpClient noRedirects = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
     try (Jar.Running serve = new Jar.Running(home, args("sqlite:" + home.resolve("c.db"), "serve", "--port", "0",
         "--admin-password-file", password.toString(), "--portal"))) {
@@ -141,7 +141,7 @@ class ServeIT {
           .contains("code_challenge_method=S256", "client_id=serve-client", "state=");
       serve.process.destroy();
       serve.awaitExit();
-      assertThat(serve.stderr()).doesNotContain("a long enough admin password").doesNotContain(SECRET);
+      assertThat(serve.stderr()).doesNotContain("admin-SECRET-password-in-a-file").doesNotContain(SECRET);
     }
   }
 

@@ -101,13 +101,17 @@ public final class TokenServer implements AutoCloseable {
     });
     m[0] = metrics;
     AttemptLimiter limiter = new AttemptLimiter(b.failedAttempts, Duration.ofMinutes(1), b.clock::millis);
-    this.api = new Api(store, managers, apiKeys, metrics, limiter, b.clock, b.maxRequestBytes,
-        new Api.DefaultClient(b.clientId, b.clientSecret), b.maxConcurrentRequests);
+    History history = null;
     if (b.adminPassword != null || b.portal != null) {
       EntryTable entries = store.capability(EntryTable.class).orElseThrow(() -> new TokenstoreException(
           ErrorCode.INVALID_ARGUMENT, "The console and the portal keep their history in the store's EntryTable, "
               + "which this store does not offer (the memory, file, SQL and Redis stores do)."));
-      History history = new History(entries, b.clock);
+      history = new History(entries, b.clock);
+    }
+    // with the console, the API's changes (which API key stored or deleted what) are in its history too
+    this.api = new Api(store, managers, apiKeys, metrics, limiter, b.clock, b.maxRequestBytes,
+        new Api.DefaultClient(b.clientId, b.clientSecret), b.maxConcurrentRequests, history);
+    if (history != null) {
       boolean tls = b.tlsKeystore != null;
       if (b.adminPassword != null) {
         pages.addAll(new Console(store, managers, b.adminPassword, history, b.clock, tls, b.consoleIdle).routes());

@@ -22,7 +22,7 @@ import java.util.Locale;
 final class ConsoleFixture implements AutoCloseable {
   static final String CLIENT_ID = "1000.CONSOLE";
   static final String CLIENT_SECRET = "console-client-SECRET-value";
-  static final String PASSWORD = "correct horse battery staple";
+  static final String PASSWORD = "console-admin-SECRET-password";
   static final String ADA = "ada@example.com";
   static final String STUDENT = "student@zylker.example";
 
@@ -32,6 +32,11 @@ final class ConsoleFixture implements AutoCloseable {
   final Path passwordFile;
 
   ConsoleFixture(Path dir) {
+    this(dir, java.time.Clock.systemUTC());
+  }
+
+  /** With {@code clock} for the service's decisions (sessions, throttling, statuses). */
+  ConsoleFixture(Path dir, java.time.Clock clock) {
     zoho = AccountsEmulator.builder().user(STUDENT).tokenSuffix("-SECRET").registerClient(CLIENT_ID, CLIENT_SECRET)
         .start();
     store = TokenStores.open("memory:");
@@ -44,6 +49,7 @@ final class ConsoleFixture implements AutoCloseable {
     Environment env = Environment.zohoAccounts(zoho.baseUrl(), zoho.apiDomain());
     server = TokenServer.builder(store)
         .port(0)
+        .clock(clock)
         .environment(env)
         .defaultClient(CLIENT_ID, CLIENT_SECRET)
         .accessLog(false)

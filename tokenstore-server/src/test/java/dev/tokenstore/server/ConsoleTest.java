@@ -210,4 +210,31 @@ class ConsoleTest {
     assertThat(f.store.getTokens()).hasSize(64);
     assertThat(admin.get("/console/logout-all").body()).contains("changed from 3 to 64", "Revoke 64 tokens");
   }
+
+  @Test
+  void aSessionEndsAfterItsIdleTimeout() {
+    f.close();
+    dev.tokenstore.emulator.ManualClock clock = new dev.tokenstore.emulator.ManualClock(java.time.Instant.now());
+    f = new ConsoleFixture(dir, clock);
+    Browser admin = new Browser().signIn();
+    clock.advance(Duration.ofMinutes(14));
+    assertThat(admin.get("/console/tokens").statusCode()).isEqualTo(200); // a request keeps it alive
+    clock.advance(Duration.ofMinutes(14));
+    assertThat(admin.get("/console/tokens").statusCode()).isEqualTo(200);
+    clock.advance(Duration.ofMinutes(16));
+    HttpResponse<String> idle = admin.get("/console/tokens");
+    assertThat(idle.statusCode()).isEqualTo(303);
+    assertThat(idle.headers().firstValue("Location")).contains("/console/login");
+  }
+
+  @Test
+  void theApisChangesAreInTheConsolesHistoryUnderTheirApiKey() {
+    String key = f.server.apiKeys().create("ops", ApiScope.ADMIN).key();
+    OAuthToken ada = f.byUser(ConsoleFixture.ADA);
+    Http.Reply r = new Http(f.server.uri()).delete("/api/v1/tokens/" + ada.id(), key);
+    assertThat(r.status()).as(r.body()).isEqualTo(200);
+    Browser admin = new Browser().signIn();
+    String history = admin.get("/console/history").body();
+    assertThat(history).contains("API key ops", "revoked", ConsoleFixture.ADA).doesNotContain(key);
+  }
 }
