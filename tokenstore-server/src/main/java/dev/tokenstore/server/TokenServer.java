@@ -117,7 +117,7 @@ public final class TokenServer implements AutoCloseable {
         pages.addAll(new Console(store, managers, b.adminPassword, history, b.clock, tls, b.consoleIdle).routes());
       }
       if (b.portal != null) {
-        pages.addAll(new Portal(managers, history, b.portal, () -> uri().toString(), tls, b.clock).routes());
+        pages.addAll(new Portal(store, managers, history, b.portal, () -> uri().toString(), tls, b.clock).routes());
       }
     }
     this.app = Javalin.create(this::configure);

@@ -169,6 +169,7 @@ class ConsoleBrowserIT {
   void thePortalsLoginWithZohoConnectsAndDisconnects() {
     browser.get(f.url("/connect"));
     Chromium.screenshot(browser, "09-portal");
+    String before = browser.manage().getCookieNamed("tokenstore_portal").getValue();
     browser.findElement(By.id("login-with-zoho")).click(); // to the emulator's consent, and back with a code
     assertThat(browser.getCurrentUrl()).isEqualTo(f.url("/connect"));
     assertThat(text(browser, "connected")).isEqualTo("Connected as " + ConsoleFixture.STUDENT + ".");
@@ -178,6 +179,7 @@ class ConsoleBrowserIT {
     assertThat(f.zoho.isRefreshTokenValid(stored.refreshToken())).isTrue();
     assertThat(browser.getPageSource()).doesNotContain(stored.accessToken(), stored.refreshToken());
     assertThat(browser.manage().getCookieNamed("tokenstore_portal").isHttpOnly()).isTrue();
+    assertThat(browser.manage().getCookieNamed("tokenstore_portal").getValue()).isNotEqualTo(before);
     Chromium.screenshot(browser, "10-portal-connected");
 
     browser.findElement(By.id("disconnect")).click();
@@ -186,10 +188,20 @@ class ConsoleBrowserIT {
     assertThat(f.store.findTokenById(stored.id())).isEmpty();
     assertThat(f.zoho.isRefreshTokenValid(stored.refreshToken())).isFalse();
 
+    // connected again, then revoked elsewhere (through the API): the portal says so instead of "connected"
+    browser.findElement(By.id("login-with-zoho")).click();
+    assertThat(text(browser, "connected")).isEqualTo("Connected as " + ConsoleFixture.STUDENT + ".");
+    OAuthToken again = f.byUser(ConsoleFixture.STUDENT);
+    String key = f.server.apiKeys().create("ops", ApiScope.ADMIN).key();
+    assertThat(new Http(f.server.uri()).delete("/api/v1/tokens/" + again.id(), key).status()).isEqualTo(200);
+    browser.navigate().refresh();
+    assertThat(text(browser, "flash")).startsWith("Your Zoho connection was ended by the school");
+    assertThat(browser.findElements(By.id("connected"))).isEmpty();
+
     // a callback this browser did not start (a forged or replayed redirect) exchanges nothing
     browser.get(f.url("/connect/callback?code=1000.forged&state=forged"));
     assertThat(text(browser, "error")).contains("not started here");
-    assertThat(f.zoho.exchangeCalls()).isEqualTo(1);
+    assertThat(f.zoho.exchangeCalls()).isEqualTo(2);
   }
 
   @Test

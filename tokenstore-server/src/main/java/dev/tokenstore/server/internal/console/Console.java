@@ -204,7 +204,8 @@ public final class Console {
     }
     String base = "/console/tokens?q=" + enc(q) + "&status=" + enc(status) + "&page=";
     Web.render(ctx, 200, "tokens.jte", new Views.TokenList(page("Tokens", s), q, status, statuses, rows,
-        matching.size(), pageNo, pages, pageNo > 1 ? base + (pageNo - 1) : "", pageNo < pages ? base + (pageNo + 1) : ""));
+        matching.size(), pageNo, pages, pageNo > 1 ? base + (pageNo - 1) : "",
+        pageNo < pages ? base + (pageNo + 1) : ""));
   }
 
   private void token(Context ctx) {
@@ -385,7 +386,8 @@ public final class Console {
     managers.forgetRoutes();
     history.add(actor(ctx), "cleanup", null, null, "expired more than " + days + " days ago: " + revoked
         + " revoked, " + failed + " failed");
-    s.flash = "Cleanup: " + revoked + " idle tokens revoked and deleted" + (failed > 0 ? ", " + failed + " failed." : ".");
+    s.flash = "Cleanup: " + revoked + " idle tokens revoked and deleted"
+        + (failed > 0 ? ", " + failed + " failed." : ".");
     Web.seeOther(ctx, "/console/cleanup?days=" + days);
   }
 
@@ -425,7 +427,8 @@ public final class Console {
         }
         Web.render(ctx, status, "error.jte", new Views.Error(page("Error", s), status, message));
       } catch (Exception e) {
-        LOG.log(Level.ERROR, "console: unexpected failure of " + ctx.<String>attribute(dev.tokenstore.server.internal.Api.ROUTE), e);
+        LOG.log(Level.ERROR, "console: unexpected failure of "
+            + ctx.<String>attribute(dev.tokenstore.server.internal.Api.ROUTE), e);
         Web.render(ctx, 500, "error.jte", new Views.Error(page("Error", null), 500, "An unexpected failure ("
             + e.getClass().getSimpleName() + "); the service's log has the details."));
       }

@@ -2,6 +2,7 @@ package dev.tokenstore.server.internal.console;
 
 import dev.tokenstore.OAuthToken;
 import dev.tokenstore.Secrets;
+import dev.tokenstore.TokenStore;
 import dev.tokenstore.TokenstoreException;
 import dev.tokenstore.oauth.AuthorizationRequest;
 import dev.tokenstore.oauth.Environment;
@@ -29,6 +30,7 @@ public final class Portal {
   public record Settings(Environment environment, String clientId, @Nullable String clientSecret, String scope,
       @Nullable String redirectUri, Duration idleTimeout) {}
 
+  private final TokenStore store;
   private final Managers managers;
   private final History history;
   private final Settings settings;
@@ -39,8 +41,9 @@ public final class Portal {
    * @param baseUri the service's base URI (for the callback, unless the settings name one)
    * @param tls whether the service runs TLS (cookies are then Secure)
    */
-  public Portal(Managers managers, History history, Settings settings, Supplier<String> baseUri, boolean tls,
-      Clock clock) {
+  public Portal(TokenStore store, Managers managers, History history, Settings settings, Supplier<String> baseUri,
+      boolean tls, Clock clock) {
+    this.store = store;
     this.managers = managers;
     this.history = history;
     this.settings = settings;
@@ -59,6 +62,15 @@ public final class Portal {
 
   private void home(Context ctx) {
     Sessions.Session s = sessions.findOrCreate(ctx);
+    String id = s.tokenId;
+    String user = s.userName;
+    if (id != null && store.findTokenById(id)
+        .filter(t -> t.userName() == null || java.util.Objects.equals(t.userName(), user)).isEmpty()) {
+      // revoked or deleted elsewhere (the console, the API, another instance): this session is no longer connected
+      s.tokenId = null;
+      s.userName = null;
+      s.flash = "Your Zoho connection was ended by the school. Log in with Zoho again to reconnect.";
+    }
     render(ctx, 200, s, null);
   }
 
@@ -92,14 +104,17 @@ public final class Portal {
           .clientSecret(settings.clientSecret()).grantToken(cb.code()).redirectUrl(request.redirectUri()).build(),
           request.codeVerifier());
       managers.forgetRoutes();
-      s.tokenId = saved.id();
-      s.userName = saved.userName() != null ? saved.userName() : "your Zoho account";
+      sessions.end(ctx, s); // a new session once connected: a cookie planted before it is worth nothing
+      Sessions.Session connected = sessions.create(ctx);
+      connected.tokenId = saved.id();
+      connected.userName = saved.userName() != null ? saved.userName() : "your Zoho account";
       history.add("portal", "connected", saved.id(), saved.userName(), "exchanged a code (PKCE); access token "
           + (saved.accessToken() == null ? "none" : Secrets.fingerprint(saved.accessToken())));
       Web.seeOther(ctx, "/connect");
     } catch (TokenstoreException e) {
       history.add("portal", "connect failed", null, null, e.code().toString());
-      render(ctx, 400, s, "Zoho did not connect: [" + e.code() + "] " + Secrets.shorten(String.valueOf(e.getMessage())));
+      render(ctx, 400, s, "Zoho did not connect: [" + e.code() + "] "
+          + Secrets.shorten(String.valueOf(e.getMessage())));
     }
   }
 
@@ -147,7 +162,8 @@ public final class Portal {
       try {
         h.handle(ctx);
       } catch (Exception e) {
-        LOG.log(Level.ERROR, "portal: unexpected failure of " + ctx.<String>attribute(dev.tokenstore.server.internal.Api.ROUTE), e);
+        LOG.log(Level.ERROR, "portal: unexpected failure of "
+            + ctx.<String>attribute(dev.tokenstore.server.internal.Api.ROUTE), e);
         Web.render(ctx, 500, "error.jte", new Views.Error(new Views.Page("Error", null, null, false), 500,
             "An unexpected failure; the service's log has the details."));
       }
