@@ -78,6 +78,35 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--no-access-log", negatable = false, description = "Do not log each request on stderr.")
   boolean noAccessLog;
 
+  @Option(names = "--admin-password-file", paramLabel = "PATH",
+      description = "Serve the web console at /console: the admin (user name 'admin') signs in with the password "
+          + "in this file (first line, at least 12 characters; kept in memory only as an Argon2id hash). Default: "
+          + "TOKENSTORE_ADMIN_PASSWORD_FILE; without either, no console.")
+  @Nullable Path adminPasswordFile;
+
+  @Option(names = "--console-idle-timeout", paramLabel = "DURATION", defaultValue = "15m", converter = Durations.class,
+      description = "A console session ends after this long without a request (default: ${DEFAULT-VALUE}).")
+  Duration consoleIdle = Duration.ofMinutes(15);
+
+  @Option(names = "--portal", negatable = false,
+      description = "Serve the \"Login with Zoho\" portal at /connect: users authorize the client (--client-id, "
+          + "--client-secret) at the accounts server of the options and their tokens are stored; register "
+          + "URL/connect/callback (or --portal-redirect-uri) for the client.")
+  boolean portal;
+
+  @Option(names = "--portal-scope", paramLabel = "S",
+      description = "Scopes the portal asks for (default for Zoho: ZohoCRM.modules.ALL,ZohoCRM.users.READ).")
+  @Nullable String portalScope;
+
+  @Option(names = "--portal-redirect-uri", paramLabel = "URL",
+      description = "The portal's callback as the browser reaches it (default: this service's /connect/callback).")
+  @Nullable String portalRedirectUri;
+
+  @Option(names = "--portal-session-timeout", paramLabel = "DURATION", defaultValue = "30m",
+      converter = Durations.class,
+      description = "A portal user's session ends after this long without a request (default: ${DEFAULT-VALUE}).")
+  Duration portalSessionTimeout = Duration.ofMinutes(30);
+
   @Override
   public Integer call() throws Exception {
     TokenstoreCommand o = session.options();
@@ -106,6 +135,25 @@ final class ServeCommand implements Callable<Integer> {
       if (tlsKeystore != null && password != null) {
         b.tls(tlsKeystore, password);
       }
+      Path adminFile = adminPasswordFile;
+      if (adminFile == null) {
+        String env = o.environment.get("TOKENSTORE_ADMIN_PASSWORD_FILE");
+        adminFile = env == null || env.isBlank() ? null : Path.of(env);
+      }
+      if (adminFile != null) {
+        b.console(adminFile).consoleIdleTimeout(consoleIdle);
+      }
+      if (portal) {
+        if (o.clientId == null) {
+          throw new CliException(ExitCodes.USAGE, "--portal needs the client users authorize: --client-id (and "
+              + "--client-secret).");
+        }
+        Environment env = session.environment();
+        String scope = portalScope != null ? portalScope
+            : env.protocol() == Environment.Protocol.ZOHO ? "ZohoCRM.modules.ALL,ZohoCRM.users.READ"
+                : "openid offline_access";
+        b.portal(env, o.clientId, o.clientSecret, scope, portalRedirectUri, portalSessionTimeout);
+      }
     } catch (TokenstoreException e) {
       store.close();
       if (e.code() == ErrorCode.INVALID_ARGUMENT) { // a value of an option
@@ -115,6 +163,11 @@ final class ServeCommand implements Callable<Integer> {
     } catch (RuntimeException e) {
       store.close();
       throw e;
+    }
+    if (tlsKeystore == null && !isLoopback(bind) && (adminPasswordFile != null || portal
+        || o.environment.get("TOKENSTORE_ADMIN_PASSWORD_FILE") != null)) {
+      session.err().println("warning: serving the console or the portal over plain HTTP on " + bind + ": "
+          + "passwords and session cookies cross the network unencrypted.");
     }
     if (tlsKeystore == null && !isLoopback(bind)) {
       session.err().println("warning: serving plain HTTP on " + bind + ": API keys and access tokens cross the "

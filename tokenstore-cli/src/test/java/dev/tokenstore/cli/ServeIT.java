@@ -120,4 +120,36 @@ class ServeIT {
       assertThat(r.err()).contains("Cannot listen on 127.0.0.1:" + taken.getLocalPort(), "--port");
     }
   }
+
+  @Test
+  void adminPasswordFileServesTheConsoleAndPortalServesLoginWithZoho() throws Exception {
+    Path password = home.resolve("admin-password");
+    java.nio.file.Files.writeString(password, "admin-SECRET-password-in-a-file\n");
+    HttpClient noRedirects = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
+    try (Jar.Running serve = new Jar.Running(home, args("sqlite:" + home.resolve("c.db"), "serve", "--port", "0",
+        "--admin-password-file", password.toString(), "--portal"))) {
+      String base = serve.lineStartingWith("listening on ").substring("listening on ".length()).split(" ")[0];
+      HttpResponse<String> login = CLIENT.send(HttpRequest.newBuilder(URI.create(base + "/console/login")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(login.statusCode()).isEqualTo(200);
+      assertThat(login.body()).contains("id=\"password\"");
+      assertThat(login.headers().firstValue("Content-Security-Policy").orElseThrow()).contains("frame-ancestors 'none'");
+      HttpResponse<String> start = noRedirects.send(HttpRequest.newBuilder(URI.create(base + "/connect/login"))
+          .build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(start.statusCode()).isEqualTo(303);
+      assertThat(start.headers().firstValue("Location").orElseThrow()).startsWith(zoho.authorizationUrl())
+          .contains("code_challenge_method=S256", "client_id=serve-client", "state=");
+      serve.process.destroy();
+      serve.awaitExit();
+      assertThat(serve.stderr()).doesNotContain("admin-SECRET-password-in-a-file").doesNotContain(SECRET);
+    }
+  }
+
+  @Test
+  void anUnreadableAdminPasswordFileIsAUsageError() throws Exception {
+    Jar.Result r = Jar.run(home, args("sqlite:" + home.resolve("t.db"), "serve", "--port", "0",
+        "--admin-password-file", home.resolve("missing").toString()));
+    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.err()).contains("admin password file", "cannot be read");
+  }
 }

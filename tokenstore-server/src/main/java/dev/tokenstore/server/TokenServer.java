@@ -15,6 +15,11 @@ import dev.tokenstore.server.internal.Managers;
 import dev.tokenstore.server.internal.Problem;
 import dev.tokenstore.server.internal.RefreshAhead;
 import dev.tokenstore.server.internal.ServerMetrics;
+import dev.tokenstore.server.internal.console.AdminPassword;
+import dev.tokenstore.server.internal.console.Console;
+import dev.tokenstore.server.internal.console.History;
+import dev.tokenstore.server.internal.console.Portal;
+import dev.tokenstore.spi.EntryTable;
 import io.javalin.Javalin;
 import io.javalin.config.JavalinConfig;
 import java.lang.System.Logger.Level;
@@ -69,6 +74,7 @@ public final class TokenServer implements AutoCloseable {
   private final Managers managers;
   private final ServerMetrics metrics;
   private final Api api;
+  private final List<Console.Route> pages = new ArrayList<>();
   private final Javalin app;
   private @Nullable RefreshAhead refreshAhead;
   private volatile boolean started;
@@ -95,8 +101,25 @@ public final class TokenServer implements AutoCloseable {
     });
     m[0] = metrics;
     AttemptLimiter limiter = new AttemptLimiter(b.failedAttempts, Duration.ofMinutes(1), b.clock::millis);
+    History history = null;
+    if (b.adminPassword != null || b.portal != null) {
+      EntryTable entries = store.capability(EntryTable.class).orElseThrow(() -> new TokenstoreException(
+          ErrorCode.INVALID_ARGUMENT, "The console and the portal keep their history in the store's EntryTable, "
+              + "which this store does not offer (the memory, file, SQL and Redis stores do)."));
+      history = new History(entries, b.clock);
+    }
+    // with the console, the API's changes (which API key stored or deleted what) are in its history too
     this.api = new Api(store, managers, apiKeys, metrics, limiter, b.clock, b.maxRequestBytes,
-        new Api.DefaultClient(b.clientId, b.clientSecret), b.maxConcurrentRequests);
+        new Api.DefaultClient(b.clientId, b.clientSecret), b.maxConcurrentRequests, history);
+    if (history != null) {
+      boolean tls = b.tlsKeystore != null;
+      if (b.adminPassword != null) {
+        pages.addAll(new Console(store, managers, b.adminPassword, history, b.clock, tls, b.consoleIdle).routes());
+      }
+      if (b.portal != null) {
+        pages.addAll(new Portal(store, managers, history, b.portal, () -> uri().toString(), tls, b.clock).routes());
+      }
+    }
     this.app = Javalin.create(this::configure);
   }
 
@@ -136,6 +159,14 @@ public final class TokenServer implements AutoCloseable {
         case "GET" -> config.routes.get(r.path(), ctx -> api.handle(r, ctx));
         case "POST" -> config.routes.post(r.path(), ctx -> api.handle(r, ctx));
         case "DELETE" -> config.routes.delete(r.path(), ctx -> api.handle(r, ctx));
+        default -> throw new IllegalStateException(r.method());
+      }
+    }
+    for (Console.Route p : pages) {
+      Api.Route r = new Api.Route(p.method(), p.path(), null, p.handler());
+      switch (p.method()) {
+        case "GET" -> config.routes.get(r.path(), ctx -> api.handle(r, ctx));
+        case "POST" -> config.routes.post(r.path(), ctx -> api.handle(r, ctx));
         default -> throw new IllegalStateException(r.method());
       }
     }
@@ -311,6 +342,9 @@ public final class TokenServer implements AutoCloseable {
     private int failedAttempts = 20;
     private @Nullable String clientId;
     private @Nullable String clientSecret;
+    private @Nullable AdminPassword adminPassword;
+    private Duration consoleIdle = Duration.ofMinutes(15);
+    private Portal.@Nullable Settings portal;
 
     private Builder(TokenStore store) {
       this.store = Objects.requireNonNull(store, "store");
@@ -451,6 +485,51 @@ public final class TokenServer implements AutoCloseable {
     public Builder defaultClient(String clientId, @Nullable String clientSecret) {
       this.clientId = Objects.requireNonNull(clientId, "clientId");
       this.clientSecret = clientSecret;
+      return this;
+    }
+
+    /**
+     * Serves the web console at {@code /console}: the admin (user name {@code admin}) signs in with the password
+     * in the first line of {@code adminPasswordFile} (at least 12 characters), which is read now and kept in memory
+     * only as an Argon2id hash. Sessions live in this instance's memory (behind a load balancer, make console
+     * sessions sticky); the history of actions is kept in the store, so every instance shows the same.
+     *
+     * @throws TokenstoreException {@link ErrorCode#INVALID_ARGUMENT} when the file cannot be read or the password
+     *     is too short
+     */
+    public Builder console(Path adminPasswordFile) {
+      this.adminPassword = AdminPassword.fromFile(Objects.requireNonNull(adminPasswordFile, "adminPasswordFile"));
+      return this;
+    }
+
+    /** How long a console session lasts without a request; default 15 minutes. */
+    public Builder consoleIdleTimeout(Duration idle) {
+      if (idle.compareTo(Duration.ofMinutes(1)) < 0 || idle.compareTo(Duration.ofHours(12)) > 0) {
+        throw new TokenstoreException(ErrorCode.INVALID_ARGUMENT, "consoleIdleTimeout is from 1 minute to 12 hours.");
+      }
+      this.consoleIdle = idle;
+      return this;
+    }
+
+    /**
+     * Serves the "Login with Zoho" portal at {@code /connect} (the seed's student portal): users authorize
+     * {@code clientId} at {@code environment}'s accounts server (state and PKCE) and come back to
+     * {@code redirectUri} (null: this service's {@code /connect/callback}), which must be registered for the
+     * client; their token is stored, and "Disconnect" revokes it. A portal session ends after
+     * {@code sessionTimeout} without a request.
+     */
+    public Builder portal(Environment environment, String clientId, @Nullable String clientSecret, String scope,
+        @Nullable String redirectUri, Duration sessionTimeout) {
+      if (environment.authorizationUrl().isEmpty()) {
+        throw new TokenstoreException(ErrorCode.INVALID_ARGUMENT, "The portal needs an environment with an "
+            + "authorization URL (Zoho's data centres, or --accounts-url).");
+      }
+      if (sessionTimeout.compareTo(Duration.ofMinutes(1)) < 0 || sessionTimeout.compareTo(Duration.ofDays(30)) > 0) {
+        throw new TokenstoreException(ErrorCode.INVALID_ARGUMENT, "The portal's session timeout is from 1 minute "
+            + "to 30 days.");
+      }
+      this.portal = new Portal.Settings(environment, Objects.requireNonNull(clientId, "clientId"), clientSecret,
+          Objects.requireNonNull(scope, "scope"), redirectUri, sessionTimeout);
       return this;
     }
 

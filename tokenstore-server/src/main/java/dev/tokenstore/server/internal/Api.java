@@ -13,6 +13,7 @@ import dev.tokenstore.oauth.TokenStatus;
 import dev.tokenstore.server.ApiKey;
 import dev.tokenstore.server.ApiKeys;
 import dev.tokenstore.server.ApiScope;
+import dev.tokenstore.server.internal.console.History;
 import dev.tokenstore.spi.TokenRules;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
@@ -42,8 +43,8 @@ public final class Api {
   public static final String ROUTE = "tokenstore.route";
   /** The request attribute holding the API key's name. */
   public static final String KEY = "tokenstore.key";
-  /** The request attribute set once a problem was written. */
-  static final String PROBLEM = "tokenstore.problem";
+  /** The request attribute set once a problem (or a console page) was written: the error handlers leave it. */
+  public static final String PROBLEM = "tokenstore.problem";
 
   private static final System.Logger LOG = System.getLogger("dev.tokenstore.server");
   private static final String JSON = "application/json";
@@ -74,9 +75,13 @@ public final class Api {
   private final Semaphore apiPermits;
   private volatile boolean draining;
   private final byte[] openApi;
+  /** The console's history of actions (null without a console), where the API's changes are recorded too. */
+  private final @Nullable History history;
 
   public Api(TokenStore store, Managers managers, ApiKeys keys, ServerMetrics metrics, AttemptLimiter limiter,
-      Clock clock, int maxBodyBytes, DefaultClient defaultClient, int maxConcurrentRequests) {
+      Clock clock, int maxBodyBytes, DefaultClient defaultClient, int maxConcurrentRequests,
+      @Nullable History history) {
+    this.history = history;
     this.apiPermits = new Semaphore(maxConcurrentRequests);
     this.store = store;
     this.managers = managers;
@@ -285,6 +290,8 @@ public final class Api {
       store.deleteToken(id);
     }
     managers.forgetRoutes();
+    record(ctx, revoke ? "revoked" : "deleted", id, t.userName(), revoke ? "DELETE /api/v1/tokens/{id}: revoked at "
+        + "the server (" + revoked + ") and deleted" : "DELETE /api/v1/tokens/{id}?revoke=false");
     json(ctx, 200, JsonBodies.object().put("id", id).put("revoked", revoked).put("deleted", true));
   }
 
@@ -312,6 +319,7 @@ public final class Api {
         ? manager.exchange(request, f.get("code_verifier"))
         : manager.importRefreshToken(request);
     managers.forgetRoutes();
+    record(ctx, grant != null ? "exchanged" : "imported", saved.id(), saved.userName(), "POST /api/v1/tokens");
     ctx.header("Location", "/api/v1/tokens/" + saved.id());
     json(ctx, 201, item(saved, clock.instant()));
   }
@@ -335,6 +343,12 @@ public final class Api {
   }
 
   // ------------------------------------------------------------------------------------------ helpers
+
+  private void record(Context ctx, String action, @Nullable String id, @Nullable String user, String detail) {
+    if (history != null) {
+      history.add("API key " + ctx.attribute(KEY), action, id, user, detail);
+    }
+  }
 
   private OAuthToken stored(String id) {
     return store.findTokenById(id).orElseThrow(() -> new TokenstoreException(ErrorCode.TOKEN_NOT_FOUND,

@@ -1,0 +1,158 @@
+package dev.tokenstore.server.internal.console;
+
+import dev.tokenstore.oauth.AuthorizationRequest;
+import io.javalin.http.Context;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Browser sessions of one kind (the console's admins, or the portal's users), in this instance's memory: a cookie
+ * holding 256 random bits (HttpOnly, SameSite=Strict, Path limited to the pages, Secure under TLS), a CSRF token per
+ * session, and an idle timeout. The map is keyed by the SHA-256 of the cookie, so the cookie itself is never kept.
+ * Bounded: at most {@value #MAX} sessions; when full, expired ones go, then the least recently used. Thread-safe.
+ */
+public final class Sessions {
+  static final int MAX = 10_000;
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private final String cookie;
+  private final String path;
+  private final boolean secure;
+  private final long idleMillis;
+  private final LongSupplier millis;
+  private final ConcurrentHashMap<String, Session> byHash = new ConcurrentHashMap<>();
+
+  /** One browser's session. Its fields are read and written by the requests of that browser. */
+  public static final class Session {
+    private final String hash;
+    private final String csrf;
+    private volatile long lastSeen;
+    volatile boolean admin;
+    volatile @Nullable String flash;
+    volatile @Nullable AuthorizationRequest pending;
+    volatile @Nullable String tokenId;
+    volatile @Nullable String userName;
+
+    Session(String hash, String csrf, long now) {
+      this.hash = hash;
+      this.csrf = csrf;
+      this.lastSeen = now;
+    }
+
+    /** The CSRF token every form of this session carries. */
+    public String csrf() {
+      return csrf;
+    }
+
+    /** Whether {@code token} is this session's CSRF token (constant time). */
+    boolean csrfMatches(@Nullable String token) {
+      return token != null && MessageDigest.isEqual(csrf.getBytes(StandardCharsets.UTF_8),
+          token.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The message to show once on the next page, taken. */
+    @Nullable String takeFlash() {
+      String f = flash;
+      flash = null;
+      return f;
+    }
+  }
+
+  /**
+   * @param cookie the cookie's name
+   * @param path the cookie's path (the pages it is sent to)
+   * @param secure whether the service runs TLS (the cookie is then Secure)
+   */
+  public Sessions(String cookie, String path, boolean secure, Duration idle, LongSupplier millis) {
+    this.cookie = cookie;
+    this.path = path;
+    this.secure = secure;
+    this.idleMillis = idle.toMillis();
+    this.millis = millis;
+  }
+
+  /** The session of this request's cookie, when it exists and has not been idle too long. */
+  public @Nullable Session find(Context ctx) {
+    String value = ctx.cookie(cookie);
+    if (value == null || value.length() > 100) {
+      return null;
+    }
+    String hash = hash(value);
+    Session s = byHash.get(hash);
+    if (s == null) {
+      return null;
+    }
+    long now = millis.getAsLong();
+    if (now - s.lastSeen > idleMillis) {
+      byHash.remove(hash, s);
+      return null;
+    }
+    s.lastSeen = now;
+    return s;
+  }
+
+  /** A new session; its cookie is set on the response. */
+  public Session create(Context ctx) {
+    long now = millis.getAsLong();
+    if (byHash.size() >= MAX) {
+      byHash.values().removeIf(s -> now - s.lastSeen > idleMillis);
+      while (byHash.size() >= MAX) {
+        byHash.values().stream().min(Comparator.comparingLong(s -> s.lastSeen))
+            .ifPresent(oldest -> byHash.remove(oldest.hash, oldest));
+      }
+    }
+    String value = random();
+    String hash = hash(value);
+    Session s = new Session(hash, random(), now);
+    byHash.put(hash, s);
+    ctx.res().addHeader("Set-Cookie", cookie + "=" + value + "; Path=" + path + "; HttpOnly; SameSite=Strict"
+        + (secure ? "; Secure" : ""));
+    return s;
+  }
+
+  /** The request's session, or a new one. */
+  public Session findOrCreate(Context ctx) {
+    Session s = find(ctx);
+    return s != null ? s : create(ctx);
+  }
+
+  /** Ends {@code s} and clears the cookie. */
+  public void end(Context ctx, Session s) {
+    byHash.remove(s.hash, s);
+    ctx.res().addHeader("Set-Cookie", cookie + "=; Path=" + path + "; Max-Age=0; HttpOnly; SameSite=Strict"
+        + (secure ? "; Secure" : ""));
+  }
+
+  /** Sessions held now (for tests). */
+  int size() {
+    return byHash.size();
+  }
+
+  /** All sessions, for an action that affects every one. */
+  Map<String, Session> all() {
+    return byHash;
+  }
+
+  static String random() {
+    byte[] b = new byte[32];
+    RANDOM.nextBytes(b);
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+  }
+
+  private static String hash(String value) {
+    try {
+      byte[] d = MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8));
+      return Base64.getUrlEncoder().withoutPadding().encodeToString(d);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is required by every Java platform", e);
+    }
+  }
+}
