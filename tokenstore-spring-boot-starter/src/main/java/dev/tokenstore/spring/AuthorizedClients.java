@@ -41,4 +41,14 @@ final class AuthorizedClients {
     OAuth2RefreshToken refreshToken = refresh == null ? null : new OAuth2RefreshToken(refresh, null);
     return new OAuth2AuthorizedClient(registration, principalName, accessToken, refreshToken);
   }
+
+  /**
+   * The issue time of {@code access}, or null when it is unknown: when it is the one-millisecond-before-expiry
+   * placeholder {@link #toAuthorizedClient} puts in for a record without an issue time.
+   */
+  static @Nullable Instant knownIssuedAt(OAuth2AccessToken access) {
+    Instant issued = access.getIssuedAt();
+    Instant expires = access.getExpiresAt();
+    return issued != null && expires != null && issued.equals(expires.minusMillis(1)) ? null : issued;
+  }
 }

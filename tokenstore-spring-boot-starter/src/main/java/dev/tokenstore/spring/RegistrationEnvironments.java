@@ -23,7 +23,9 @@ import org.springframework.security.oauth2.core.ClientAuthenticationMethod;
  *       (production unless set): Zoho's protocol dialect, revoke endpoint and API domain.
  *   <li>Any other server: an RFC 6749 environment named after the registration, with the registration's token
  *       URI, its client authentication, the revocation endpoint of its provider metadata (discovery) if any, and
- *       the given API domain (else the token URI's origin).
+ *       the given API domain (else the token URI without query or fragment: scheme, host, port and path, so that
+ *       two registrations of one client id on one server but different realms or tenants, such as
+ *       {@code https://idp.example/realms/a/...} and {@code .../realms/b/...}, keep separate records).
  * </ul>
  *
  * <p>Stateless and thread-safe.
@@ -36,7 +38,7 @@ public final class RegistrationEnvironments {
   /**
    * The environment of {@code registration}, or empty when tokenstore does not serve it (see the class comment).
    *
-   * @param apiDomain the API base URL, or null for the default (Zoho's for {@code kind}; else the token URI's origin)
+   * @param apiDomain the API base URL, or null for the default (Zoho's for {@code kind}; else {@link #recordKey})
    * @param zohoKind for Zoho registrations: production, sandbox or developer
    * @throws dev.tokenstore.TokenstoreException {@code INVALID_ARGUMENT} for a token URI or API domain that is not
    *     an http(s) URL
@@ -59,7 +61,7 @@ public final class RegistrationEnvironments {
     URI u = URI.create(tokenUri);
     Environment.Builder b = Environment.builder(registration.getRegistrationId())
         .tokenUrl(tokenUri)
-        .apiDomain(apiDomain != null ? apiDomain : u.getScheme() + "://" + u.getRawAuthority())
+        .apiDomain(apiDomain != null ? apiDomain : recordKey(u))
         .clientAuthentication(auth);
     Object revoke = registration.getProviderDetails().getConfigurationMetadata().get("revocation_endpoint");
     if (revoke instanceof String r && !r.isBlank()) {
@@ -72,7 +74,7 @@ public final class RegistrationEnvironments {
     return Optional.of(b.build());
   }
 
-  /** The API domain tokens of {@code registration} are kept under: its environment's, else the token URI's origin. */
+  /** The API domain tokens of {@code registration} are kept under: its environment's, else {@link #recordKey}. */
   public static String apiDomain(ClientRegistration registration, Optional<Environment> environment) {
     if (environment.isPresent()) {
       return environment.get().apiDomain();
@@ -81,8 +83,21 @@ public final class RegistrationEnvironments {
     if (tokenUri == null || tokenUri.isBlank()) {
       return "urn:spring-registration:" + registration.getRegistrationId();
     }
-    URI u = URI.create(tokenUri);
-    return u.getScheme() + "://" + u.getRawAuthority();
+    return recordKey(URI.create(tokenUri));
+  }
+
+  /**
+   * The default API domain of a registration that is not on Zoho's accounts servers: its token URI's scheme, host,
+   * port and path (no query or fragment; the scheme and host in lower case, a trailing {@code /} dropped). The
+   * path is part of it because one server often hosts many independent issuers under one client id (Keycloak
+   * realms, Entra ID tenants): their users are different people, so their records must differ.
+   */
+  static String recordKey(URI tokenUri) {
+    String scheme = tokenUri.getScheme() == null ? "" : tokenUri.getScheme().toLowerCase(Locale.ROOT);
+    String authority = tokenUri.getRawAuthority() == null ? "" : tokenUri.getRawAuthority().toLowerCase(Locale.ROOT);
+    String path = tokenUri.getRawPath() == null ? "" : tokenUri.getRawPath();
+    String key = scheme + "://" + authority + path;
+    return key.endsWith("/") ? key.substring(0, key.length() - 1) : key;
   }
 
   private static Environment.@Nullable ClientAuthentication clientAuthentication(ClientAuthenticationMethod m) {

@@ -4,6 +4,7 @@ import dev.tokenstore.OAuthToken;
 import dev.tokenstore.TokenStore;
 import dev.tokenstore.oauth.Environment;
 import dev.tokenstore.oauth.TokenManager;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -12,6 +13,9 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 import org.springframework.security.oauth2.client.registration.ClientRegistration;
 import org.springframework.security.oauth2.client.registration.ClientRegistrationRepository;
 
@@ -27,10 +31,16 @@ import org.springframework.security.oauth2.client.registration.ClientRegistratio
  * <p>Thread-safe.
  */
 public final class RegistrationTokenManagers {
+  /** The default of {@link Builder#recheckStoreAfter}: one second. */
+  public static final Duration DEFAULT_RECHECK_STORE_AFTER = Duration.ofSeconds(1);
+
+  private static final Log LOG = LogFactory.getLog(RegistrationTokenManagers.class);
+
   private final TokenStore store;
   private final ClientRegistrationRepository registrations;
   private final Function<ClientRegistration, Optional<Environment>> environments;
   private final List<TokenManagerCustomizer> customizers;
+  private final @Nullable Duration recheckStoreAfter;
   private final ConcurrentHashMap<String, Optional<TokenManager>> managers = new ConcurrentHashMap<>();
 
   private RegistrationTokenManagers(Builder b) {
@@ -38,12 +48,13 @@ public final class RegistrationTokenManagers {
     this.registrations = b.registrations;
     this.environments = b.environments;
     this.customizers = List.copyOf(b.customizers);
+    this.recheckStoreAfter = b.recheckStoreAfter;
   }
 
   /**
    * A builder over {@code store} for the registrations of {@code registrations}; by default each registration's
-   * environment is {@link RegistrationEnvironments#of} with the token URI's origin as API domain and Zoho
-   * production.
+   * environment is {@link RegistrationEnvironments#of} with the token URI (scheme, host, port and path) as API
+   * domain and Zoho production.
    */
   public static Builder builder(TokenStore store, ClientRegistrationRepository registrations) {
     return new Builder(store, registrations);
@@ -77,7 +88,8 @@ public final class RegistrationTokenManagers {
   }
 
   private TokenManager build(String registrationId, Environment environment) {
-    TokenManager.Builder b = TokenManager.builder().store(store).environment(environment);
+    TokenManager.Builder b = TokenManager.builder().store(store).environment(environment)
+        .recheckStoreAfter(recheckStoreAfter);
     for (TokenManagerCustomizer c : customizers) {
       c.customize(registrationId, b);
     }
@@ -105,6 +117,32 @@ public final class RegistrationTokenManagers {
     Map<String, TokenManager> out = new TreeMap<>();
     managers.forEach((id, m) -> m.ifPresent(tm -> out.put(id, tm)));
     return out;
+  }
+
+  /**
+   * Saves the refresh results every manager holds in memory only because the store failed to save them
+   * ({@link TokenManager#saveUnsaved()}); never throws: a manager whose store still fails is logged (record ids and
+   * error, no secret) and the others are still tried. The auto-configuration calls it when the application context
+   * closes, before the store is closed.
+   *
+   * @return how many results were saved
+   */
+  public int saveUnsaved() {
+    int saved = 0;
+    for (Map.Entry<String, TokenManager> e : managers().entrySet()) {
+      TokenManager m = e.getValue();
+      if (m.unsavedTokenIds().isEmpty()) {
+        continue;
+      }
+      try {
+        saved += m.saveUnsaved();
+      } catch (RuntimeException ex) {
+        LOG.error("tokenstore: the newest tokens of records " + m.unsavedTokenIds() + " of the registration "
+            + e.getKey() + " could not be saved and are lost at shutdown: " + ex.getMessage()
+            + "; their users may have to sign in again");
+      }
+    }
+    return saved;
   }
 
   /** The API domain under which the tokens of {@code registration} are kept. */
@@ -139,6 +177,7 @@ public final class RegistrationTokenManagers {
     private Function<ClientRegistration, Optional<Environment>> environments =
         r -> RegistrationEnvironments.of(r, null, Environment.Kind.PRODUCTION);
     private final List<TokenManagerCustomizer> customizers = new ArrayList<>();
+    private @Nullable Duration recheckStoreAfter = DEFAULT_RECHECK_STORE_AFTER;
 
     private Builder(TokenStore store, ClientRegistrationRepository registrations) {
       this.store = Objects.requireNonNull(store, "store");
@@ -148,6 +187,18 @@ public final class RegistrationTokenManagers {
     /** The environment of each registration, empty for those tokenstore does not serve. */
     public Builder environments(Function<ClientRegistration, Optional<Environment>> environments) {
       this.environments = Objects.requireNonNull(environments, "environments");
+      return this;
+    }
+
+    /**
+     * How long each manager hands out a token from memory before it reads the record again (see
+     * {@link TokenManager.Builder#recheckStoreAfter}); default {@link #DEFAULT_RECHECK_STORE_AFTER}, null for
+     * never before the refresh window. Another instance's logout (a removed record) or new sign-in is seen within
+     * it; this instance's own saves and removes through {@link TokenStoreOAuth2AuthorizedClientService} are seen at
+     * once. Customizers may override it.
+     */
+    public Builder recheckStoreAfter(@Nullable Duration recheckStoreAfter) {
+      this.recheckStoreAfter = recheckStoreAfter;
       return this;
     }
 

@@ -2,6 +2,8 @@ package dev.tokenstore.spring;
 
 import dev.tokenstore.OAuthToken;
 import dev.tokenstore.TokenStore;
+import dev.tokenstore.spi.ConditionalSave;
+import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
@@ -40,6 +42,9 @@ import org.springframework.security.oauth2.core.OAuth2RefreshToken;
  * <p>Thread-safe (the store is).
  */
 public final class TokenStoreOAuth2AuthorizedClientService implements OAuth2AuthorizedClientService {
+  /** Compare-and-set attempts of one save; the last one, still after the staleness check, is a plain save. */
+  private static final int MAX_ATTEMPTS = 5;
+
   private final RegistrationTokenManagers managers;
 
   public TokenStoreOAuth2AuthorizedClientService(RegistrationTokenManagers managers) {
@@ -63,11 +68,19 @@ public final class TokenStoreOAuth2AuthorizedClientService implements OAuth2Auth
   }
 
   /**
-   * Saves the tokens of {@code authorizedClient} into the principal's record (a new record for a first sign-in).
-   * When the record already holds a different access token that expires later than the one given, the save is
-   * stale (a refresh that lost a race, or an old copy of the client) and is ignored: the record keeps the newer
-   * tokens, and with them the refresh token that still works after a rotation. A new sign-in always expires later
-   * than what it replaces, so it is saved.
+   * Saves the tokens of {@code authorizedClient} into the principal's record (a new record for a first sign-in),
+   * then makes the registration's {@link dev.tokenstore.oauth.TokenManager} forget what it holds in memory for the
+   * record, so that the next {@link TokenstoreAuthorizedClientManager#authorize} hands out what was saved.
+   *
+   * <p>A save is stale, and ignored, when the record already holds a different access token that is newer: issued
+   * later, when both issue times are known (Spring sets the issue time of every token response), else expiring
+   * later. A stale save is a refresh that lost a race or an old copy of the client; the record keeps the newer
+   * tokens, and with them the refresh token that still works after a rotation. A new sign-in is issued later than
+   * what it replaces, so it is saved even when its lifetime is shorter (Entra ID's vary from 60 to 90 minutes).
+   *
+   * <p>When the store offers compare-and-set saves ({@link ConditionalSave}: the file, SQL and Redis stores), the
+   * record is written only if it still holds what was checked; a save that loses a race with a refresh is checked
+   * again against the refreshed record. Other stores (memory) get a plain save.
    */
   @Override
   public void saveAuthorizedClient(OAuth2AuthorizedClient authorizedClient, Authentication principal) {
@@ -81,33 +94,70 @@ public final class TokenStoreOAuth2AuthorizedClientService implements OAuth2Auth
         .clientSecret(null) // not stored: refreshes send the registration's current secret (see the class comment)
         .accessToken(access.getTokenValue())
         .expiresAt(access.getExpiresAt())
-        .issuedAt(access.getIssuedAt());
+        .issuedAt(AuthorizedClients.knownIssuedAt(access));
     if (refresh != null) {
       b.refreshToken(refresh.getTokenValue());
     }
-    Optional<OAuthToken> stored = store().findToken(query);
-    if (stored.isPresent() && isStale(stored.get(), access)) {
+    Optional<ConditionalSave> cas = store().capability(ConditionalSave.class);
+    for (int attempt = 1; ; attempt++) {
+      Optional<OAuthToken> stored = store().findToken(query);
+      if (stored.isPresent() && isStale(stored.get(), access)) {
+        return;
+      }
+      String id;
+      if (stored.isEmpty()) {
+        id = Objects.requireNonNull(store().saveToken(b.build()).id(), "a stored token has an id");
+      } else {
+        id = Objects.requireNonNull(stored.get().id(), "a stored token has an id");
+        OAuthToken update = b.id(id).build();
+        if (cas.isPresent() && attempt < MAX_ATTEMPTS) {
+          if (cas.get().saveTokenIf(stored.get(), update).isEmpty()) {
+            continue; // the record changed since it was read (a refresh, another sign-in): check again
+          }
+        } else {
+          store().saveToken(update);
+        }
+      }
+      invalidate(r.getRegistrationId(), id);
       return;
     }
-    store().saveToken(stored.isPresent() ? b.id(stored.get().id()).build() : b.build());
+  }
+
+  private void invalidate(String registrationId, String id) {
+    managers.get(registrationId).ifPresent(m -> m.invalidate(id));
   }
 
   private static boolean isStale(OAuthToken stored, OAuth2AccessToken access) {
     String storedAccess = stored.accessToken();
-    java.time.Instant storedExpiry = stored.expiresAt();
-    java.time.Instant givenExpiry = access.getExpiresAt();
-    return storedAccess != null && !storedAccess.equals(access.getTokenValue()) && storedExpiry != null
-        && givenExpiry != null && storedExpiry.isAfter(givenExpiry);
+    if (storedAccess == null || storedAccess.equals(access.getTokenValue())) {
+      return false;
+    }
+    Instant storedIssued = stored.issuedAt();
+    Instant givenIssued = AuthorizedClients.knownIssuedAt(access);
+    if (storedIssued != null && givenIssued != null) {
+      return storedIssued.isAfter(givenIssued);
+    }
+    Instant storedExpiry = stored.expiresAt();
+    Instant givenExpiry = access.getExpiresAt();
+    return storedExpiry != null && givenExpiry != null && storedExpiry.isAfter(givenExpiry);
   }
 
+  /**
+   * Deletes the principal's record, then makes the registration's {@link dev.tokenstore.oauth.TokenManager}
+   * forget it, so that the next {@link TokenstoreAuthorizedClientManager#authorize} asks for a sign-in.
+   */
   @Override
   public void removeAuthorizedClient(String clientRegistrationId, String principalName) {
     Optional<ClientRegistration> r = managers.registration(clientRegistrationId);
     if (r.isEmpty()) {
       return;
     }
-    store().findToken(managers.query(r.get(), principalName))
-        .ifPresent(t -> store().deleteToken(Objects.requireNonNull(t.id(), "a stored token has an id")));
+    Optional<OAuthToken> stored = store().findToken(managers.query(r.get(), principalName));
+    if (stored.isPresent()) {
+      String id = Objects.requireNonNull(stored.get().id(), "a stored token has an id");
+      store().deleteToken(id);
+      invalidate(clientRegistrationId, id);
+    }
   }
 
   @Override

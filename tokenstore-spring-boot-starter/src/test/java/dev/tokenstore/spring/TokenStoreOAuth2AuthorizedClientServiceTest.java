@@ -4,12 +4,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.tokenstore.OAuthToken;
+import dev.tokenstore.TokenStore;
+import dev.tokenstore.file.FileTokenStore;
 import dev.tokenstore.memory.MemoryTokenStore;
+import dev.tokenstore.spi.ForwardingTokenStore;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.springframework.security.authentication.UsernamePasswordAuthenticationToken;
 import org.springframework.security.core.Authentication;
 import org.springframework.security.oauth2.client.ClientAuthorizationRequiredException;
@@ -64,7 +72,7 @@ class TokenStoreOAuth2AuthorizedClientServiceTest {
     assertThat(stored.refreshToken()).isEqualTo("rt-SECRET-a1");
     assertThat(stored.expiresAt()).isEqualTo(NOW.plusSeconds(3600));
     assertThat(stored.issuedAt()).isEqualTo(NOW);
-    assertThat(stored.apiDomain()).isEqualTo("https://login.example");
+    assertThat(stored.apiDomain()).isEqualTo("https://login.example/token");
 
     OAuth2AuthorizedClient loaded = service.loadAuthorizedClient("web", "alice");
     assertThat(loaded.getPrincipalName()).isEqualTo("alice");
@@ -132,5 +140,151 @@ class TokenStoreOAuth2AuthorizedClientServiceTest {
         OAuth2AuthorizeRequest.withClientRegistrationId("batch").principal("alice").build()));
     assertThat(notServed).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("batch")
         .hasMessageNotContaining("SECRET");
+  }
+
+  private static ClientRegistration registration(String id, String clientId, String tokenUri) {
+    return ClientRegistration.withRegistrationId(id).clientId(clientId).clientSecret(id + "-SECRET")
+        .authorizationGrantType(AuthorizationGrantType.AUTHORIZATION_CODE)
+        .redirectUri("{baseUrl}/login/oauth2/code/{registrationId}")
+        .authorizationUri("https://login.example/authorize").tokenUri(tokenUri).scope("read").build();
+  }
+
+  private static OAuth2AuthorizedClient client(ClientRegistration r, String user, String access, Instant issued,
+      long lifetimeSeconds, @Nullable String refresh) {
+    return new OAuth2AuthorizedClient(r, user,
+        new OAuth2AccessToken(OAuth2AccessToken.TokenType.BEARER, access, issued, issued.plusSeconds(lifetimeSeconds),
+            Set.of("read")), refresh == null ? null : new OAuth2RefreshToken(refresh, issued));
+  }
+
+  private static OAuth2AuthorizeRequest request(String registrationId, String principal) {
+    return OAuth2AuthorizeRequest.withClientRegistrationId(registrationId).principal(principal).build();
+  }
+
+  @Test
+  void twoRealmsOnOneHostWithTheSameClientIdKeepSeparateRecords() {
+    ClientRegistration a =
+        registration("tenant-a", "app", "https://idp.example/realms/a/protocol/openid-connect/token");
+    ClientRegistration b =
+        registration("tenant-b", "app", "https://idp.example/realms/b/protocol/openid-connect/token");
+    MemoryTokenStore two = MemoryTokenStore.create();
+    RegistrationTokenManagers m =
+        RegistrationTokenManagers.builder(two, new InMemoryClientRegistrationRepository(a, b)).build();
+    TokenStoreOAuth2AuthorizedClientService s = new TokenStoreOAuth2AuthorizedClientService(m);
+    TokenstoreAuthorizedClientManager manager = new TokenstoreAuthorizedClientManager(m, null);
+    s.saveAuthorizedClient(client(a, "alice", "at-SECRET-A", Instant.now(), 3600, "rt-SECRET-A"), user("alice"));
+
+    assertThat((Object) s.loadAuthorizedClient("tenant-b", "alice")).as("tenant B's alice is another person").isNull();
+    assertThat(catchThrowable(() -> manager.authorize(request("tenant-b", "alice"))))
+        .isInstanceOf(ClientAuthorizationRequiredException.class);
+    assertThat(two.getTokens().get(0).apiDomain())
+        .isEqualTo("https://idp.example/realms/a/protocol/openid-connect/token");
+    assertThat(m.apiDomain(b)).isEqualTo("https://idp.example/realms/b/protocol/openid-connect/token");
+  }
+
+  @Test
+  void zohoRegistrationsKeepZohosApiDomain() {
+    ClientRegistration zoho = registration("zoho", "1000.ABC", "https://accounts.zoho.eu/oauth/v2/token");
+    RegistrationTokenManagers m = RegistrationTokenManagers.builder(MemoryTokenStore.create(),
+        new InMemoryClientRegistrationRepository(zoho)).build();
+    assertThat(m.apiDomain(zoho)).isEqualTo("https://www.zohoapis.eu");
+  }
+
+  @Test
+  void removeAuthorizedClientIsSeenByTheManagerAtOnce() {
+    TokenstoreAuthorizedClientManager manager = new TokenstoreAuthorizedClientManager(managers, null);
+    service.saveAuthorizedClient(client(web, "alice", "at-SECRET-1", Instant.now(), 3600, "rt-SECRET-1"),
+        user("alice"));
+    assertThat(manager.authorize(request("web", "alice")).getAccessToken().getTokenValue()).isEqualTo("at-SECRET-1");
+
+    service.removeAuthorizedClient("web", "alice"); // logout, or Spring's RemoveAuthorizedClient failure handler
+    assertThat(catchThrowable(() -> manager.authorize(request("web", "alice"))))
+        .isInstanceOf(ClientAuthorizationRequiredException.class);
+  }
+
+  @Test
+  void aNewSignInIsHandedOutByTheManagerAtOnce() {
+    TokenstoreAuthorizedClientManager manager = new TokenstoreAuthorizedClientManager(managers, null);
+    Instant now = Instant.now();
+    service.saveAuthorizedClient(client(web, "alice", "at-SECRET-1", now, 3600, "rt-SECRET-1"), user("alice"));
+    assertThat(manager.authorize(request("web", "alice")).getAccessToken().getTokenValue()).isEqualTo("at-SECRET-1");
+
+    service.saveAuthorizedClient(client(web, "alice", "at-SECRET-2", now.plusSeconds(60), 3600, "rt-SECRET-2"),
+        user("alice"));
+    assertThat(manager.authorize(request("web", "alice")).getAccessToken().getTokenValue()).isEqualTo("at-SECRET-2");
+  }
+
+  @Test
+  void removeThenSignInAgainHandsOutTheNewToken() {
+    TokenstoreAuthorizedClientManager manager = new TokenstoreAuthorizedClientManager(managers, null);
+    Instant now = Instant.now();
+    service.saveAuthorizedClient(client(web, "alice", "at-SECRET-1", now, 3600, "rt-SECRET-1"), user("alice"));
+    manager.authorize(request("web", "alice"));
+    service.removeAuthorizedClient("web", "alice");
+    service.saveAuthorizedClient(client(web, "alice", "at-SECRET-2", now.plusSeconds(1), 3600, "rt-SECRET-2"),
+        user("alice"));
+    assertThat(manager.authorize(request("web", "alice")).getAccessToken().getTokenValue()).isEqualTo("at-SECRET-2");
+  }
+
+  @Test
+  void aManagerSeesARecordRemovedElsewhereWithinRecheckStoreAfter() throws Exception {
+    RegistrationTokenManagers m = RegistrationTokenManagers
+        .builder(store, new InMemoryClientRegistrationRepository(web)).recheckStoreAfter(java.time.Duration.ofMillis(50)).build();
+    TokenstoreAuthorizedClientManager manager = new TokenstoreAuthorizedClientManager(m, null);
+    service.saveAuthorizedClient(client(web, "alice", "at-SECRET-1", Instant.now(), 3600, "rt-SECRET-1"),
+        user("alice"));
+    assertThat(manager.authorize(request("web", "alice")).getAccessToken().getTokenValue()).isEqualTo("at-SECRET-1");
+    store.deleteToken(store.getTokens().get(0).id()); // another instance's logout: no invalidate here
+    Thread.sleep(100);
+    assertThat(catchThrowable(() -> manager.authorize(request("web", "alice"))))
+        .isInstanceOf(ClientAuthorizationRequiredException.class);
+  }
+
+  @Test
+  void aNewSignInWithAShorterLifetimeIsSaved() {
+    // Entra ID gives access tokens random lifetimes of 60 to 90 minutes: a later sign-in may expire earlier
+    service.saveAuthorizedClient(client(web, "alice", "at-SECRET-1", NOW, 90 * 60, "rt-SECRET-1"), user("alice"));
+    service.saveAuthorizedClient(client(web, "alice", "at-SECRET-2", NOW.plusSeconds(600), 60 * 60, "rt-SECRET-2"),
+        user("alice"));
+    OAuthToken s = store.getTokens().get(0);
+    assertThat(s.accessToken()).isEqualTo("at-SECRET-2");
+    assertThat(s.refreshToken()).isEqualTo("rt-SECRET-2");
+  }
+
+  @Test
+  void aSaveWithoutRefreshTokenKeepsTheStoredOne() {
+    service.saveAuthorizedClient(client(web, "alice", "at-SECRET-1", NOW, 3600, "rt-SECRET-1"), user("alice"));
+    service.saveAuthorizedClient(client(web, "alice", "at-SECRET-2", NOW.plusSeconds(10), 3600, null), user("alice"));
+    assertThat(store.getTokens().get(0).refreshToken()).isEqualTo("rt-SECRET-1");
+  }
+
+  /** Over a store with compare-and-set saves (here the file store; SQL and Redis stores have them too). */
+  @Test
+  void aStaleSaveRacingARotationDoesNotUndoIt(@TempDir Path dir) {
+    try (FileTokenStore file = FileTokenStore.open(dir.resolve("tokens.txt"))) {
+      AtomicReference<@Nullable Runnable> afterFind = new AtomicReference<>();
+      TokenStore racing = new ForwardingTokenStore(file) {
+        @Override
+        public Optional<OAuthToken> findToken(OAuthToken query) {
+          Optional<OAuthToken> r = super.findToken(query);
+          Runnable hook = afterFind.getAndSet(null);
+          if (hook != null) {
+            hook.run();
+          }
+          return r;
+        }
+      };
+      RegistrationTokenManagers m =
+          RegistrationTokenManagers.builder(racing, new InMemoryClientRegistrationRepository(web)).build();
+      TokenStoreOAuth2AuthorizedClientService s = new TokenStoreOAuth2AuthorizedClientService(m);
+      s.saveAuthorizedClient(client(web, "alice", "at-SECRET-1", NOW, 3600, "rt-SECRET-1"), user("alice"));
+      String id = file.getTokens().get(0).id();
+      // between the service's read and its write, the token manager (or another instance) rotates the tokens
+      afterFind.set(() -> file.saveToken(OAuthToken.builder().id(id).accessToken("at-SECRET-3")
+          .refreshToken("rt-SECRET-3").expiresAt(NOW.plusSeconds(7200)).issuedAt(NOW.plusSeconds(3600)).build()));
+      s.saveAuthorizedClient(client(web, "alice", "at-SECRET-2", NOW.plusSeconds(3500), 3600, "rt-SECRET-2"),
+          user("alice"));
+      assertThat(file.getTokens().get(0).refreshToken()).as("the newer rotated refresh token")
+          .isEqualTo("rt-SECRET-3");
+    }
   }
 }

@@ -1,6 +1,19 @@
 package dev.tokenstore.spring;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.tokenstore.ErrorCode;
+import dev.tokenstore.StoreException;
+import dev.tokenstore.spi.ForwardingTokenStore;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import org.springframework.security.oauth2.client.ClientAuthorizationRequiredException;
+import org.springframework.security.oauth2.client.OAuth2AuthorizeRequest;
+import org.springframework.security.oauth2.client.OAuth2AuthorizedClient;
 
 import dev.tokenstore.OAuthToken;
 import dev.tokenstore.TokenStore;
@@ -225,6 +238,96 @@ class TokenstoreAutoConfigurationTest {
               java.nio.file.attribute.PosixFilePermission.OWNER_EXECUTE);
     } finally {
       System.setProperty("user.home", old);
+    }
+  }
+
+  @Test
+  void recheckStoreAfterLetsAManagerSeeARecordRemovedByAnotherInstance() {
+    runner.withPropertyValues(registrations()).withPropertyValues("tokenstore.recheck-store-after=50ms").run(c -> {
+      assertThat(c).hasNotFailed();
+      TokenStore store = c.getBean(TokenStore.class);
+      RegistrationTokenManagers managers = c.getBean(RegistrationTokenManagers.class);
+      OAuthToken saved = store.saveToken(managers.query(
+          c.getBean(ClientRegistrationRepository.class).findByRegistrationId("acme"), "alice").toBuilder()
+          .clientSecret(null).accessToken("at-SECRET-1").refreshToken("rt-SECRET-1")
+          .expiresAt(java.time.Instant.now().plusSeconds(3600)).build());
+      OAuth2AuthorizedClientManager manager = c.getBean(OAuth2AuthorizedClientManager.class);
+      OAuth2AuthorizeRequest alice = OAuth2AuthorizeRequest.withClientRegistrationId("acme").principal("alice").build();
+      assertThat(manager.authorize(alice).getAccessToken().getTokenValue()).isEqualTo("at-SECRET-1");
+      store.deleteToken(saved.id()); // another instance's logout: this instance's service is not told
+      Thread.sleep(150);
+      assertThat(catchThrowable(() -> manager.authorize(alice)))
+          .isInstanceOf(ClientAuthorizationRequiredException.class);
+    });
+  }
+
+  /** A store whose saves fail while {@code failing} is set; remembers its records when it is closed. */
+  static final class FlakyStore extends ForwardingTokenStore {
+    final MemoryTokenStore memory;
+    volatile boolean failing;
+    volatile List<OAuthToken> atClose = List.of();
+
+    FlakyStore(MemoryTokenStore memory) {
+      super(memory);
+      this.memory = memory;
+    }
+
+    @Override
+    public OAuthToken saveToken(OAuthToken token) {
+      if (failing) {
+        throw new StoreException(ErrorCode.STORE_UNAVAILABLE, "the store is down (test)");
+      }
+      return super.saveToken(token);
+    }
+
+    @Override
+    public void close() {
+      atClose = memory.getTokens();
+      super.close();
+    }
+  }
+
+  @Test
+  void unsavedRefreshResultsAreSavedWhenTheContextCloses() throws Exception {
+    HttpServer endpoint = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    endpoint.createContext("/token", ex -> {
+      ex.getRequestBody().readAllBytes();
+      byte[] b = ("{\"access_token\":\"at-SECRET-2\",\"token_type\":\"Bearer\",\"expires_in\":3600,"
+          + "\"refresh_token\":\"rt-SECRET-2\"}").getBytes(StandardCharsets.UTF_8);
+      ex.getResponseHeaders().add("Content-Type", "application/json");
+      ex.sendResponseHeaders(200, b.length);
+      try (OutputStream o = ex.getResponseBody()) {
+        o.write(b);
+      }
+    });
+    endpoint.start();
+    FlakyStore store = new FlakyStore(MemoryTokenStore.create());
+    try {
+      String tokenUri = "http://127.0.0.1:" + endpoint.getAddress().getPort() + "/token";
+      runner.withBean(TokenStore.class, () -> store).withPropertyValues(
+          REG + "web.client-id=web-client", REG + "web.client-secret=web-SECRET",
+          REG + "web.authorization-grant-type=authorization_code",
+          REG + "web.redirect-uri={baseUrl}/login/oauth2/code/{registrationId}",
+          PROV + "web.authorization-uri=http://127.0.0.1/authorize", PROV + "web.token-uri=" + tokenUri).run(c -> {
+            assertThat(c).hasNotFailed();
+            RegistrationTokenManagers managers = c.getBean(RegistrationTokenManagers.class);
+            store.saveToken(managers.query(
+                c.getBean(ClientRegistrationRepository.class).findByRegistrationId("web"), "alice").toBuilder()
+                .clientSecret(null).accessToken("at-SECRET-1").refreshToken("rt-SECRET-1")
+                .expiresAt(java.time.Instant.now().minusSeconds(10)).build());
+            store.failing = true;
+            OAuth2AuthorizedClient refreshed = c.getBean(OAuth2AuthorizedClientManager.class).authorize(
+                OAuth2AuthorizeRequest.withClientRegistrationId("web").principal("alice").build());
+            assertThat(refreshed.getAccessToken().getTokenValue()).isEqualTo("at-SECRET-2");
+            assertThat(managers.get("web").orElseThrow().unsavedTokenIds()).hasSize(1);
+            store.failing = false; // the store recovers before the application stops
+          });
+      assertThat(store.atClose).singleElement().satisfies(t -> {
+        assertThat(t.accessToken()).isEqualTo("at-SECRET-2");
+        assertThat(t.refreshToken()).isEqualTo("rt-SECRET-2");
+      });
+    } finally {
+      endpoint.stop(0);
     }
   }
 }

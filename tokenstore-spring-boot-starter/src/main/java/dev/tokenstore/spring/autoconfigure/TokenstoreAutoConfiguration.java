@@ -185,7 +185,8 @@ public class TokenstoreAutoConfiguration {
           return settings.isEnabled()
               ? RegistrationEnvironments.of(r, settings.getApiDomain(), settings.getZohoKind())
               : Optional.empty();
-        });
+        })
+        .recheckStoreAfter(properties.getRecheckStoreAfter());
     List<TokenEventListener> all = listeners.orderedStream().toList();
     b.customizer((id, builder) -> {
       builder.refreshWindow(properties.getRefreshWindow())
@@ -215,7 +216,7 @@ public class TokenstoreAutoConfiguration {
   @Conditional({NotReactiveWebApplication.class, ClientRegistrationsCondition.class})
   static class OAuth2ClientConfiguration {
 
-    @Bean
+    @Bean(destroyMethod = "saveUnsaved") // before the store closes: the managers depend on it
     @ConditionalOnMissingBean
     RegistrationTokenManagers registrationTokenManagers(TokenStore store, ClientRegistrationRepository registrations,
         TokenstoreProperties properties, ObjectProvider<TokenManagerCustomizer> customizers,
@@ -252,7 +253,7 @@ public class TokenstoreAutoConfiguration {
   @Conditional(ReactiveClientRegistrationsCondition.class)
   static class ReactiveOAuth2ClientConfiguration {
 
-    @Bean
+    @Bean(destroyMethod = "saveUnsaved") // before the store closes: the managers depend on it
     @ConditionalOnMissingBean
     RegistrationTokenManagers registrationTokenManagers(TokenStore store,
         ReactiveClientRegistrationRepository registrations, TokenstoreProperties properties,

@@ -37,6 +37,13 @@ public class TokenstoreProperties {
   /** Timeout of each request to the authorization server's token endpoint. */
   private Duration requestTimeout = Duration.ofSeconds(30);
 
+  /**
+   * How long a token held in memory is handed out before the stored record is read again, so that a record
+   * another instance removed (a logout) or replaced (a new sign-in) is honoured within it. This instance's own
+   * saves and removes are seen at once. 0 reads the store on every call.
+   */
+  private Duration recheckStoreAfter = Duration.ofSeconds(1);
+
   /** Settings per client registration, by registration id (spring.security.oauth2.client.registration.ID). */
   private Map<String, Registration> registration = new LinkedHashMap<>();
 
@@ -80,6 +87,14 @@ public class TokenstoreProperties {
     this.requestTimeout = requestTimeout;
   }
 
+  public Duration getRecheckStoreAfter() {
+    return recheckStoreAfter;
+  }
+
+  public void setRecheckStoreAfter(Duration recheckStoreAfter) {
+    this.recheckStoreAfter = recheckStoreAfter;
+  }
+
   public Map<String, Registration> getRegistration() {
     return registration;
   }
@@ -101,7 +116,7 @@ public class TokenstoreProperties {
 
     /**
      * The API base URL the tokens are for, part of the stored record's identity. Default: for Zoho's accounts
-     * servers the API domain of the data centre and kind, else the token URI's origin.
+     * servers the API domain of the data centre and kind, else the token URI's scheme, host, port and path.
      */
     private @Nullable String apiDomain;
 
