@@ -189,6 +189,9 @@ public final class TokenServer implements AutoCloseable {
     });
     config.requestLogger.http((ctx, ms) -> {
       String route = ctx.attribute(Api.ROUTE);
+      if (route != null) {
+        api.written();
+      }
       int status = ctx.statusCode();
       metrics.request(ctx.method().name(), route == null ? "unmatched" : route, status,
           (long) (ms * 1_000_000L));
@@ -278,12 +281,19 @@ public final class TokenServer implements AutoCloseable {
       }
       api.drain();
       long deadline = System.nanoTime() + settings.shutdownGrace.toNanos();
-      while (api.inFlight() > 0 && System.nanoTime() < deadline) {
+      while ((api.inFlight() > 0 || api.unwritten() > 0) && System.nanoTime() < deadline) {
         try {
           lifecycle.wait(10);
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
           break;
+        }
+      }
+      if (api.inFlight() == 0 && api.unwritten() == 0) {
+        try {
+          lifecycle.wait(100); // the last responses leave Jetty's buffers for the sockets
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
         }
       }
       if (api.inFlight() > 0) {

@@ -71,6 +71,7 @@ public final class Api {
   private final int maxBodyBytes;
   private final DefaultClient defaultClient;
   private final AtomicInteger inFlight = new AtomicInteger();
+  private final AtomicInteger unwritten = new AtomicInteger();
   /** API requests at once; beyond, 503 BUSY, so that a slow accounts server never starves health checks. */
   private final Semaphore apiPermits;
   private volatile boolean draining;
@@ -113,6 +114,20 @@ public final class Api {
     return inFlight.get();
   }
 
+  /**
+   * Requests routed here whose response has not been written yet: {@link #handle} counts one up, {@link #written}
+   * (called by the request logger, after Javalin wrote the response) counts it down. A graceful stop waits for
+   * this, not for the handlers alone, so that no answer is cut off by the server stopping.
+   */
+  public int unwritten() {
+    return unwritten.get();
+  }
+
+  /** A response of a routed request was written (see {@link #unwritten()}). */
+  public void written() {
+    unwritten.decrementAndGet();
+  }
+
   /** From now on, every request is refused with 503 {@code SHUTTING_DOWN}. */
   public void drain() {
     draining = true;
@@ -121,6 +136,7 @@ public final class Api {
   /** Runs {@code route} for one request. */
   public void handle(Route route, Context ctx) {
     ctx.attribute(ROUTE, route.name());
+    unwritten.incrementAndGet();
     inFlight.incrementAndGet(); // before the draining check: close() sees every request that got past it
     if (draining) {
       inFlight.decrementAndGet();
