@@ -315,6 +315,15 @@ class TokenServerTest {
   }
 
   @Test
+  void aTokenDeletedWithoutRevokeIsNotHandedOutAgainByThisInstance() {
+    OAuthToken t = seed(ADA, Instant.now().plus(Duration.ofHours(1)));
+    String ada = "{\"user_name\":\"" + ADA + "\"}";
+    assertThat(http.post("/api/v1/access-token", readKey, ada).status()).isEqualTo(200); // now held in memory
+    assertThat(http.delete("/api/v1/tokens/" + t.id() + "?revoke=false", adminKey).status()).isEqualTo(200);
+    assertProblem(http.post("/api/v1/access-token", readKey, ada), 404, "TOKEN_NOT_FOUND");
+  }
+
+  @Test
   void theOpenApiDocumentListsExactlyTheRoutes() {
     Http.Reply r = http.get("/api/v1/openapi.json", null);
     assertThat(r.status()).isEqualTo(200);

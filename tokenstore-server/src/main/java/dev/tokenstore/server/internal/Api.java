@@ -305,7 +305,7 @@ public final class Api {
     } else {
       store.deleteToken(id);
     }
-    managers.forgetRoutes();
+    managers.forget(id);
     record(ctx, revoke ? "revoked" : "deleted", id, t.userName(), revoke ? "DELETE /api/v1/tokens/{id}: revoked at "
         + "the server (" + revoked + ") and deleted" : "DELETE /api/v1/tokens/{id}?revoke=false");
     json(ctx, 200, JsonBodies.object().put("id", id).put("revoked", revoked).put("deleted", true));

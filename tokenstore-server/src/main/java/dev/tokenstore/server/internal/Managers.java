@@ -65,6 +65,18 @@ public final class Managers {
     return byEnvironment.computeIfAbsent(environmentFor.apply(record), build);
   }
 
+  /**
+   * After the record {@code id} was deleted or replaced by a direct store write: forgets which manager serves
+   * which key, and what every manager holds in memory for that record, so that this instance never hands it out
+   * again (other instances see it within their recheck period).
+   */
+  public void forget(String id) {
+    byKey.clear();
+    for (TokenManager m : byEnvironment.values()) {
+      m.invalidate(id);
+    }
+  }
+
   /** Forgets which manager serves which key (after a record was deleted or stored anew). */
   public void forgetRoutes() {
     byKey.clear();

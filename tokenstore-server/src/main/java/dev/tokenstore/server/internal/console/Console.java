@@ -280,7 +280,7 @@ public final class Console {
     OAuthToken t = stored(ctx.pathParam("id"));
     String id = String.valueOf(t.id());
     store.deleteToken(id);
-    managers.forgetRoutes();
+    managers.forget(id);
     history.add(actor(ctx), "deleted", id, t.userName(), "deleted without revoking");
     s.flash = "Deleted token " + id + " (" + t.userName() + "); it was not revoked at the server.";
     Web.seeOther(ctx, "/console/tokens");
