@@ -135,10 +135,15 @@ public final class StoreUris {
     return out.toString();
   }
 
-  /** The password as written and percent-decoded ({@code +} as is and as a space), each once and not empty. */
+  /**
+   * The password as written and percent-decoded: decoded as {@link #queryParameters} decodes (with
+   * {@link URLDecoder}, which also reads {@code %+F} as a byte), and with {@code +} kept or read as a space
+   * first; each once and not empty.
+   */
   private static void addForms(List<String> forms, String password) {
     add(forms, password);
-    for (String encoded : new String[] {password.replace("+", "%2B"), password.replace("+", "%20")}) {
+    for (String encoded :
+        new String[] {password, password.replace("+", "%2B"), password.replace("+", "%20")}) {
       try {
         add(forms, URLDecoder.decode(encoded, StandardCharsets.UTF_8));
       } catch (IllegalArgumentException e) {

@@ -21,7 +21,7 @@ final class RedisSettings {
   /** Prefixes become a Redis Cluster hash tag: no braces, nothing that needs escaping in a key name. */
   private static final Pattern PREFIX = Pattern.compile("[A-Za-z0-9._:/@+=-]{1,100}");
   private static final Set<String> PARAMETERS = Set.of("prefix", "timeout");
-  private static final Pattern USERINFO_WITHOUT_COLON = Pattern.compile("(//)[^/:@?#]+@");
+  private static final Pattern USERINFO_WITHOUT_COLON = Pattern.compile("(//)([^/:@?#]+)@");
 
   final boolean tls;
   final String host;
@@ -65,7 +65,7 @@ final class RedisSettings {
     try {
       u = new URI(uri);
     } catch (URISyntaxException e) {
-      throw invalid(masked, "it is not a valid URI (" + e.getReason() + "). Expected "
+      throw invalid(uri, "it is not a valid URI (" + e.getReason() + "). Expected "
           + "redis://[user:password@]host:6379/0?prefix=name; percent-encode special characters in the password.");
     }
     String scheme = u.getScheme();
@@ -75,11 +75,11 @@ final class RedisSettings {
     } else if ("rediss".equalsIgnoreCase(scheme)) {
       tls = true;
     } else {
-      throw invalid(masked, "the scheme must be redis:// or rediss:// (TLS).");
+      throw invalid(uri, "the scheme must be redis:// or rediss:// (TLS).");
     }
     String host = u.getHost();
     if (host == null || host.isEmpty()) {
-      throw invalid(masked, "the host is missing. Expected redis://[user:password@]host:6379/0?prefix=name.");
+      throw invalid(uri, "the host is missing. Expected redis://[user:password@]host:6379/0?prefix=name.");
     }
     if (host.startsWith("[") && host.endsWith("]")) {
       host = host.substring(1, host.length() - 1);
@@ -92,11 +92,11 @@ final class RedisSettings {
     if (userInfo != null) {
       int colon = userInfo.indexOf(':');
       if (colon < 0) {
-        throw invalid(masked, "the user-info part has no ':'. Write redis://user:password@host/0 (Redis 6 ACL user) "
+        throw invalid(uri, "the user-info part has no ':'. Write redis://user:password@host/0 (Redis 6 ACL user) "
             + "or redis://:password@host/0 (password only).");
       }
-      user = emptyToNull(decode(userInfo.substring(0, colon), masked));
-      password = emptyToNull(decode(userInfo.substring(colon + 1), masked));
+      user = emptyToNull(decode(userInfo.substring(0, colon), uri));
+      password = emptyToNull(decode(userInfo.substring(colon + 1), uri));
     }
 
     int database = 0;
@@ -104,7 +104,7 @@ final class RedisSettings {
     if (path != null && !path.isEmpty() && !path.equals("/")) {
       String db = path.substring(1);
       if (!db.matches("[0-9]{1,5}")) {
-        throw invalid(masked, "the path must be the database number, e.g. /0.");
+        throw invalid(uri, "the path must be the database number, e.g. /0.");
       }
       database = Integer.parseInt(db);
     }
@@ -112,18 +112,18 @@ final class RedisSettings {
     Map<String, String> params = StoreUris.queryParameters(uri);
     for (String name : params.keySet()) {
       if (!PARAMETERS.contains(name)) {
-        throw invalid(masked, "unknown parameter '" + name + "'; known parameters: prefix, timeout.");
+        throw invalid(uri, "unknown parameter '" + name + "'; known parameters: prefix, timeout.");
       }
     }
     String prefix = params.getOrDefault("prefix", DEFAULT_PREFIX);
     if (!validPrefix(prefix)) {
-      throw invalid(masked, PREFIX_RULE);
+      throw invalid(uri, PREFIX_RULE);
     }
     int timeout = DEFAULT_TIMEOUT_MILLIS;
     String t = params.get("timeout");
     if (t != null) {
       if (!t.matches("[0-9]{1,7}") || Integer.parseInt(t) == 0) {
-        throw invalid(masked, "timeout must be a positive number of milliseconds, e.g. timeout=2000.");
+        throw invalid(uri, "timeout must be a positive number of milliseconds, e.g. timeout=2000.");
       }
       timeout = Integer.parseInt(t);
     }
@@ -135,15 +135,20 @@ final class RedisSettings {
     return masked;
   }
 
-  private static dev.tokenstore.StoreException invalid(String masked, String problem) {
-    return StoreUris.invalid(masked, problem);
+  /**
+   * The error for {@code uri}, given whole (not masked: {@link StoreUris#invalid} masks the URI and every form of
+   * its passwords that {@code problem} may quote). A user info without {@code ':'} is a password to Redis, so it is
+   * handed over written as one.
+   */
+  private static dev.tokenstore.StoreException invalid(String uri, String problem) {
+    return StoreUris.invalid(USERINFO_WITHOUT_COLON.matcher(uri).replaceAll("$1:$2@"), problem);
   }
 
-  private static String decode(String s, String masked) {
+  private static String decode(String s, String uri) {
     try {
       return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
     } catch (IllegalArgumentException e) {
-      throw invalid(masked, "malformed percent-encoding in the user-info part.");
+      throw invalid(uri, "malformed percent-encoding in the user-info part.");
     }
   }
 

@@ -59,7 +59,8 @@ class RedisStoreUriTest {
       "redis://:topsecret@localhost/0?prefx=typo",
       "redis://:topsecret@/0",
       "redis://topsecret@localhost/0",
-      "redis://:topsecret@local host/0"})
+      "redis://:topsecret@local host/0",
+      "redis://localhost/0?x//u:topsecret@y=1"}) // a parameter name that reads as a user info
   void malformedUrisAreRejectedWithTheSecretMasked(String uri) {
     assertThatThrownBy(() -> TokenStores.open(uri))
         .isInstanceOf(StoreException.class)
