@@ -193,9 +193,10 @@ final class TokenCalls {
         probeWritable(current);
       }
       OAuthToken base = withCredentials(current, creds);
+      OAuthToken from = current;
       for (int round = 0; ; round++) {
         try {
-          return refreshOnce(entry, base, expected);
+          return refreshOnce(entry, from, base, expected);
         } catch (OAuthException ex) {
           if (ex.code() != ErrorCode.REAUTHORIZATION_REQUIRED) {
             failed(base, ex);
@@ -209,6 +210,7 @@ final class TokenCalls {
           if (round == 0 && again != null && again.refreshToken() != null
               && !again.refreshToken().equals(base.refreshToken())) {
             base = withCredentials(again, creds);
+            from = again;
             expected = again;
             continue;
           }
@@ -253,12 +255,22 @@ final class TokenCalls {
     }
   }
 
-  private OAuthToken refreshOnce(Entry entry, OAuthToken base, @Nullable OAuthToken expected) {
+  /**
+   * Refreshes {@code base} ({@code stored} with the caller's credentials) and saves the result. A client secret of
+   * the caller's that differs from the stored one (rotated at the server, the application configured anew) is saved
+   * with the new tokens once the server has accepted it.
+   */
+  private OAuthToken refreshOnce(Entry entry, OAuthToken stored, OAuthToken base, @Nullable OAuthToken expected) {
     String clientId = requireClientId(base);
     String refreshToken = Objects.requireNonNull(base.refreshToken());
     events.emit(TokenEvent.Type.REFRESH_STARTED, base);
-    OAuthToken update = fetch(base, () -> client.refresh(environment, clientId, base.clientSecret(), refreshToken),
-        OAuthToken.builder().id(entry.id), null, null);
+    OAuthToken.Builder into = OAuthToken.builder().id(entry.id);
+    String secret = base.clientSecret();
+    if (secret != null && !secret.equals(stored.clientSecret())) {
+      into.clientSecret(secret);
+    }
+    OAuthToken update = fetch(base, () -> client.refresh(environment, clientId, secret, refreshToken), into,
+        null, null);
     OAuthToken saved;
     try {
       Optional<ConditionalSave> cas = expected != null ? store.capability(ConditionalSave.class) : Optional.empty();
@@ -514,13 +526,17 @@ final class TokenCalls {
         null, 0, wait, null);
   }
 
-  /** {@code stored} with the client credentials, redirect URL and grant token of {@code partial} it lacks. */
+  /**
+   * {@code stored} with the client credentials, redirect URL and grant token of {@code partial} it lacks, and with
+   * {@code partial}'s client secret when it has one: the caller's configuration is where a client secret rotated at
+   * the server is changed, the stored record may still hold the old one.
+   */
   static OAuthToken withCredentials(OAuthToken stored, OAuthToken partial) {
     OAuthToken.Builder b = stored.toBuilder();
     if (stored.clientId() == null) {
       b.clientId(partial.clientId());
     }
-    if (stored.clientSecret() == null) {
+    if (partial.clientSecret() != null) {
       b.clientSecret(partial.clientSecret());
     }
     if (stored.redirectUrl() == null) {

@@ -332,7 +332,9 @@ public final class TokenManager {
     if (stillValid && !force && (calls.inFlight(id) || now < entry.quietUntil)) {
       return stored;
     }
-    OAuthToken creds = TokenCalls.withCredentials(stored, partial);
+    // the caller's client secret only (none: the record's as it is when the refresh reads it under the lease)
+    OAuthToken creds = TokenCalls.withCredentials(stored, partial).toBuilder()
+        .clientSecret(partial.clientSecret()).build();
     if (creds.refreshToken() != null) {
       if (now < entry.throttledUntil) {
         if (stillValid && !force) {
