@@ -6,10 +6,14 @@ import dev.tokenstore.OAuthToken;
 import dev.tokenstore.TokenStore;
 import dev.tokenstore.TokenstoreException;
 import dev.tokenstore.crypto.KeyProvider;
+import dev.tokenstore.spi.EntryTable;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
@@ -30,6 +34,8 @@ import picocli.CommandLine.Option;
       "  tokenstore migrate --from file:sdk_tokens.txt --to sqlite:tokens.db",
       "Idempotent: a token already in the target (same id, or same user/client/API domain, or same refresh",
       "token) is updated if it differs and skipped if equal. Ids are kept where the target has them free.",
+      "The entries kept beside the tokens (the API keys and console history of 'tokenstore serve') are copied too",
+      "(added or replaced; like tokens, nothing is removed from the target).",
       "Prints how many were copied, updated and skipped; a progress bar on stderr on a terminal.",
       "",
       "Encryption: with --keyring the target is written encrypted (the source is read as it is, in plain text):",
@@ -98,11 +104,14 @@ final class MigrateCommand implements Callable<Integer> {
     int updated = 0;
     int skipped = 0;
     List<OAuthToken> tokens;
+    Map<String, SortedMap<String, String>> entries;
     // the source is read before the target is opened (and perhaps created): a source that cannot be read leaves
     // no empty target behind
     try (TokenStore source = StoreSupport.open(fromUri, sourceKeys)) {
       tokens = read(source, fromUri, sourceKeys != null);
+      entries = readEntries(source);
     }
+    int entriesCopied = 0;
     try (TokenStore target = StoreSupport.open(toUri, targetKeys)) {
       checkTarget(target, toUri, targetKeys != null);
       ProgressBar p = new ProgressBar(session.err(), ProgressBar.onTerminal(progress) && !tokens.isEmpty());
@@ -136,18 +145,22 @@ final class MigrateCommand implements Callable<Integer> {
         }
       }
       p.done();
+      entriesCopied = copyEntries(entries, target, toUri);
     }
     if (session.json()) {
       ObjectNode n = StoreSupport.json().createObjectNode();
       n.put("copied", copied);
       n.put("updated", updated);
       n.put("skipped", skipped);
+      n.put("entries", entriesCopied);
       n.put("encrypted", targetKeys != null);
       StoreSupport.printJson(session.out(), n);
     } else {
       session.println("Migrated " + (copied + updated + skipped) + " tokens from " + StoreSupport.show(fromUri)
           + " to " + StoreSupport.show(toUri) + ": copied " + copied + ", updated " + updated + ", skipped "
-          + skipped + " (unchanged).");
+          + skipped + " (unchanged)."
+          + (entriesCopied > 0 ? " Copied or updated " + entriesCopied + " entries beside the tokens (API keys, "
+              + "console history)." : ""));
       if (targetKeys != null) {
         session.println("The secrets in " + StoreSupport.show(toUri) + " are encrypted with "
             + targetKeys.description() + ".");
@@ -171,6 +184,48 @@ final class MigrateCommand implements Callable<Integer> {
       }
       throw e;
     }
+  }
+
+  /** Every entry of the source's {@link EntryTable} (API keys, console history), by kind; empty without one. */
+  private static Map<String, SortedMap<String, String>> readEntries(TokenStore source) {
+    Map<String, SortedMap<String, String>> out = new TreeMap<>();
+    Optional<EntryTable> table = source.capability(EntryTable.class);
+    if (table.isPresent()) {
+      for (String kind : table.get().kinds()) {
+        out.put(kind, table.get().list(kind));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Copies {@code entries} into the target's {@link EntryTable}: an entry it lacks is created, one that differs is
+   * replaced (the source wins, as for tokens), an equal one is left. Returns how many were written.
+   */
+  private int copyEntries(Map<String, SortedMap<String, String>> entries, TokenStore target, String uri) {
+    if (entries.isEmpty()) {
+      return 0;
+    }
+    Optional<EntryTable> table = target.capability(EntryTable.class);
+    if (table.isEmpty()) {
+      int count = entries.values().stream().mapToInt(Map::size).sum();
+      session.err().println("tokenstore: the target " + StoreSupport.show(uri) + " keeps no entries beside its "
+          + "tokens; " + count + " entries of the source (kinds " + String.join(", ", entries.keySet())
+          + ": API keys, console history) were not copied.");
+      return 0;
+    }
+    int written = 0;
+    for (Map.Entry<String, SortedMap<String, String>> kind : entries.entrySet()) {
+      for (Map.Entry<String, String> e : kind.getValue().entrySet()) {
+        if (table.get().insert(kind.getKey(), e.getKey(), e.getValue())) {
+          written++;
+        } else if (!table.get().get(kind.getKey(), e.getKey()).orElse("").equals(e.getValue())) {
+          table.get().put(kind.getKey(), e.getKey(), e.getValue());
+          written++;
+        }
+      }
+    }
+    return written;
   }
 
   /**

@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.SortedMap;
+import java.util.SortedSet;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Function;
@@ -780,6 +781,11 @@ public final class FileTokenStore implements TokenStore, RefreshCoordination, Co
     public SortedMap<String, String> list(String kind) {
       EntryTable.check(kind, "-", null); // the kind only
       return readEntries(e -> e.list(kind));
+    }
+
+    @Override
+    public SortedSet<String> kinds() {
+      return readEntries(EntryMap::kinds);
     }
 
     @Override

@@ -5,7 +5,9 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
+import java.util.SortedSet;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * The entries of a {@code spi.EntryTable} in memory: one sorted map of names to values per kind. Used by the
@@ -60,6 +62,11 @@ public final class EntryMap {
   public SortedMap<String, String> list(String kind) {
     TreeMap<String, String> names = byKind.get(kind);
     return names == null ? Collections.emptySortedMap() : Collections.unmodifiableSortedMap(new TreeMap<>(names));
+  }
+
+  /** A copy of the kinds that hold an entry, in order (a kind whose last entry was removed is gone). */
+  public SortedSet<String> kinds() {
+    return Collections.unmodifiableSortedSet(new TreeSet<>(byKind.keySet()));
   }
 
   /** Calls {@code each} with kind, name and value for every entry: kinds in order, names in order within a kind. */

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.SortedMap;
+import java.util.SortedSet;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
@@ -197,6 +198,17 @@ public final class MemoryTokenStore implements TokenStore {
       try {
         checkOpen();
         return entries.list(kind);
+      } finally {
+        lock.readLock().unlock();
+      }
+    }
+
+    @Override
+    public SortedSet<String> kinds() {
+      lock.readLock().lock();
+      try {
+        checkOpen();
+        return entries.kinds();
       } finally {
         lock.readLock().unlock();
       }

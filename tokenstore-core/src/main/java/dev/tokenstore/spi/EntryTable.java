@@ -4,6 +4,7 @@ import dev.tokenstore.ErrorCode;
 import dev.tokenstore.TokenstoreException;
 import java.util.Optional;
 import java.util.SortedMap;
+import java.util.SortedSet;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
@@ -49,6 +50,12 @@ public interface EntryTable {
 
   /** Every entry of {@code kind}, by name in {@link String#compareTo} order; empty when there is none. */
   SortedMap<String, String> list(String kind);
+
+  /**
+   * The kinds that hold at least one entry, in {@link String#compareTo} order: what a copy of the whole table
+   * ({@code tokenstore migrate}) walks.
+   */
+  SortedSet<String> kinds();
 
   /**
    * Checks a kind, name and (unless null) value against the rules above; every implementation calls it first.

@@ -11,7 +11,9 @@ import java.util.Collections;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.SortedMap;
+import java.util.SortedSet;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * The {@link EntryTable} of a {@link JdbcTokenStore}: rows {@code (kind, name, value)} of the table
@@ -40,6 +42,7 @@ final class JdbcEntryTable implements EntryTable {
   private final String description;
   private final String select;
   private final String selectKind;
+  private final String selectKinds;
   private final String insert;
   private final String upsert;
   private final String delete;
@@ -52,6 +55,7 @@ final class JdbcEntryTable implements EntryTable {
     String t = dialect.quote(ENTRY_TABLE);
     this.select = "SELECT value FROM " + t + " WHERE kind = ? AND name = ?";
     this.selectKind = "SELECT name, value FROM " + t + " WHERE kind = ?";
+    this.selectKinds = "SELECT DISTINCT kind FROM " + t;
     this.insert = dialect.insertEntrySql();
     this.upsert = dialect.upsertEntrySql();
     this.delete = "DELETE FROM " + t + " WHERE kind = ? AND name = ?";
@@ -130,6 +134,20 @@ final class JdbcEntryTable implements EntryTable {
         }
       }
       return Collections.unmodifiableSortedMap(out);
+    });
+  }
+
+  @Override
+  public SortedSet<String> kinds() {
+    return run("list the entry kinds", c -> {
+      TreeSet<String> out = new TreeSet<>();
+      try (PreparedStatement ps = c.prepareStatement(selectKinds);
+          ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(Objects.requireNonNull(rs.getString(1), "kind"));
+        }
+      }
+      return Collections.unmodifiableSortedSet(out);
     });
   }
 

@@ -6,8 +6,12 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.SortedMap;
+import java.util.SortedSet;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.params.ScanParams;
+import redis.clients.jedis.resps.ScanResult;
 
 /**
  * The {@link EntryTable} of a {@link RedisTokenStore}: one hash per kind, {@code {prefix}:entry:<kind>}, whose fields
@@ -86,6 +90,32 @@ final class RedisEntryTable implements EntryTable {
     checkOpen.run();
     Map<String, String> all = scripts.command("list the entries", true, () -> client.hgetAll(keyOf(kind)));
     return Collections.unmodifiableSortedMap(new TreeMap<>(all));
+  }
+
+  /**
+   * {@code SCAN} over <code>{prefix}:entry:*</code> (the pattern carries the store's hash tag, so on Redis Cluster
+   * it walks the store's slot only); a kind's hash exists while it holds a field.
+   */
+  @Override
+  public SortedSet<String> kinds() {
+    checkOpen.run();
+    String prefix = keyOf("");
+    return scripts.command("list the entry kinds", true, () -> {
+      TreeSet<String> out = new TreeSet<>();
+      ScanParams params = new ScanParams().match(prefix + "*").count(100);
+      String cursor = ScanParams.SCAN_POINTER_START;
+      do {
+        ScanResult<String> page = client.scan(cursor, params);
+        for (String key : page.getResult()) {
+          String kind = key.substring(prefix.length());
+          if (EntryTable.KIND.matcher(kind).matches()) {
+            out.add(kind);
+          }
+        }
+        cursor = page.getCursor();
+      } while (!ScanParams.SCAN_POINTER_START.equals(cursor));
+      return Collections.unmodifiableSortedSet(out);
+    });
   }
 
   @Override

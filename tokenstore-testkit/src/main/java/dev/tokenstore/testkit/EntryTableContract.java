@@ -169,6 +169,26 @@ public abstract class EntryTableContract {
   }
 
   @Test
+  @DisplayName("kinds lists every kind that holds an entry, in order, and drops a kind whose last entry went")
+  void kindsListsTheKindsThatHoldEntries() throws Exception {
+    assertThat(entries.kinds()).as("a new store's kinds").doesNotContain(KIND, OTHER_KIND);
+    entries.insert(OTHER_KIND, "one", "1");
+    entries.put(KIND, "a", "x");
+    entries.put(OTHER_KIND, "two", "2");
+    assertThat(List.copyOf(entries.kinds())).contains(KIND, OTHER_KIND).isSorted();
+    if (persistent()) {
+      assertThat(entriesOf(open()).kinds()).as("another handle's kinds").contains(KIND, OTHER_KIND);
+    }
+
+    entries.remove(OTHER_KIND, "one");
+    assertThat(entries.kinds()).as("a kind with an entry left").contains(OTHER_KIND);
+    entries.remove(OTHER_KIND, "two");
+    assertThat(entries.kinds()).as("a kind without entries").contains(KIND).doesNotContain(OTHER_KIND);
+    assertThatThrownBy(() -> entries.kinds().add("x")).as("the set is a copy, read-only")
+        .isInstanceOf(UnsupportedOperationException.class);
+  }
+
+  @Test
   @DisplayName("list is per kind and sorted by name as String.compareTo sorts")
   void listIsPerKindAndSorted() {
     List<String> names = new ArrayList<>(List.of("b", "a", "B", "a0", "A", "10", "9", "é", "z", "Z", "_", "~",
