@@ -154,6 +154,15 @@ public final class TokenServer implements AutoCloseable {
         return c;
       });
     }
+    // Javalin routes by X-HTTP-Method-Override when a request has it: a GET would reach a POST or DELETE handler,
+    // past any proxy or firewall rule that lets only some methods through. No client of the service needs it.
+    config.routes.before(ctx -> {
+      if (ctx.req().getHeader("X-HTTP-Method-Override") != null) {
+        Api.problem(ctx, Problem.of(400, "INVALID_ARGUMENT", "The service takes no X-HTTP-Method-Override; send "
+            + "the request with its own method."));
+        ctx.skipRemainingHandlers();
+      }
+    });
     for (Api.Route r : api.routes()) {
       switch (r.method()) {
         case "GET" -> config.routes.get(r.path(), ctx -> api.handle(r, ctx));

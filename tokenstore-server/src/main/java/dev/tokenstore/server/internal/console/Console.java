@@ -12,6 +12,7 @@ import dev.tokenstore.server.internal.Managers;
 import dev.tokenstore.spi.TokenRules;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
+import io.javalin.http.HttpResponseException;
 import java.lang.System.Logger.Level;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -61,7 +62,7 @@ public final class Console {
     this.password = password;
     this.history = history;
     this.clock = clock;
-    this.sessions = new Sessions("tokenstore_console", "/console", tls, idle, clock::millis);
+    this.sessions = new Sessions("tokenstore_console", "/console", "Strict", tls, idle, lifetime(idle), clock::millis);
     // 5 wrong passwords a minute per address; 100 a minute from everywhere (each costs an Argon2id hash)
     this.perAddress = new AttemptLimiter(5, Duration.ofMinutes(1), clock::millis);
     this.overall = new AttemptLimiter(100, Duration.ofMinutes(1), clock::millis);
@@ -101,12 +102,19 @@ public final class Console {
 
   private void login(Context ctx) {
     Sessions.Session s = sessions.find(ctx);
-    if (s == null || !s.csrfMatches(ctx.formParam("csrf"))) {
+    if (s == null || !s.csrfMatches(ctx)) {
       csrfRefused(ctx);
       return;
     }
     String address = ctx.ip();
-    Duration wait = max(perAddress.blockedFor(address), overall.blockedFor("*"));
+    // the attempt is counted before the (slow) check: concurrent guesses cannot all get past the limit
+    Duration wait = perAddress.take(address);
+    if (wait.isZero()) {
+      wait = overall.take("*");
+      if (!wait.isZero()) {
+        perAddress.giveBack(address);
+      }
+    }
     if (!wait.isZero()) {
       ctx.header("Retry-After", Long.toString(Math.max(1, wait.toSeconds())));
       Web.render(ctx, 429, "login.jte", new Views.Login(page("Sign in", s), "Too many wrong passwords; try again in "
@@ -123,12 +131,12 @@ public final class Console {
       Arrays.fill(chars, '\0');
     }
     if (!ok) {
-      perAddress.failed(address);
-      overall.failed("*");
       history.add("? from " + address, "sign-in refused", null, null, null);
       Web.render(ctx, 401, "login.jte", new Views.Login(page("Sign in", s), "Wrong user name or password."));
       return;
     }
+    perAddress.giveBack(address);
+    overall.giveBack("*");
     sessions.end(ctx, s); // a new session id after sign-in: a cookie planted before it is worth nothing
     Sessions.Session admin = sessions.create(ctx);
     admin.admin = true;
@@ -138,7 +146,7 @@ public final class Console {
 
   private void logout(Context ctx) {
     Sessions.Session s = sessions.find(ctx);
-    if (s == null || !s.csrfMatches(ctx.formParam("csrf"))) {
+    if (s == null || !s.csrfMatches(ctx)) {
       csrfRefused(ctx);
       return;
     }
@@ -408,6 +416,12 @@ public final class Console {
 
   // ------------------------------------------------------------------------------------ helpers
 
+  /** How long a session lasts at most, however busy: 8 hours (a working day), or the idle timeout if longer. */
+  static Duration lifetime(Duration idle) {
+    Duration day = Duration.ofHours(8);
+    return idle.compareTo(day) > 0 ? idle : day;
+  }
+
   private Handler wrap(Handler h) {
     return ctx -> {
       try {
@@ -426,6 +440,8 @@ public final class Console {
           LOG.log(Level.WARNING, "console: " + ctx.method() + " failed: [" + e.code() + "] " + e.getMessage());
         }
         Web.render(ctx, status, "error.jte", new Views.Error(page("Error", s), status, message));
+      } catch (HttpResponseException e) {
+        Web.refused(ctx, e);
       } catch (Exception e) {
         LOG.log(Level.ERROR, "console: unexpected failure of "
             + ctx.<String>attribute(dev.tokenstore.server.internal.Api.ROUTE), e);
@@ -448,7 +464,7 @@ public final class Console {
   /** The admin's session for a form post with its CSRF token, or null after refusing it. */
   private Sessions.@Nullable Session admin(Context ctx) {
     Sessions.Session s = sessions.find(ctx);
-    if (s == null || !s.csrfMatches(ctx.formParam("csrf"))) {
+    if (s == null || !s.csrfMatches(ctx)) {
       csrfRefused(ctx);
       return null;
     }
@@ -570,10 +586,6 @@ public final class Console {
     } catch (NumberFormatException e) {
       throw new TokenstoreException(ErrorCode.INVALID_ARGUMENT, "The form lacks the confirmed count; reload it.");
     }
-  }
-
-  private static Duration max(Duration a, Duration b) {
-    return a.compareTo(b) >= 0 ? a : b;
   }
 
   static String enc(String s) {

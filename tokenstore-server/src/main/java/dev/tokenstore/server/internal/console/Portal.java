@@ -48,7 +48,10 @@ public final class Portal {
     this.history = history;
     this.settings = settings;
     this.baseUri = baseUri;
-    this.sessions = new Sessions("tokenstore_portal", "/connect", tls, settings.idleTimeout(), clock::millis);
+    // Lax: the callback is a redirect from the accounts server's site, on which a Strict cookie is not sent; Lax is
+    // sent on a top-level GET only, never on another site's form post (and disconnect needs the CSRF token anyway)
+    this.sessions = new Sessions("tokenstore_portal", "/connect", "Lax", tls, settings.idleTimeout(),
+        Console.lifetime(settings.idleTimeout()), clock::millis);
   }
 
   /** The portal's routes. */
@@ -97,7 +100,7 @@ public final class Portal {
     String query = ctx.queryString() == null ? "" : ctx.queryString();
     try {
       AuthorizationRequest.Callback cb = request.callback(query);
-      Environment env = cb.environment(settings.environment());
+      Environment env = exchangeAt(cb);
       TokenManager manager = managers.forRecord(OAuthToken.builder().apiDomain(env.apiDomain()).build())
           .withEnvironment(env);
       OAuthToken saved = manager.exchange(OAuthToken.builder().clientId(settings.clientId())
@@ -120,7 +123,7 @@ public final class Portal {
 
   private void disconnect(Context ctx) {
     Sessions.Session s = sessions.find(ctx);
-    if (s == null || !s.csrfMatches(ctx.formParam("csrf"))) {
+    if (s == null || !s.csrfMatches(ctx)) {
       Sessions.Session fresh = s != null ? s : sessions.create(ctx);
       render(ctx, 403, fresh, "This form was not sent by this portal session, or your session expired. Reload "
           + "the page and try again.");
@@ -152,6 +155,22 @@ public final class Portal {
         settings.idleTimeout().toMinutes()));
   }
 
+  /**
+   * Where to exchange the code: the portal's environment, or (for one of Zoho's data centres) the Zoho data centre
+   * the redirect names. The redirect's query is the user's to write: for an environment made from an accounts URL,
+   * {@link AuthorizationRequest.Callback#environment} follows any https server it names, and the exchange would
+   * send that server the code, the PKCE verifier and the client secret.
+   */
+  private Environment exchangeAt(AuthorizationRequest.Callback cb) {
+    Environment home = settings.environment();
+    Environment named = cb.environment(home);
+    if (home.dataCenter().isEmpty() && !named.tokenUrl().equals(home.tokenUrl())) {
+      throw new TokenstoreException(dev.tokenstore.ErrorCode.INVALID_ARGUMENT, "The redirect names another "
+          + "accounts server than the portal's; the code is not exchanged there.");
+    }
+    return named;
+  }
+
   private String redirectUri() {
     String configured = settings.redirectUri();
     return configured != null ? configured : baseUri.get() + "/connect/callback";
@@ -161,6 +180,8 @@ public final class Portal {
     return ctx -> {
       try {
         h.handle(ctx);
+      } catch (io.javalin.http.HttpResponseException e) {
+        Web.refused(ctx, e);
       } catch (Exception e) {
         LOG.log(Level.ERROR, "portal: unexpected failure of "
             + ctx.<String>attribute(dev.tokenstore.server.internal.Api.ROUTE), e);
