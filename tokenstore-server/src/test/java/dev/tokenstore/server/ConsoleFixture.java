@@ -45,6 +45,11 @@ final class ConsoleFixture implements AutoCloseable {
    * at 127.0.0.1, as two sites, as it sees a school's portal and Zoho).
    */
   ConsoleFixture(Path dir, java.time.Clock clock, String host) {
+    this(dir, clock, host, null);
+  }
+
+  /** With the portal sending users to {@code authorizationUrl} (null: the emulator's), e.g. a consent page. */
+  ConsoleFixture(Path dir, java.time.Clock clock, String host, @org.jspecify.annotations.Nullable String authorizationUrl) {
     zoho = AccountsEmulator.builder().user(STUDENT).tokenSuffix("-SECRET").registerClient(CLIENT_ID, CLIENT_SECRET)
         .start();
     store = TokenStores.open("memory:");
@@ -64,7 +69,7 @@ final class ConsoleFixture implements AutoCloseable {
         .accessLog(false)
         .shutdownGrace(Duration.ofSeconds(5))
         .console(passwordFile)
-        .portal(env, CLIENT_ID, CLIENT_SECRET, "ZohoCRM.modules.ALL", null, Duration.ofMinutes(30))
+        .portal(authorizationUrl == null ? env : env.toBuilder().authorizationUrl(authorizationUrl).build(), CLIENT_ID, CLIENT_SECRET, "ZohoCRM.modules.ALL", null, Duration.ofMinutes(30))
         .build()
         .start();
   }
