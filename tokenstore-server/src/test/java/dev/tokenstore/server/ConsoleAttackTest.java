@@ -432,6 +432,42 @@ class ConsoleAttackTest {
   }
 
   @Test
+  void aFloodOfFailedConnectionsDoesNotPushTheAdminsActionsOutOfTheHistory() throws Exception {
+    Browser admin = new Browser().signIn();
+    OAuthToken ada = f.byUser(ConsoleFixture.ADA);
+    admin.post("/console/tokens/" + ada.id() + "/delete", Map.of("csrf", admin.csrf("/console/tokens/" + ada.id())));
+    clock.advance(Duration.ofSeconds(1)); // the admin's entries are the oldest
+    // anyone may start a portal login and come back with a wrong state, as often as they like: 2 100 times
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    try {
+      List<Future<?>> all = new ArrayList<>();
+      for (int t = 0; t < 4; t++) {
+        all.add(pool.submit(() -> {
+          Browser attacker = new Browser();
+          for (int i = 0; i < 525; i++) {
+            startLogin(attacker);
+            assertThat(attacker.get("/connect/callback?state=forged&code=x").statusCode()).isEqualTo(400);
+          }
+        }));
+      }
+      for (Future<?> x : all) {
+        x.get(600, TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    dev.tokenstore.spi.EntryTable entries = f.store.capability(dev.tokenstore.spi.EntryTable.class).orElseThrow();
+    assertThat(entries.list(dev.tokenstore.server.internal.console.History.KIND).values())
+        .anySatisfy(v -> assertThat(v).contains("\"deleted\"", ada.id()))
+        .anySatisfy(v -> assertThat(v).contains("\"signed in\""))
+        .anySatisfy(v -> assertThat(v).contains("connect failed"));
+    assertThat(admin.get("/console/history").body()).contains("connect failed");
+    assertThat(admin.get("/console/tokens/" + ada.id()).statusCode()).isEqualTo(404); // deleted; its history:
+    f.store.saveToken(ada);
+    assertThat(admin.get("/console/tokens/" + ada.id()).body()).contains("deleted without revoking");
+  }
+
+  @Test
   void aSessionEndsAfterItsAbsoluteLifetimeHoweverBusy() {
     Browser admin = new Browser().signIn();
     for (int i = 0; i < 12 * 6; i++) { // a request every 10 minutes for 12 hours

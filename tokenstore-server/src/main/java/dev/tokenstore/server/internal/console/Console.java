@@ -131,7 +131,7 @@ public final class Console {
       Arrays.fill(chars, '\0');
     }
     if (!ok) {
-      history.add("? from " + address, "sign-in refused", null, null, null);
+      history.addUnsigned("? from " + address, "sign-in refused", null);
       Web.render(ctx, 401, "login.jte", new Views.Login(page("Sign in", s), "Wrong user name or password."));
       return;
     }

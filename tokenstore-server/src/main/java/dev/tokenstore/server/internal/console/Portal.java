@@ -115,7 +115,7 @@ public final class Portal {
           + (saved.accessToken() == null ? "none" : Secrets.fingerprint(saved.accessToken())));
       Web.seeOther(ctx, "/connect");
     } catch (TokenstoreException e) {
-      history.add("portal", "connect failed", null, null, e.code().toString());
+      history.addUnsigned("portal", "connect failed", e.code().toString());
       render(ctx, 400, s, "Zoho did not connect: [" + e.code() + "] "
           + Secrets.shorten(String.valueOf(e.getMessage())));
     }
