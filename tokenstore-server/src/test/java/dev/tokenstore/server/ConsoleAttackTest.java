@@ -468,6 +468,27 @@ class ConsoleAttackTest {
   }
 
   @Test
+  void theSignInPageReachedFromAnotherSiteDoesNotReplaceTheAdminsCookie() {
+    Browser admin = new Browser().signIn();
+    String cookie = admin.cookies.get(CONSOLE);
+    // a link from another site: the Strict cookie is not sent, so the page is asked for without it
+    Browser fromElsewhere = new Browser();
+    HttpResponse<String> page = fromElsewhere.get("/console/login");
+    assertThat(page.statusCode()).isEqualTo(200);
+    assertThat(fromElsewhere.setCookies).isNotEmpty()
+        .noneSatisfy(c -> assertThat(c).startsWith(CONSOLE + "="));
+    // the browser keeps both; the admin is still signed in
+    admin.cookies.putAll(fromElsewhere.cookies);
+    assertThat(admin.cookies.get(CONSOLE)).isEqualTo(cookie);
+    assertThat(admin.get("/console/tokens").statusCode()).isEqualTo(200);
+    // and that sign-in form still works, and its session does not outlive the sign-in
+    Browser b = new Browser();
+    b.signIn();
+    assertThat(b.setCookies).anySatisfy(c -> assertThat(c).startsWith("tokenstore_console_login=;")
+        .contains("Max-Age=0"));
+  }
+
+  @Test
   void aSessionEndsAfterItsAbsoluteLifetimeHoweverBusy() {
     Browser admin = new Browser().signIn();
     for (int i = 0; i < 12 * 6; i++) { // a request every 10 minutes for 12 hours

@@ -48,6 +48,7 @@ public final class Console {
   private final History history;
   private final Clock clock;
   private final Sessions sessions;
+  private final Sessions signIns;
   private final AttemptLimiter perAddress;
   private final AttemptLimiter overall;
 
@@ -63,6 +64,10 @@ public final class Console {
     this.history = history;
     this.clock = clock;
     this.sessions = new Sessions("tokenstore_console", "/console", "Strict", tls, idle, lifetime(idle), clock::millis);
+    // the sign-in form's session (for its CSRF token) has a cookie of its own: the sign-in page, reached by a link
+    // from another site (which a Strict cookie is not sent on), must not replace the admin's cookie and sign them out
+    this.signIns = new Sessions("tokenstore_console_login", LOGIN, "Strict", tls, idle, lifetime(idle),
+        clock::millis);
     // 5 wrong passwords a minute per address; 100 a minute from everywhere (each costs an Argon2id hash)
     this.perAddress = new AttemptLimiter(5, Duration.ofMinutes(1), clock::millis);
     this.overall = new AttemptLimiter(100, Duration.ofMinutes(1), clock::millis);
@@ -91,17 +96,17 @@ public final class Console {
   // ------------------------------------------------------------------------------------ sign-in
 
   private void loginPage(Context ctx) {
-    Sessions.Session s = sessions.find(ctx);
-    if (s != null && s.admin) {
+    Sessions.Session signedIn = sessions.find(ctx);
+    if (signedIn != null && signedIn.admin) {
       Web.seeOther(ctx, "/console");
       return;
     }
-    s = s != null ? s : sessions.create(ctx);
+    Sessions.Session s = signIns.findOrCreate(ctx);
     Web.render(ctx, 200, "login.jte", new Views.Login(page("Sign in", s), null));
   }
 
   private void login(Context ctx) {
-    Sessions.Session s = sessions.find(ctx);
+    Sessions.Session s = signIns.find(ctx);
     if (s == null || !s.csrfMatches(ctx)) {
       csrfRefused(ctx);
       return;
@@ -137,7 +142,7 @@ public final class Console {
     }
     perAddress.giveBack(address);
     overall.giveBack("*");
-    sessions.end(ctx, s); // a new session id after sign-in: a cookie planted before it is worth nothing
+    signIns.end(ctx, s); // a new session id after sign-in: a cookie planted before it is worth nothing
     Sessions.Session admin = sessions.create(ctx);
     admin.admin = true;
     history.add(actor(ctx), "signed in", null, null, null);
