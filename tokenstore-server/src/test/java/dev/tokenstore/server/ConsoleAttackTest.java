@@ -680,6 +680,33 @@ class ConsoleAttackTest {
   }
 
   @Test
+  void requestsJettyRefusesBeforeRoutingGetTheSecurityHeadersToo() throws IOException {
+    for (String request : List.of(
+        "GET /console/tokens?q=" + "a".repeat(20_000) + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        "GET /console/login HTTP/1.1\r\nHost: x\r\nX-Big: " + "b".repeat(20_000) + "\r\nConnection: close\r\n\r\n",
+        "GET /console/login<script>alert(1)</script> HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        "GET /console/tokens/%ZZ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")) {
+      String reply;
+      try (java.net.Socket socket = new java.net.Socket("127.0.0.1", f.server.port())) {
+        socket.setSoTimeout(30_000);
+        socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try {
+          socket.getInputStream().transferTo(out);
+        } catch (java.net.SocketException reset) {
+          // the server may close before it has read everything: the reply was read
+        }
+        reply = out.toString(StandardCharsets.ISO_8859_1);
+      }
+      String head = reply.split("\r\n\r\n", 2)[0];
+      assertThat(head).as(request.substring(0, 40)).matches("(?s)HTTP/1.1 4\\d\\d .*")
+          .contains("Content-Security-Policy: default-src 'none'", "X-Content-Type-Options: nosniff",
+              "X-Frame-Options: DENY");
+      assertThat(reply).doesNotContain("<script>");
+    }
+  }
+
+  @Test
   void noSecretInAnyPageHeaderOrLogLine() {
     Browser admin = new Browser().signIn();
     OAuthToken ada = f.byUser(ConsoleFixture.ADA);
