@@ -243,16 +243,21 @@ class ConsoleAttackTest {
     Browser attacker = new Browser();
     String attackersState = startLogin(attacker);
     Browser victim = new Browser();
-    startLogin(victim);
+    String victimsState = startLogin(victim);
     String code = f.zoho.issueGrantCode(ConsoleFixture.CLIENT_ID, f.url("/connect/callback"), "ZohoCRM.modules.ALL");
     // login CSRF: the attacker's state and code in the victim's browser
     HttpResponse<String> forged = victim.get("/connect/callback?state=" + enc(attackersState) + "&code="
         + enc(code));
     assertThat(forged.statusCode()).isEqualTo(400);
-    assertThat(forged.body()).doesNotContain(code);
-    // the victim's attempt is used up by the forged redirect: a replay of any state is refused too
-    assertThat(victim.get("/connect/callback?state=" + enc(attackersState) + "&code=" + enc(code)).body())
-        .contains("not started here");
+    assertThat(forged.body()).contains("state does not match").doesNotContain(code);
+    // the victim's own attempt is not spoilt by the forged redirect, and its redirect is used once
+    String victimsCode = f.zoho.issueGrantCode(ConsoleFixture.CLIENT_ID, f.url("/connect/callback"),
+        "ZohoCRM.modules.ALL", ConsoleFixture.STUDENT);
+    String own = "/connect/callback?state=" + enc(victimsState) + "&code=" + enc(victimsCode);
+    assertThat(victim.get(own).statusCode()).isEqualTo(303);
+    assertThat(f.zoho.exchangeCalls()).isEqualTo(1);
+    assertThat(victim.get(own).body()).contains("not started here");
+    f.zoho.resetCounters();
     // a refusal at the accounts server
     String state = startLogin(attacker);
     HttpResponse<String> denied = attacker.get("/connect/callback?state=" + enc(state)
@@ -263,6 +268,18 @@ class ConsoleAttackTest {
     startLogin(attacker);
     assertThat(attacker.get("/connect/callback?code=" + enc(code)).statusCode()).isEqualTo(400);
     assertThat(f.zoho.exchangeCalls()).isZero();
+  }
+
+  @Test
+  void aLoginStartedInTwoTabsConnectsFromEither() {
+    Browser student = new Browser();
+    String first = startLogin(student);
+    startLogin(student); // a second tab
+    String code = f.zoho.issueGrantCode(ConsoleFixture.CLIENT_ID, f.url("/connect/callback"), "ZohoCRM.modules.ALL",
+        ConsoleFixture.STUDENT);
+    HttpResponse<String> cb = student.get("/connect/callback?state=" + enc(first) + "&code=" + enc(code));
+    assertThat(cb.statusCode()).as(cb.body()).isEqualTo(303);
+    assertThat(student.get("/connect").body()).contains("Connected as");
   }
 
   @Test

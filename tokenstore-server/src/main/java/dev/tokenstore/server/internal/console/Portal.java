@@ -81,7 +81,7 @@ public final class Portal {
     Sessions.Session s = sessions.findOrCreate(ctx);
     AuthorizationRequest request = AuthorizationRequest.create(settings.environment(), settings.clientId(),
         redirectUri(), settings.scope());
-    s.pending = request;
+    s.addPending(request); // each tab its own: a second tab's login does not spoil the first's
     Web.headers(ctx);
     ctx.attribute(Web.WRITTEN, "html");
     ctx.status(303).header("Location", request.uri().toString()).result("");
@@ -89,15 +89,20 @@ public final class Portal {
 
   private void callback(Context ctx) {
     Sessions.Session s = sessions.find(ctx);
-    AuthorizationRequest request = s == null ? null : s.pending;
+    String query = ctx.queryString() == null ? "" : ctx.queryString();
+    AuthorizationRequest request = s == null ? null : s.takePending(query); // one use
     if (s == null || request == null) {
       Sessions.Session fresh = s != null ? s : sessions.create(ctx);
+      if (s != null && s.hasPending()) { // a forged or stale redirect: the attempts under way are kept
+        history.addUnsigned("portal", "connect failed", dev.tokenstore.ErrorCode.INVALID_ARGUMENT.toString());
+        render(ctx, 400, fresh, "This redirect does not belong to a sign-in started here (its state does not "
+            + "match). Click Login with Zoho again.");
+        return;
+      }
       render(ctx, 400, fresh, "This sign-in was not started here, or your session expired. Click Login with Zoho "
           + "again.");
       return;
     }
-    s.pending = null; // one use
-    String query = ctx.queryString() == null ? "" : ctx.queryString();
     try {
       AuthorizationRequest.Callback cb = request.callback(query);
       Environment env = exchangeAt(cb);

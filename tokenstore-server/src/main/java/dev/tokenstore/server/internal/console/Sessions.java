@@ -26,6 +26,8 @@ import org.jspecify.annotations.Nullable;
  */
 public final class Sessions {
   static final int MAX = 10_000;
+  /** Authorization requests under way per session (tabs). */
+  static final int PENDING = 5;
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private final String cookie;
@@ -45,7 +47,8 @@ public final class Sessions {
     private volatile long lastSeen;
     volatile boolean admin;
     volatile @Nullable String flash;
-    volatile @Nullable AuthorizationRequest pending;
+    /** The portal's authorization requests under way (one per tab), oldest first; guarded by itself. */
+    private final java.util.ArrayDeque<AuthorizationRequest> pending = new java.util.ArrayDeque<>();
     volatile @Nullable String tokenId;
     volatile @Nullable String userName;
 
@@ -80,6 +83,40 @@ public final class Sessions {
     private boolean csrfMatches(@Nullable String token) {
       return token != null && MessageDigest.isEqual(csrf.getBytes(StandardCharsets.UTF_8),
           token.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Adds an authorization request under way; the oldest goes beyond {@value #PENDING}. */
+    void addPending(AuthorizationRequest request) {
+      synchronized (pending) {
+        if (pending.size() >= PENDING) {
+          pending.removeFirst();
+        }
+        pending.addLast(request);
+      }
+    }
+
+    /**
+     * The request under way whose state the redirect query {@code query} carries, taken (a redirect is used once,
+     * even by two at the same time), or null.
+     */
+    @Nullable AuthorizationRequest takePending(String query) {
+      synchronized (pending) {
+        for (java.util.Iterator<AuthorizationRequest> it = pending.iterator(); it.hasNext(); ) {
+          AuthorizationRequest r = it.next();
+          if (r.isFor(query)) {
+            it.remove();
+            return r;
+          }
+        }
+        return null;
+      }
+    }
+
+    /** Whether an authorization request is under way. */
+    boolean hasPending() {
+      synchronized (pending) {
+        return !pending.isEmpty();
+      }
     }
 
     /** The message to show once on the next page, taken. */
