@@ -409,6 +409,31 @@ class ConsoleAttackTest {
   }
 
   @Test
+  void anEmptyOrShortPasswordFileIsRefusedAtStartWithoutShowingIt() throws IOException {
+    for (String content : List.of("", "\n", "   \n" + ConsoleFixture.PASSWORD, "short-pass\n")) {
+      Path file = dir.resolve("weak-password");
+      Files.writeString(file, content);
+      try (TokenStore store = TokenStores.open("memory:")) {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> TokenServer.builder(store).console(file))
+            .isInstanceOf(dev.tokenstore.TokenstoreException.class).hasMessageContaining("shorter than 12")
+            .message().doesNotContain("short-pass");
+      }
+    }
+  }
+
+  @Test
+  void sessionIdsAre256RandomBitsAndNeverRepeat() {
+    java.util.Set<String> seen = new java.util.HashSet<>();
+    for (int i = 0; i < 200; i++) {
+      Browser b = new Browser();
+      b.get("/console/login");
+      String id = b.cookies.get("tokenstore_console_login");
+      assertThat(id).matches("[A-Za-z0-9_-]{43}");
+      assertThat(seen.add(id)).isTrue();
+    }
+  }
+
+  @Test
   void aVeryLongPasswordIsRefusedWithoutHashingItsWhole() {
     Browser b = new Browser();
     String csrf = b.csrf("/console/login");
@@ -635,7 +660,7 @@ class ConsoleAttackTest {
 
   @Test
   void markupInStoredFieldsAndInTheSearchIsShownAsText() {
-    String evil = "<script>alert(1)</script>\"'><img src=x onerror=alert(2)>";
+    String evil = "<script>alert(1)</script>\"'><img src=x onerror=alert(2)>\u0000\u202e";
     OAuthToken t = f.store.saveToken(OAuthToken.builder().userName("mallory" + evil).clientId("client" + evil)
         .apiDomain("javascript:alert(3)//" + evil).redirectUrl("javascript:alert(4)").accessToken("at-SECRET")
         .expiresAt(Instant.now().plus(Duration.ofHours(1))).build());
