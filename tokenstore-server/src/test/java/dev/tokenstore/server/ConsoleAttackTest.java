@@ -397,6 +397,32 @@ class ConsoleAttackTest {
   }
 
   @Test
+  void wrongPasswordsFromTheAdminsAddressDoNotLockOutABrowserThatSignedInBefore() {
+    Browser admin = new Browser().signIn();
+    assertThat(admin.post("/console/logout", Map.of("csrf", admin.csrf("/console/tokens"))).statusCode())
+        .isEqualTo(303);
+    // someone at the same address (behind the same proxy or NAT: here, loopback) guesses
+    Browser attacker = new Browser();
+    for (int i = 0; i < 5; i++) {
+      assertThat(attacker.signIn("guess " + i).statusCode()).isEqualTo(401);
+    }
+    assertThat(attacker.signIn(ConsoleFixture.PASSWORD).statusCode()).isEqualTo(429);
+    assertThat(new Browser().signIn(ConsoleFixture.PASSWORD).statusCode()).isEqualTo(429);
+    // the admin's browser still gets in, and its own lane is limited too
+    HttpResponse<String> in = admin.signIn(ConsoleFixture.PASSWORD);
+    assertThat(in.statusCode()).as(in.body()).isEqualTo(303);
+    admin.post("/console/logout", Map.of("csrf", admin.csrf("/console/tokens")));
+    for (int i = 0; i < 5; i++) {
+      assertThat(admin.signIn("typo " + i).statusCode()).isEqualTo(401);
+    }
+    assertThat(admin.signIn(ConsoleFixture.PASSWORD).statusCode()).isEqualTo(429);
+    // a forged known-browser cookie is no lane of its own
+    Browser forger = new Browser();
+    forger.cookies.put("tokenstore_console_known", "forged-value");
+    assertThat(forger.signIn(ConsoleFixture.PASSWORD).statusCode()).isEqualTo(429);
+  }
+
+  @Test
   void aByteOrderMarkAndALineEndAroundThePasswordInItsFileAreNotPartOfIt() throws IOException {
     Path file = dir.resolve("bom-password");
     Files.write(file, ("\uFEFF" + ConsoleFixture.PASSWORD + "\r\n").getBytes(StandardCharsets.UTF_8));

@@ -38,6 +38,7 @@ public final class Console {
   static final int PAGE_SIZE = 50;
   private static final System.Logger LOG = System.getLogger("dev.tokenstore.server");
   private static final String LOGIN = "/console/login";
+  private static final String KNOWN = "tokenstore_console_known";
 
   /** A route of the console: method, path (Javalin's syntax), handler. */
   public record Route(String method, String path, Handler handler) {}
@@ -51,6 +52,10 @@ public final class Console {
   private final Sessions signIns;
   private final AttemptLimiter perAddress;
   private final AttemptLimiter overall;
+  private final AttemptLimiter perBrowser;
+  private final boolean tls;
+  /** SHA-256 of the known-browser cookies handed out at sign-in, oldest first; guarded by itself. */
+  private final java.util.LinkedHashSet<String> knownBrowsers = new java.util.LinkedHashSet<>();
 
   /**
    * @param tls whether the service runs TLS (session cookies are then Secure)
@@ -71,6 +76,10 @@ public final class Console {
     // 5 wrong passwords a minute per address; 100 a minute from everywhere (each costs an Argon2id hash)
     this.perAddress = new AttemptLimiter(5, Duration.ofMinutes(1), clock::millis);
     this.overall = new AttemptLimiter(100, Duration.ofMinutes(1), clock::millis);
+    // a browser that signed in before has a lane of its own: others' wrong passwords (from its address, e.g. one
+    // behind the same proxy, or from everywhere) cannot lock the admin out of it
+    this.perBrowser = new AttemptLimiter(5, Duration.ofMinutes(1), clock::millis);
+    this.tls = tls;
   }
 
   /** The console's routes. */
@@ -112,12 +121,18 @@ public final class Console {
       return;
     }
     String address = ctx.ip();
+    String known = knownBrowser(ctx);
     // the attempt is counted before the (slow) check: concurrent guesses cannot all get past the limit
-    Duration wait = perAddress.take(address);
-    if (wait.isZero()) {
-      wait = overall.take("*");
-      if (!wait.isZero()) {
-        perAddress.giveBack(address);
+    Duration wait;
+    if (known != null) {
+      wait = perBrowser.take(known);
+    } else {
+      wait = perAddress.take(address);
+      if (wait.isZero()) {
+        wait = overall.take("*");
+        if (!wait.isZero()) {
+          perAddress.giveBack(address);
+        }
       }
     }
     if (!wait.isZero()) {
@@ -140,13 +155,43 @@ public final class Console {
       Web.render(ctx, 401, "login.jte", new Views.Login(page("Sign in", s), "Wrong user name or password."));
       return;
     }
-    perAddress.giveBack(address);
-    overall.giveBack("*");
+    if (known != null) {
+      perBrowser.giveBack(known);
+    } else {
+      perAddress.giveBack(address);
+      overall.giveBack("*");
+      rememberBrowser(ctx);
+    }
     signIns.end(ctx, s); // a new session id after sign-in: a cookie planted before it is worth nothing
     Sessions.Session admin = sessions.create(ctx);
     admin.admin = true;
     history.add(actor(ctx), "signed in", null, null, null);
     Web.seeOther(ctx, "/console");
+  }
+
+  /** The hash of this request's known-browser cookie, when this instance handed it out; else null. */
+  private @Nullable String knownBrowser(Context ctx) {
+    String value = ctx.cookie(KNOWN);
+    if (value == null || value.length() > 100) {
+      return null;
+    }
+    String hash = Sessions.hash(value);
+    synchronized (knownBrowsers) {
+      return knownBrowsers.contains(hash) ? hash : null;
+    }
+  }
+
+  /** Hands this browser a known-browser cookie (30 days, only sent to the sign-in form). */
+  private void rememberBrowser(Context ctx) {
+    String value = Sessions.random();
+    synchronized (knownBrowsers) {
+      if (knownBrowsers.size() >= 100) {
+        knownBrowsers.remove(knownBrowsers.iterator().next());
+      }
+      knownBrowsers.add(Sessions.hash(value));
+    }
+    ctx.res().addHeader("Set-Cookie", KNOWN + "=" + value + "; Path=" + LOGIN + "; Max-Age=" + 30 * 86_400
+        + "; HttpOnly; SameSite=Strict" + (tls ? "; Secure" : ""));
   }
 
   private void logout(Context ctx) {

@@ -231,7 +231,7 @@ public final class Sessions {
     return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
   }
 
-  private static String hash(String value) {
+  static String hash(String value) {
     try {
       byte[] d = MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8));
       return Base64.getUrlEncoder().withoutPadding().encodeToString(d);
