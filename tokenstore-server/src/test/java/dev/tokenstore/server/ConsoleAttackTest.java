@@ -500,6 +500,34 @@ class ConsoleAttackTest {
   }
 
   @Test
+  void aFloodOfAnonymousPortalVisitsDoesNotDisconnectAStudent() throws Exception {
+    Browser student = new Browser();
+    String state = startLogin(student);
+    String code = f.zoho.issueGrantCode(ConsoleFixture.CLIENT_ID, f.url("/connect/callback"), "ZohoCRM.modules.ALL",
+        ConsoleFixture.STUDENT);
+    assertThat(student.get("/connect/callback?state=" + enc(state) + "&code=" + enc(code)).statusCode())
+        .isEqualTo(303);
+    clock.advance(Duration.ofMinutes(1)); // the student's session is now the least recently used one
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    try {
+      List<Future<?>> all = new ArrayList<>();
+      for (int t = 0; t < 4; t++) {
+        all.add(pool.submit(() -> {
+          for (int i = 0; i < 2_500; i++) {
+            assertThat(new Browser().get("/connect").statusCode()).isEqualTo(200);
+          }
+        }));
+      }
+      for (Future<?> x : all) {
+        x.get(600, TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(student.get("/connect").body()).contains("Connected as");
+  }
+
+  @Test
   void aFloodOfFailedConnectionsDoesNotPushTheAdminsActionsOutOfTheHistory() throws Exception {
     Browser admin = new Browser().signIn();
     OAuthToken ada = f.byUser(ConsoleFixture.ADA);
