@@ -130,6 +130,7 @@ public final class TokenServer implements AutoCloseable {
     config.http.maxRequestSize = settings.maxRequestBytes;
     config.http.generateEtags = false;
     config.jetty.modifyHttpConfiguration(h -> h.setSendServerVersion(false));
+    config.jetty.modifyServer(server -> server.setErrorHandler(new Errors()));
     // room for the API's requests plus health checks and metrics, which are never refused for being busy
     config.jetty.threadPool = new org.eclipse.jetty.util.thread.QueuedThreadPool(
         settings.maxConcurrentRequests + 50, 8, 60_000);
@@ -154,6 +155,15 @@ public final class TokenServer implements AutoCloseable {
         return c;
       });
     }
+    // Javalin routes by X-HTTP-Method-Override when a request has it: a GET would reach a POST or DELETE handler,
+    // past any proxy or firewall rule that lets only some methods through. No client of the service needs it.
+    config.routes.before(ctx -> {
+      if (ctx.req().getHeader("X-HTTP-Method-Override") != null) {
+        Api.problem(ctx, Problem.of(400, "INVALID_ARGUMENT", "The service takes no X-HTTP-Method-Override; send "
+            + "the request with its own method."));
+        ctx.skipRemainingHandlers();
+      }
+    });
     for (Api.Route r : api.routes()) {
       switch (r.method()) {
         case "GET" -> config.routes.get(r.path(), ctx -> api.handle(r, ctx));
@@ -203,6 +213,33 @@ public final class TokenServer implements AutoCloseable {
             + String.format(java.util.Locale.ROOT, "%.2f", ms) + "ms");
       }
     });
+  }
+
+  /**
+   * Jetty's own error pages (a request it refuses before routing: a URI too long, headers too large, an illegal
+   * path) with the headers of the service's other answers: nothing in them may run, be framed or be sniffed.
+   */
+  private static final class Errors extends org.eclipse.jetty.server.handler.ErrorHandler {
+    @Override
+    protected void generateResponse(org.eclipse.jetty.server.Request request,
+        org.eclipse.jetty.server.Response response, int code, String message, Throwable cause,
+        org.eclipse.jetty.util.Callback callback) throws java.io.IOException {
+      secure(response.getHeaders());
+      super.generateResponse(request, response, code, message, cause, callback);
+    }
+
+    @Override
+    public java.nio.ByteBuffer badMessageError(int status, String reason,
+        org.eclipse.jetty.http.HttpFields.Mutable fields) {
+      secure(fields);
+      return super.badMessageError(status, reason, fields);
+    }
+
+    private static void secure(org.eclipse.jetty.http.HttpFields.Mutable fields) {
+      fields.put("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'; base-uri 'none'");
+      fields.put("X-Frame-Options", "DENY");
+      fields.put("X-Content-Type-Options", "nosniff");
+    }
   }
 
   /** A builder of a service over {@code store}. */

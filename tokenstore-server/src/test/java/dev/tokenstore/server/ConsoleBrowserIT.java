@@ -205,6 +205,43 @@ class ConsoleBrowserIT {
   }
 
   @Test
+  void thePortalConnectsWhenTheUserConsentsOnTheAccountsServersSite() throws java.io.IOException {
+    // Zoho's consent page: the user clicks Accept on a page of Zoho's site, which sends the browser back to the
+    // portal. Here the consent page and the accounts emulator are at 127.0.0.1 and the service at localhost: two
+    // sites to the browser, so the way back to the callback is a navigation from another site.
+    com.sun.net.httpserver.HttpServer consent = com.sun.net.httpserver.HttpServer.create(
+        new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+    String[] accountsServer = new String[1];
+    consent.createContext("/oauth/v2/auth", ex -> {
+      String accept = accountsServer[0] + "/oauth/v2/auth?" + ex.getRequestURI().getRawQuery();
+      byte[] page = ("<!doctype html><title>Consent</title><a id=\"accept\" href=\"" + accept.replace("&", "&amp;")
+          + "\">Accept</a>").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      ex.getResponseHeaders().set("Content-Type", "text/html; charset=utf-8");
+      ex.sendResponseHeaders(200, page.length);
+      ex.getResponseBody().write(page);
+      ex.close();
+    });
+    consent.start();
+    try {
+      f.close();
+      f = new ConsoleFixture(dir, java.time.Clock.systemUTC(), "localhost",
+          "http://127.0.0.1:" + consent.getAddress().getPort() + "/oauth/v2/auth");
+      accountsServer[0] = f.zoho.baseUrl();
+      browser.get(f.url("/connect"));
+      browser.findElement(By.id("login-with-zoho")).click();
+      browser.findElement(By.id("accept")).click(); // on the accounts server's site
+      assertThat(browser.getCurrentUrl()).isEqualTo(f.url("/connect"));
+      assertThat(browser.findElements(By.id("error"))).extracting(WebElement::getText).isEmpty();
+      assertThat(text(browser, "connected")).isEqualTo("Connected as " + ConsoleFixture.STUDENT + ".");
+      assertThat(f.zoho.exchangeCalls()).isEqualTo(1);
+      browser.findElement(By.id("disconnect")).click();
+      assertThat(text(browser, "flash")).startsWith("Disconnected");
+    } finally {
+      consent.stop(0);
+    }
+  }
+
+  @Test
   void readableAtPhoneWidth() {
     browser.manage().window().setSize(new org.openqa.selenium.Dimension(360, 740));
     signIn(browser, ConsoleFixture.PASSWORD);

@@ -37,6 +37,19 @@ final class ConsoleFixture implements AutoCloseable {
 
   /** With {@code clock} for the service's decisions (sessions, throttling, statuses). */
   ConsoleFixture(Path dir, java.time.Clock clock) {
+    this(dir, clock, "127.0.0.1");
+  }
+
+  /**
+   * Listening on {@code host} (e.g. {@code localhost}: then the browser sees the service and the accounts emulator,
+   * at 127.0.0.1, as two sites, as it sees a school's portal and Zoho).
+   */
+  ConsoleFixture(Path dir, java.time.Clock clock, String host) {
+    this(dir, clock, host, null);
+  }
+
+  /** With the portal sending users to {@code authorizationUrl} (null: the emulator's), e.g. a consent page. */
+  ConsoleFixture(Path dir, java.time.Clock clock, String host, @org.jspecify.annotations.Nullable String authorizationUrl) {
     zoho = AccountsEmulator.builder().user(STUDENT).tokenSuffix("-SECRET").registerClient(CLIENT_ID, CLIENT_SECRET)
         .start();
     store = TokenStores.open("memory:");
@@ -48,6 +61,7 @@ final class ConsoleFixture implements AutoCloseable {
     }
     Environment env = Environment.zohoAccounts(zoho.baseUrl(), zoho.apiDomain());
     server = TokenServer.builder(store)
+        .host(host)
         .port(0)
         .clock(clock)
         .environment(env)
@@ -55,7 +69,7 @@ final class ConsoleFixture implements AutoCloseable {
         .accessLog(false)
         .shutdownGrace(Duration.ofSeconds(5))
         .console(passwordFile)
-        .portal(env, CLIENT_ID, CLIENT_SECRET, "ZohoCRM.modules.ALL", null, Duration.ofMinutes(30))
+        .portal(authorizationUrl == null ? env : env.toBuilder().authorizationUrl(authorizationUrl).build(), CLIENT_ID, CLIENT_SECRET, "ZohoCRM.modules.ALL", null, Duration.ofMinutes(30))
         .build()
         .start();
   }

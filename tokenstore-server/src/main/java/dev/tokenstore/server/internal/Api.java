@@ -435,6 +435,10 @@ public final class Api {
   /** Writes {@code p} as {@code application/problem+json}. */
   public static void problem(Context ctx, Problem p) {
     ctx.attribute(PROBLEM, p.code());
+    // a problem answers any path, the console's and the portal's too: nothing in it may run, frame or be sniffed
+    ctx.header("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'; base-uri 'none'");
+    ctx.header("X-Frame-Options", "DENY");
+    ctx.header("X-Content-Type-Options", "nosniff");
     if (p.retryAfter() != null) {
       ctx.header("Retry-After", Long.toString(Math.max(1, (p.retryAfter().toMillis() + 999) / 1000)));
     }

@@ -38,13 +38,44 @@ public final class AttemptLimiter {
   /** Counts a failed attempt of {@code address}. */
   public void failed(String address) {
     long now = millis.getAsLong();
+    bound(now);
+    windows.merge(address, new Window(now, 1),
+        (old, one) -> now - old.start() >= windowMillis ? one : new Window(old.start(), old.failures() + 1));
+  }
+
+  /**
+   * Takes an attempt of {@code address} before it is checked, counted as failed until {@link #giveBack} returns
+   * it: unlike {@link #blockedFor} then {@link #failed}, concurrent attempts cannot all pass before the first
+   * failure is counted. Returns how long the address must still wait ({@link Duration#ZERO}: the attempt is taken).
+   */
+  public Duration take(String address) {
+    long now = millis.getAsLong();
+    bound(now);
+    Duration[] wait = {Duration.ZERO};
+    windows.compute(address, (k, old) -> {
+      if (old == null || now - old.start() >= windowMillis) {
+        return new Window(now, 1);
+      }
+      if (old.failures() >= limit) {
+        wait[0] = Duration.ofMillis(windowMillis - (now - old.start()));
+        return old;
+      }
+      return new Window(old.start(), old.failures() + 1);
+    });
+    return wait[0];
+  }
+
+  /** Returns an attempt {@link #take taken} that succeeded. */
+  public void giveBack(String address) {
+    windows.computeIfPresent(address, (k, w) -> w.failures() <= 1 ? null : new Window(w.start(), w.failures() - 1));
+  }
+
+  private void bound(long now) {
     if (windows.size() >= MAX_ADDRESSES) {
       windows.values().removeIf(w -> now - w.start() >= windowMillis);
       if (windows.size() >= MAX_ADDRESSES) {
         windows.clear(); // a flood of addresses: forget them rather than grow without bound
       }
     }
-    windows.merge(address, new Window(now, 1),
-        (old, one) -> now - old.start() >= windowMillis ? one : new Window(old.start(), old.failures() + 1));
   }
 }

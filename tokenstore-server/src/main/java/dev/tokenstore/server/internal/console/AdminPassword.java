@@ -26,6 +26,8 @@ public final class AdminPassword {
   private static final int MEMORY_KIB = 19 * 1024;
   private static final int PASSES = 2;
   private static final int MIN_LENGTH = 12;
+  private static final java.util.concurrent.Semaphore HASHING =
+      new java.util.concurrent.Semaphore(Math.max(1, Runtime.getRuntime().availableProcessors()));
 
   private final byte[] salt;
   private final byte[] hash;
@@ -36,7 +38,7 @@ public final class AdminPassword {
   }
 
   /**
-   * The password in {@code file} (its first line, without surrounding white space).
+   * The password in {@code file} (its first line, without surrounding white space or a byte order mark).
    *
    * @throws TokenstoreException {@link ErrorCode#INVALID_ARGUMENT} when the file cannot be read or the password is
    *     shorter than 12 characters
@@ -59,7 +61,7 @@ public final class AdminPassword {
       end++;
     }
     int start = 0;
-    while (start < end && Character.isWhitespace(all[start])) {
+    while (start < end && (Character.isWhitespace(all[start]) || all[start] == '\uFEFF')) { // a BOM (Notepad)
       start++;
     }
     while (end > start && Character.isWhitespace(all[end - 1])) {
@@ -85,9 +87,18 @@ public final class AdminPassword {
     return new AdminPassword(salt, argon2(salt, password));
   }
 
-  /** Whether {@code user} and {@code password} are the admin's (compared in constant time). */
+  /**
+   * Whether {@code user} and {@code password} are the admin's (compared in constant time). At most as many hashes
+   * as there are processors are computed at once (each takes {@value #MEMORY_KIB} KiB); more callers wait.
+   */
   public boolean matches(String user, char[] password) {
-    byte[] got = argon2(salt, password);
+    byte[] got;
+    HASHING.acquireUninterruptibly();
+    try {
+      got = argon2(salt, password);
+    } finally {
+      HASHING.release();
+    }
     boolean same = MessageDigest.isEqual(hash, got);
     return same && USER.equals(user);
   }

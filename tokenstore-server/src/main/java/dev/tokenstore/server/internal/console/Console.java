@@ -12,6 +12,7 @@ import dev.tokenstore.server.internal.Managers;
 import dev.tokenstore.spi.TokenRules;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
+import io.javalin.http.HttpResponseException;
 import java.lang.System.Logger.Level;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -37,6 +38,7 @@ public final class Console {
   static final int PAGE_SIZE = 50;
   private static final System.Logger LOG = System.getLogger("dev.tokenstore.server");
   private static final String LOGIN = "/console/login";
+  private static final String KNOWN = "tokenstore_console_known";
 
   /** A route of the console: method, path (Javalin's syntax), handler. */
   public record Route(String method, String path, Handler handler) {}
@@ -47,8 +49,13 @@ public final class Console {
   private final History history;
   private final Clock clock;
   private final Sessions sessions;
+  private final Sessions signIns;
   private final AttemptLimiter perAddress;
   private final AttemptLimiter overall;
+  private final AttemptLimiter perBrowser;
+  private final boolean tls;
+  /** SHA-256 of the known-browser cookies handed out at sign-in, oldest first; guarded by itself. */
+  private final java.util.LinkedHashSet<String> knownBrowsers = new java.util.LinkedHashSet<>();
 
   /**
    * @param tls whether the service runs TLS (session cookies are then Secure)
@@ -61,10 +68,18 @@ public final class Console {
     this.password = password;
     this.history = history;
     this.clock = clock;
-    this.sessions = new Sessions("tokenstore_console", "/console", tls, idle, clock::millis);
+    this.sessions = new Sessions("tokenstore_console", "/console", "Strict", tls, idle, lifetime(idle), clock::millis);
+    // the sign-in form's session (for its CSRF token) has a cookie of its own: the sign-in page, reached by a link
+    // from another site (which a Strict cookie is not sent on), must not replace the admin's cookie and sign them out
+    this.signIns = new Sessions("tokenstore_console_login", LOGIN, "Strict", tls, idle, lifetime(idle),
+        clock::millis);
     // 5 wrong passwords a minute per address; 100 a minute from everywhere (each costs an Argon2id hash)
     this.perAddress = new AttemptLimiter(5, Duration.ofMinutes(1), clock::millis);
     this.overall = new AttemptLimiter(100, Duration.ofMinutes(1), clock::millis);
+    // a browser that signed in before has a lane of its own: others' wrong passwords (from its address, e.g. one
+    // behind the same proxy, or from everywhere) cannot lock the admin out of it
+    this.perBrowser = new AttemptLimiter(5, Duration.ofMinutes(1), clock::millis);
+    this.tls = tls;
   }
 
   /** The console's routes. */
@@ -90,23 +105,36 @@ public final class Console {
   // ------------------------------------------------------------------------------------ sign-in
 
   private void loginPage(Context ctx) {
-    Sessions.Session s = sessions.find(ctx);
-    if (s != null && s.admin) {
+    Sessions.Session signedIn = sessions.find(ctx);
+    if (signedIn != null && signedIn.admin) {
       Web.seeOther(ctx, "/console");
       return;
     }
-    s = s != null ? s : sessions.create(ctx);
+    Sessions.Session s = signIns.findOrCreate(ctx);
     Web.render(ctx, 200, "login.jte", new Views.Login(page("Sign in", s), null));
   }
 
   private void login(Context ctx) {
-    Sessions.Session s = sessions.find(ctx);
-    if (s == null || !s.csrfMatches(ctx.formParam("csrf"))) {
+    Sessions.Session s = signIns.find(ctx);
+    if (s == null || !s.csrfMatches(ctx)) {
       csrfRefused(ctx);
       return;
     }
     String address = ctx.ip();
-    Duration wait = max(perAddress.blockedFor(address), overall.blockedFor("*"));
+    String known = knownBrowser(ctx);
+    // the attempt is counted before the (slow) check: concurrent guesses cannot all get past the limit
+    Duration wait;
+    if (known != null) {
+      wait = perBrowser.take(known);
+    } else {
+      wait = perAddress.take(address);
+      if (wait.isZero()) {
+        wait = overall.take("*");
+        if (!wait.isZero()) {
+          perAddress.giveBack(address);
+        }
+      }
+    }
     if (!wait.isZero()) {
       ctx.header("Retry-After", Long.toString(Math.max(1, wait.toSeconds())));
       Web.render(ctx, 429, "login.jte", new Views.Login(page("Sign in", s), "Too many wrong passwords; try again in "
@@ -123,22 +151,52 @@ public final class Console {
       Arrays.fill(chars, '\0');
     }
     if (!ok) {
-      perAddress.failed(address);
-      overall.failed("*");
-      history.add("? from " + address, "sign-in refused", null, null, null);
+      history.addUnsigned("? from " + address, "sign-in refused", null);
       Web.render(ctx, 401, "login.jte", new Views.Login(page("Sign in", s), "Wrong user name or password."));
       return;
     }
-    sessions.end(ctx, s); // a new session id after sign-in: a cookie planted before it is worth nothing
+    if (known != null) {
+      perBrowser.giveBack(known);
+    } else {
+      perAddress.giveBack(address);
+      overall.giveBack("*");
+      rememberBrowser(ctx);
+    }
+    signIns.end(ctx, s); // a new session id after sign-in: a cookie planted before it is worth nothing
     Sessions.Session admin = sessions.create(ctx);
     admin.admin = true;
     history.add(actor(ctx), "signed in", null, null, null);
     Web.seeOther(ctx, "/console");
   }
 
+  /** The hash of this request's known-browser cookie, when this instance handed it out; else null. */
+  private @Nullable String knownBrowser(Context ctx) {
+    String value = ctx.cookie(KNOWN);
+    if (value == null || value.length() > 100) {
+      return null;
+    }
+    String hash = Sessions.hash(value);
+    synchronized (knownBrowsers) {
+      return knownBrowsers.contains(hash) ? hash : null;
+    }
+  }
+
+  /** Hands this browser a known-browser cookie (30 days, only sent to the sign-in form). */
+  private void rememberBrowser(Context ctx) {
+    String value = Sessions.random();
+    synchronized (knownBrowsers) {
+      if (knownBrowsers.size() >= 100) {
+        knownBrowsers.remove(knownBrowsers.iterator().next());
+      }
+      knownBrowsers.add(Sessions.hash(value));
+    }
+    ctx.res().addHeader("Set-Cookie", KNOWN + "=" + value + "; Path=" + LOGIN + "; Max-Age=" + 30 * 86_400
+        + "; HttpOnly; SameSite=Strict" + (tls ? "; Secure" : ""));
+  }
+
   private void logout(Context ctx) {
     Sessions.Session s = sessions.find(ctx);
-    if (s == null || !s.csrfMatches(ctx.formParam("csrf"))) {
+    if (s == null || !s.csrfMatches(ctx)) {
       csrfRefused(ctx);
       return;
     }
@@ -408,6 +466,12 @@ public final class Console {
 
   // ------------------------------------------------------------------------------------ helpers
 
+  /** How long a session lasts at most, however busy: 8 hours (a working day), or the idle timeout if longer. */
+  static Duration lifetime(Duration idle) {
+    Duration day = Duration.ofHours(8);
+    return idle.compareTo(day) > 0 ? idle : day;
+  }
+
   private Handler wrap(Handler h) {
     return ctx -> {
       try {
@@ -426,6 +490,8 @@ public final class Console {
           LOG.log(Level.WARNING, "console: " + ctx.method() + " failed: [" + e.code() + "] " + e.getMessage());
         }
         Web.render(ctx, status, "error.jte", new Views.Error(page("Error", s), status, message));
+      } catch (HttpResponseException e) {
+        Web.refused(ctx, e);
       } catch (Exception e) {
         LOG.log(Level.ERROR, "console: unexpected failure of "
             + ctx.<String>attribute(dev.tokenstore.server.internal.Api.ROUTE), e);
@@ -448,7 +514,7 @@ public final class Console {
   /** The admin's session for a form post with its CSRF token, or null after refusing it. */
   private Sessions.@Nullable Session admin(Context ctx) {
     Sessions.Session s = sessions.find(ctx);
-    if (s == null || !s.csrfMatches(ctx.formParam("csrf"))) {
+    if (s == null || !s.csrfMatches(ctx)) {
       csrfRefused(ctx);
       return null;
     }
@@ -570,10 +636,6 @@ public final class Console {
     } catch (NumberFormatException e) {
       throw new TokenstoreException(ErrorCode.INVALID_ARGUMENT, "The form lacks the confirmed count; reload it.");
     }
-  }
-
-  private static Duration max(Duration a, Duration b) {
-    return a.compareTo(b) >= 0 ? a : b;
   }
 
   static String enc(String s) {

@@ -14,7 +14,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.SortedMap;
 import org.jspecify.annotations.Nullable;
 
@@ -22,12 +21,17 @@ import org.jspecify.annotations.Nullable;
  * Who did what, when: the console's and the portal's actions, kept in the store's {@link EntryTable} (kind
  * {@value #KIND}) so that every instance on the store shows the same history. An entry's name is its time in
  * microseconds (zero-padded, so names sort by time) and a random suffix; its value a small JSON object without any
- * secret. The newest {@value #KEEP} entries are kept. Thread-safe.
+ * secret. The newest {@value #KEEP} entries are kept; of those recorded for a request nobody signed in to (a wrong
+ * password, a failed portal connection: anyone can make them, as fast as they like), only the newest
+ * {@value #KEEP_UNSIGNED}, so that they never push the admin's actions out. Thread-safe.
  */
 public final class History {
   /** The entry kind. */
   public static final String KIND = "console.history";
   static final int KEEP = 2000;
+  static final int KEEP_UNSIGNED = 200;
+  /** In the name of an entry {@link #addUnsigned recorded for a request nobody signed in to}, after the time. */
+  private static final String UNSIGNED = "-u";
 
   private static final System.Logger LOG = System.getLogger("dev.tokenstore.server");
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -54,11 +58,21 @@ public final class History {
   /** Records an action; a store failure is logged, never thrown (the action itself has happened). */
   public void add(String actor, String action, @Nullable String tokenId, @Nullable String user,
       @Nullable String detail) {
+    add(actor, action, tokenId, user, detail, "-");
+  }
+
+  /** Records what a request nobody signed in to caused (a refused sign-in, a failed connection). */
+  public void addUnsigned(String actor, String action, @Nullable String detail) {
+    add(actor, action, null, null, detail, UNSIGNED);
+  }
+
+  private void add(String actor, String action, @Nullable String tokenId, @Nullable String user,
+      @Nullable String detail, String kind) {
     Instant now = clock.instant();
     long micros = now.getEpochSecond() * 1_000_000L + now.getNano() / 1000;
     byte[] suffix = new byte[4];
     RANDOM.nextBytes(suffix);
-    String name = String.format(java.util.Locale.ROOT, "%019d", micros) + "-" + HexFormat.of().formatHex(suffix);
+    String name = String.format(java.util.Locale.ROOT, "%019d", micros) + kind + HexFormat.of().formatHex(suffix);
     ObjectNode n = JSON.createObjectNode().put("at", now.toString()).put("actor", actor).put("action", action);
     n.put("token_id", tokenId).put("user", user).put("detail", detail == null ? null : Secrets.shorten(detail));
     try {
@@ -90,14 +104,19 @@ public final class History {
   }
 
   private void prune() {
-    SortedMap<String, String> all = entries.list(KIND);
-    int extra = all.size() - KEEP;
-    for (Map.Entry<String, String> e : all.entrySet()) {
-      if (extra-- <= 0) {
-        break;
-      }
-      entries.remove(KIND, e.getKey());
+    List<String> names = new ArrayList<>(entries.list(KIND).keySet()); // oldest first
+    List<String> unsigned = names.stream().filter(History::isUnsigned).toList();
+    for (String name : unsigned.subList(0, Math.max(0, unsigned.size() - KEEP_UNSIGNED))) {
+      entries.remove(KIND, name);
+      names.remove(name);
     }
+    for (String name : names.subList(0, Math.max(0, names.size() - KEEP))) {
+      entries.remove(KIND, name);
+    }
+  }
+
+  private static boolean isUnsigned(String name) {
+    return name.startsWith(UNSIGNED, 19);
   }
 
   private static @Nullable Entry parse(String value) {

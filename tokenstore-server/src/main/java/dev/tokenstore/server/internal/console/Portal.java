@@ -48,7 +48,10 @@ public final class Portal {
     this.history = history;
     this.settings = settings;
     this.baseUri = baseUri;
-    this.sessions = new Sessions("tokenstore_portal", "/connect", tls, settings.idleTimeout(), clock::millis);
+    // Lax: the callback is a redirect from the accounts server's site, on which a Strict cookie is not sent; Lax is
+    // sent on a top-level GET only, never on another site's form post (and disconnect needs the CSRF token anyway)
+    this.sessions = new Sessions("tokenstore_portal", "/connect", "Lax", tls, settings.idleTimeout(),
+        Console.lifetime(settings.idleTimeout()), clock::millis);
   }
 
   /** The portal's routes. */
@@ -78,7 +81,7 @@ public final class Portal {
     Sessions.Session s = sessions.findOrCreate(ctx);
     AuthorizationRequest request = AuthorizationRequest.create(settings.environment(), settings.clientId(),
         redirectUri(), settings.scope());
-    s.pending = request;
+    s.addPending(request); // each tab its own: a second tab's login does not spoil the first's
     Web.headers(ctx);
     ctx.attribute(Web.WRITTEN, "html");
     ctx.status(303).header("Location", request.uri().toString()).result("");
@@ -86,18 +89,23 @@ public final class Portal {
 
   private void callback(Context ctx) {
     Sessions.Session s = sessions.find(ctx);
-    AuthorizationRequest request = s == null ? null : s.pending;
+    String query = ctx.queryString() == null ? "" : ctx.queryString();
+    AuthorizationRequest request = s == null ? null : s.takePending(query); // one use
     if (s == null || request == null) {
       Sessions.Session fresh = s != null ? s : sessions.create(ctx);
+      if (s != null && s.hasPending()) { // a forged or stale redirect: the attempts under way are kept
+        history.addUnsigned("portal", "connect failed", dev.tokenstore.ErrorCode.INVALID_ARGUMENT.toString());
+        render(ctx, 400, fresh, "This redirect does not belong to a sign-in started here (its state does not "
+            + "match). Click Login with Zoho again.");
+        return;
+      }
       render(ctx, 400, fresh, "This sign-in was not started here, or your session expired. Click Login with Zoho "
           + "again.");
       return;
     }
-    s.pending = null; // one use
-    String query = ctx.queryString() == null ? "" : ctx.queryString();
     try {
       AuthorizationRequest.Callback cb = request.callback(query);
-      Environment env = cb.environment(settings.environment());
+      Environment env = exchangeAt(cb);
       TokenManager manager = managers.forRecord(OAuthToken.builder().apiDomain(env.apiDomain()).build())
           .withEnvironment(env);
       OAuthToken saved = manager.exchange(OAuthToken.builder().clientId(settings.clientId())
@@ -112,7 +120,7 @@ public final class Portal {
           + (saved.accessToken() == null ? "none" : Secrets.fingerprint(saved.accessToken())));
       Web.seeOther(ctx, "/connect");
     } catch (TokenstoreException e) {
-      history.add("portal", "connect failed", null, null, e.code().toString());
+      history.addUnsigned("portal", "connect failed", e.code().toString());
       render(ctx, 400, s, "Zoho did not connect: [" + e.code() + "] "
           + Secrets.shorten(String.valueOf(e.getMessage())));
     }
@@ -120,7 +128,7 @@ public final class Portal {
 
   private void disconnect(Context ctx) {
     Sessions.Session s = sessions.find(ctx);
-    if (s == null || !s.csrfMatches(ctx.formParam("csrf"))) {
+    if (s == null || !s.csrfMatches(ctx)) {
       Sessions.Session fresh = s != null ? s : sessions.create(ctx);
       render(ctx, 403, fresh, "This form was not sent by this portal session, or your session expired. Reload "
           + "the page and try again.");
@@ -152,6 +160,22 @@ public final class Portal {
         settings.idleTimeout().toMinutes()));
   }
 
+  /**
+   * Where to exchange the code: the portal's environment, or (for one of Zoho's data centres) the Zoho data centre
+   * the redirect names. The redirect's query is the user's to write: for an environment made from an accounts URL,
+   * {@link AuthorizationRequest.Callback#environment} follows any https server it names, and the exchange would
+   * send that server the code, the PKCE verifier and the client secret.
+   */
+  private Environment exchangeAt(AuthorizationRequest.Callback cb) {
+    Environment home = settings.environment();
+    Environment named = cb.environment(home);
+    if (home.dataCenter().isEmpty() && !named.tokenUrl().equals(home.tokenUrl())) {
+      throw new TokenstoreException(dev.tokenstore.ErrorCode.INVALID_ARGUMENT, "The redirect names another "
+          + "accounts server than the portal's; the code is not exchanged there.");
+    }
+    return named;
+  }
+
   private String redirectUri() {
     String configured = settings.redirectUri();
     return configured != null ? configured : baseUri.get() + "/connect/callback";
@@ -161,6 +185,8 @@ public final class Portal {
     return ctx -> {
       try {
         h.handle(ctx);
+      } catch (io.javalin.http.HttpResponseException e) {
+        Web.refused(ctx, e);
       } catch (Exception e) {
         LOG.log(Level.ERROR, "portal: unexpected failure of "
             + ctx.<String>attribute(dev.tokenstore.server.internal.Api.ROUTE), e);

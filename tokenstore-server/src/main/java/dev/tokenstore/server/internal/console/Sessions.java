@@ -6,8 +6,10 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
@@ -15,18 +17,25 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Browser sessions of one kind (the console's admins, or the portal's users), in this instance's memory: a cookie
- * holding 256 random bits (HttpOnly, SameSite=Strict, Path limited to the pages, Secure under TLS), a CSRF token per
- * session, and an idle timeout. The map is keyed by the SHA-256 of the cookie, so the cookie itself is never kept.
- * Bounded: at most {@value #MAX} sessions; when full, expired ones go, then the least recently used. Thread-safe.
+ * holding 256 random bits (HttpOnly, SameSite as given, Path limited to the pages, Secure under TLS), a CSRF token
+ * per session, an idle timeout and a lifetime that no activity extends. The map is keyed by the SHA-256 of the
+ * cookie, so the cookie itself is never kept. Bounded: at most {@value #MAX} sessions; when full, expired ones go,
+ * then the least recently used of those nobody signed in to (anyone can make those, by loading a page without a
+ * cookie: a flood of them must not sign out the admin or the connected users), and only when every session is
+ * signed in, the least recently used. Thread-safe.
  */
 public final class Sessions {
   static final int MAX = 10_000;
+  /** Authorization requests under way per session (tabs). */
+  static final int PENDING = 5;
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private final String cookie;
   private final String path;
+  private final String sameSite;
   private final boolean secure;
   private final long idleMillis;
+  private final long lifetimeMillis;
   private final LongSupplier millis;
   private final ConcurrentHashMap<String, Session> byHash = new ConcurrentHashMap<>();
 
@@ -34,17 +43,25 @@ public final class Sessions {
   public static final class Session {
     private final String hash;
     private final String csrf;
+    private final long created;
     private volatile long lastSeen;
     volatile boolean admin;
     volatile @Nullable String flash;
-    volatile @Nullable AuthorizationRequest pending;
+    /** The portal's authorization requests under way (one per tab), oldest first; guarded by itself. */
+    private final java.util.ArrayDeque<AuthorizationRequest> pending = new java.util.ArrayDeque<>();
     volatile @Nullable String tokenId;
     volatile @Nullable String userName;
 
     Session(String hash, String csrf, long now) {
       this.hash = hash;
       this.csrf = csrf;
+      this.created = now;
       this.lastSeen = now;
+    }
+
+    /** Whether someone signed in to it (the admin, or a user whose Zoho account is connected). */
+    boolean signedIn() {
+      return admin || tokenId != null;
     }
 
     /** The CSRF token every form of this session carries. */
@@ -52,10 +69,54 @@ public final class Sessions {
       return csrf;
     }
 
+    /**
+     * Whether {@code ctx} is a form post (application/x-www-form-urlencoded, as the pages' forms send) carrying this
+     * session's CSRF token. A body of another type (text/plain, JSON) is not read as a form.
+     */
+    boolean csrfMatches(Context ctx) {
+      String type = ctx.contentType();
+      return type != null && type.split(";", 2)[0].strip().equalsIgnoreCase("application/x-www-form-urlencoded")
+          && csrfMatches(ctx.formParam("csrf"));
+    }
+
     /** Whether {@code token} is this session's CSRF token (constant time). */
-    boolean csrfMatches(@Nullable String token) {
+    private boolean csrfMatches(@Nullable String token) {
       return token != null && MessageDigest.isEqual(csrf.getBytes(StandardCharsets.UTF_8),
           token.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Adds an authorization request under way; the oldest goes beyond {@value #PENDING}. */
+    void addPending(AuthorizationRequest request) {
+      synchronized (pending) {
+        if (pending.size() >= PENDING) {
+          pending.removeFirst();
+        }
+        pending.addLast(request);
+      }
+    }
+
+    /**
+     * The request under way whose state the redirect query {@code query} carries, taken (a redirect is used once,
+     * even by two at the same time), or null.
+     */
+    @Nullable AuthorizationRequest takePending(String query) {
+      synchronized (pending) {
+        for (java.util.Iterator<AuthorizationRequest> it = pending.iterator(); it.hasNext(); ) {
+          AuthorizationRequest r = it.next();
+          if (r.isFor(query)) {
+            it.remove();
+            return r;
+          }
+        }
+        return null;
+      }
+    }
+
+    /** Whether an authorization request is under way. */
+    boolean hasPending() {
+      synchronized (pending) {
+        return !pending.isEmpty();
+      }
     }
 
     /** The message to show once on the next page, taken. */
@@ -69,13 +130,20 @@ public final class Sessions {
   /**
    * @param cookie the cookie's name
    * @param path the cookie's path (the pages it is sent to)
+   * @param sameSite the cookie's SameSite: {@code Strict}, or {@code Lax} for pages reached by a redirect from
+   *     another site (an OAuth callback)
    * @param secure whether the service runs TLS (the cookie is then Secure)
+   * @param idle how long a session lasts without a request
+   * @param lifetime how long a session lasts at most, however busy
    */
-  public Sessions(String cookie, String path, boolean secure, Duration idle, LongSupplier millis) {
+  public Sessions(String cookie, String path, String sameSite, boolean secure, Duration idle, Duration lifetime,
+      LongSupplier millis) {
     this.cookie = cookie;
     this.path = path;
+    this.sameSite = sameSite;
     this.secure = secure;
     this.idleMillis = idle.toMillis();
+    this.lifetimeMillis = lifetime.toMillis();
     this.millis = millis;
   }
 
@@ -91,7 +159,7 @@ public final class Sessions {
       return null;
     }
     long now = millis.getAsLong();
-    if (now - s.lastSeen > idleMillis) {
+    if (expired(s, now)) {
       byHash.remove(hash, s);
       return null;
     }
@@ -103,19 +171,35 @@ public final class Sessions {
   public Session create(Context ctx) {
     long now = millis.getAsLong();
     if (byHash.size() >= MAX) {
-      byHash.values().removeIf(s -> now - s.lastSeen > idleMillis);
-      while (byHash.size() >= MAX) {
-        byHash.values().stream().min(Comparator.comparingLong(s -> s.lastSeen))
-            .ifPresent(oldest -> byHash.remove(oldest.hash, oldest));
+      byHash.values().removeIf(s -> expired(s, now));
+      if (byHash.size() >= MAX) {
+        // a tenth at once, so that a flood does not sort the map on every request
+        evictLeastRecentlyUsed(byHash.values().stream().filter(s -> !s.signedIn()).toList());
+      }
+      if (byHash.size() >= MAX) {
+        evictLeastRecentlyUsed(List.copyOf(byHash.values()));
       }
     }
     String value = random();
     String hash = hash(value);
     Session s = new Session(hash, random(), now);
     byHash.put(hash, s);
-    ctx.res().addHeader("Set-Cookie", cookie + "=" + value + "; Path=" + path + "; HttpOnly; SameSite=Strict"
+    ctx.res().addHeader("Set-Cookie", cookie + "=" + value + "; Path=" + path + "; HttpOnly; SameSite=" + sameSite
         + (secure ? "; Secure" : ""));
     return s;
+  }
+
+  private boolean expired(Session s, long now) {
+    return now - s.lastSeen > idleMillis || now - s.created > lifetimeMillis;
+  }
+
+  private void evictLeastRecentlyUsed(List<Session> candidates) {
+    List<Session> oldestFirst = new ArrayList<>(candidates);
+    oldestFirst.sort(Comparator.comparingLong(s -> s.lastSeen));
+    int extra = byHash.size() - MAX + 1 + MAX / 10;
+    for (int i = 0; i < Math.min(extra, oldestFirst.size()); i++) {
+      byHash.remove(oldestFirst.get(i).hash, oldestFirst.get(i));
+    }
   }
 
   /** The request's session, or a new one. */
@@ -127,7 +211,7 @@ public final class Sessions {
   /** Ends {@code s} and clears the cookie. */
   public void end(Context ctx, Session s) {
     byHash.remove(s.hash, s);
-    ctx.res().addHeader("Set-Cookie", cookie + "=; Path=" + path + "; Max-Age=0; HttpOnly; SameSite=Strict"
+    ctx.res().addHeader("Set-Cookie", cookie + "=; Path=" + path + "; Max-Age=0; HttpOnly; SameSite=" + sameSite
         + (secure ? "; Secure" : ""));
   }
 
@@ -147,7 +231,7 @@ public final class Sessions {
     return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
   }
 
-  private static String hash(String value) {
+  static String hash(String value) {
     try {
       byte[] d = MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8));
       return Base64.getUrlEncoder().withoutPadding().encodeToString(d);

@@ -40,6 +40,16 @@ final class Web {
     ctx.status(status).contentType("text/html; charset=utf-8").result(out.toString());
   }
 
+  /**
+   * The error page for a request Javalin refused while a handler read it (e.g. 413: a form larger than the service
+   * takes): its status, not an unexpected failure.
+   */
+  static void refused(Context ctx, io.javalin.http.HttpResponseException e) {
+    int status = e.getStatus() >= 400 && e.getStatus() < 600 ? e.getStatus() : 400;
+    render(ctx, status, "error.jte", new Views.Error(new Views.Page("Error", null, null, false), status,
+        status == 413 ? "The form is larger than the service takes." : "The request was refused (" + status + ")."));
+  }
+
   /** A 303 to {@code path} (after a POST, or to the sign-in page). */
   static void seeOther(Context ctx, String path) {
     headers(ctx);
