@@ -2,9 +2,13 @@ package dev.tokenstore.spi;
 
 import dev.tokenstore.OAuthToken;
 import dev.tokenstore.TokenStore;
+import dev.tokenstore.oauth.TokenStatus;
+import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The base class of a store decorator (logging, metrics, encryption, ...): forwards the six operations,
@@ -20,6 +24,13 @@ import java.util.Optional;
  *       {@link #saveTokenIf(ConditionalSave, OAuthToken, OAuthToken)}, which by default passes both tokens through
  *       {@link #toDelegate} and the result through {@link #fromDelegate}, exactly as {@link #saveToken} does. A
  *       compare-and-set save never bypasses the decorator's transformation;
+ *   <li>{@link TokenPages} is a view whose pages come from this decorator's
+ *       {@link #page(TokenPages, TokenPages.Filter, String, int, Instant)} (by default the wrapped store's page, each
+ *       record through {@link #fromDelegate}) and whose counts are the wrapped store's. The filters (user name,
+ *       client id, status) are applied by the wrapped store to the records as it keeps them, so a decorator that
+ *       transforms user names, client ids, times, or whether a token is set, hides the capability (callers then
+ *       page through this decorator's {@link #getTokens()}); one that only transforms token values, keeping
+ *       {@code null} as {@code null}, keeps it;
  *   <li>any other type ({@link RefreshCoordination}, or the wrapped store's own class) is the wrapped store's
  *       answer, as JDBC's {@code Wrapper.unwrap} answers for a wrapped connection. A concrete store class reached
  *       this way is the undecorated store: what is done with it bypasses the decorator.
@@ -126,6 +137,17 @@ public abstract class ForwardingTokenStore implements TokenStore {
     return target.saveTokenIf(toDelegate(expected), toDelegate(update)).map(this::fromDelegate);
   }
 
+  /**
+   * The page behind the {@link TokenPages} this store's {@link #capability(Class)} returns. The default is
+   * {@code target.page(...)}, each record passed through {@link #fromDelegate}.
+   *
+   * @param target the wrapped store's paging
+   */
+  protected List<OAuthToken> page(TokenPages target, TokenPages.Filter filter, @Nullable String after, int limit,
+      Instant now) {
+    return target.page(filter, after, limit, now).stream().map(this::fromDelegate).toList();
+  }
+
   @Override
   public Optional<OAuthToken> findToken(OAuthToken query) {
     return delegate.findToken(toDelegate(query)).map(this::fromDelegate);
@@ -165,6 +187,7 @@ public abstract class ForwardingTokenStore implements TokenStore {
   /**
    * This decorator when it implements {@code type}; for {@link ConditionalSave}, a view through
    * {@link #saveTokenIf(ConditionalSave, OAuthToken, OAuthToken)} when the wrapped store has one; for
+   * {@link TokenPages}, a view through {@link #page(TokenPages, TokenPages.Filter, String, int, Instant)}; for
    * {@link RefreshCoordination}, a view of the wrapped store's coordinator (never the wrapped store itself);
    * otherwise the wrapped store's {@code capability(type)}. Override to hide a capability (see the class comment).
    */
@@ -177,6 +200,19 @@ public abstract class ForwardingTokenStore implements TokenStore {
     if (type == ConditionalSave.class) {
       return delegate.capability(ConditionalSave.class)
           .map(target -> type.cast((ConditionalSave) (expected, update) -> saveTokenIf(target, expected, update)));
+    }
+    if (type == TokenPages.class) {
+      return delegate.capability(TokenPages.class).map(target -> type.cast(new TokenPages() {
+        @Override
+        public List<OAuthToken> page(Filter filter, @Nullable String after, int limit, Instant now) {
+          return ForwardingTokenStore.this.page(target, filter, after, limit, now);
+        }
+
+        @Override
+        public Map<TokenStatus, Long> countByStatus(Filter filter, Instant now) {
+          return target.countByStatus(filter, now);
+        }
+      }));
     }
     if (type == RefreshCoordination.class) {
       // a view, never the wrapped store itself (which a caller could cast and use without this decorator)

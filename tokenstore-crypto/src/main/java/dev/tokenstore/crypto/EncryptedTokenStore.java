@@ -10,11 +10,13 @@ import dev.tokenstore.spi.ConditionalSave;
 import dev.tokenstore.spi.EncryptedValues;
 import dev.tokenstore.spi.ForwardingTokenStore;
 import dev.tokenstore.spi.TokenKey;
+import dev.tokenstore.spi.TokenPages;
 import dev.tokenstore.spi.TokenRules;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -153,6 +155,22 @@ public final class EncryptedTokenStore extends ForwardingTokenStore {
   public List<OAuthToken> getTokens() {
     List<OAuthToken> out = new ArrayList<>();
     for (OAuthToken raw : delegate().getTokens()) {
+      revealSettled(raw).ifPresent(out::add);
+    }
+    return List.copyOf(out);
+  }
+
+  /**
+   * A page of the wrapped store's paging ({@link TokenPages}), each record revealed as {@link #getTokens()} does (a
+   * record deleted meanwhile is left out). The filters work on the stored records: user names, client ids and
+   * times are in clear, and a token is set exactly when its ciphertext is, so the wrapped store filters by status
+   * and user name as it would the plain records; the counts are the wrapped store's.
+   */
+  @Override
+  protected List<OAuthToken> page(TokenPages target, TokenPages.Filter filter, @Nullable String after, int limit,
+      Instant now) {
+    List<OAuthToken> out = new ArrayList<>();
+    for (OAuthToken raw : target.page(filter, after, limit, now)) {
       revealSettled(raw).ifPresent(out::add);
     }
     return List.copyOf(out);
