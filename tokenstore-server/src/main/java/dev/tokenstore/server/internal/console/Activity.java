@@ -43,8 +43,10 @@ import org.jspecify.annotations.Nullable;
  * A busy server (100,000 refreshes an hour) must not write on the refreshing thread: {@link #onEvent} only puts the
  * event in a bounded queue (events beyond {@value #QUEUE} waiting are counted and dropped), and a background
  * thread writes them every {@value #FLUSH_SECONDS} s, one entry per token touched, whatever the number of its
- * events. The console's pages {@link #flush()} first, so this instance's events are shown at once. A store failure
- * is logged, never thrown. Thread-safe.
+ * events. The console's pages {@link #flush()} first, so this instance's events are shown at once. A token's entry
+ * is read, extended and written again: two instances writing the same token's entry in the same moment may lose
+ * the other's events (the counts per hour are per instance and never lost this way). A store failure is logged,
+ * never thrown. Thread-safe.
  */
 public final class Activity implements TokenEventListener, AutoCloseable {
   /** The kind of the per-token entries. */
