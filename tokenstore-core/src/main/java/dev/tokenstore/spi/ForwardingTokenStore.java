@@ -2,10 +2,7 @@ package dev.tokenstore.spi;
 
 import dev.tokenstore.OAuthToken;
 import dev.tokenstore.TokenStore;
-import dev.tokenstore.oauth.TokenStatus;
-import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
@@ -24,13 +21,10 @@ import org.jspecify.annotations.Nullable;
  *       {@link #saveTokenIf(ConditionalSave, OAuthToken, OAuthToken)}, which by default passes both tokens through
  *       {@link #toDelegate} and the result through {@link #fromDelegate}, exactly as {@link #saveToken} does. A
  *       compare-and-set save never bypasses the decorator's transformation;
- *   <li>{@link TokenPages} is a view whose pages come from this decorator's
- *       {@link #page(TokenPages, TokenPages.Filter, String, int, Instant)} (by default the wrapped store's page, each
- *       record through {@link #fromDelegate}) and whose counts are the wrapped store's. The filters (user name,
- *       client id, status) are applied by the wrapped store to the records as it keeps them, so a decorator that
- *       transforms user names, client ids, times, or whether a token is set, hides the capability (callers then
- *       page through this decorator's {@link #getTokens()}); one that only transforms token values, keeping
- *       {@code null} as {@code null}, keeps it;
+ *   <li>a capability interface that {@linkplain ReturnsTokens returns tokens} (such as
+ *       {@code oauth.TokenPages}) is the wrapped store's, seen through {@link ReturnsTokens#revealedBy} with this
+ *       decorator's {@link #revealed} (by default {@link #fromDelegate}): tokens it returns are never the stored
+ *       form;
  *   <li>any other type ({@link RefreshCoordination}, or the wrapped store's own class) is the wrapped store's
  *       answer, as JDBC's {@code Wrapper.unwrap} answers for a wrapped connection. A concrete store class reached
  *       this way is the undecorated store: what is done with it bypasses the decorator.
@@ -138,14 +132,12 @@ public abstract class ForwardingTokenStore implements TokenStore {
   }
 
   /**
-   * The page behind the {@link TokenPages} this store's {@link #capability(Class)} returns. The default is
-   * {@code target.page(...)}, each record passed through {@link #fromDelegate}.
-   *
-   * @param target the wrapped store's paging
+   * A token as callers see it, or null to leave it out: applied to every token that a capability which
+   * {@linkplain ReturnsTokens returns tokens} returns through this decorator. The default is
+   * {@link #fromDelegate}.
    */
-  protected List<OAuthToken> page(TokenPages target, TokenPages.Filter filter, @Nullable String after, int limit,
-      Instant now) {
-    return target.page(filter, after, limit, now).stream().map(this::fromDelegate).toList();
+  protected @Nullable OAuthToken revealed(OAuthToken stored) {
+    return fromDelegate(stored);
   }
 
   @Override
@@ -187,7 +179,7 @@ public abstract class ForwardingTokenStore implements TokenStore {
   /**
    * This decorator when it implements {@code type}; for {@link ConditionalSave}, a view through
    * {@link #saveTokenIf(ConditionalSave, OAuthToken, OAuthToken)} when the wrapped store has one; for
-   * {@link TokenPages}, a view through {@link #page(TokenPages, TokenPages.Filter, String, int, Instant)}; for
+   * a capability that {@linkplain ReturnsTokens returns tokens}, a view through {@link #revealed}; for
    * {@link RefreshCoordination}, a view of the wrapped store's coordinator (never the wrapped store itself);
    * otherwise the wrapped store's {@code capability(type)}. Override to hide a capability (see the class comment).
    */
@@ -201,25 +193,18 @@ public abstract class ForwardingTokenStore implements TokenStore {
       return delegate.capability(ConditionalSave.class)
           .map(target -> type.cast((ConditionalSave) (expected, update) -> saveTokenIf(target, expected, update)));
     }
-    if (type == TokenPages.class) {
-      return delegate.capability(TokenPages.class).map(target -> type.cast(new TokenPages() {
-        @Override
-        public List<OAuthToken> page(Filter filter, @Nullable String after, int limit, Instant now) {
-          return ForwardingTokenStore.this.page(target, filter, after, limit, now);
-        }
-
-        @Override
-        public Map<TokenStatus, Long> countByStatus(Filter filter, Instant now) {
-          return target.countByStatus(filter, now);
-        }
-      }));
-    }
     if (type == RefreshCoordination.class) {
       // a view, never the wrapped store itself (which a caller could cast and use without this decorator)
       return delegate.capability(RefreshCoordination.class)
           .map(target -> type.cast((RefreshCoordination) target::refreshCoordinator));
     }
-    return delegate.capability(type);
+    Optional<T> found = delegate.capability(type);
+    if (type.isInterface() && ReturnsTokens.class.isAssignableFrom(type) && found.isPresent()
+        && found.get() instanceof ReturnsTokens<?> tokens) {
+      // a view through this decorator, never the wrapped store's object (which returns stored tokens)
+      return Optional.of(type.cast(tokens.revealedBy(this::revealed)));
+    }
+    return found;
   }
 
   /** Closes the wrapped store. */

@@ -10,13 +10,11 @@ import dev.tokenstore.spi.ConditionalSave;
 import dev.tokenstore.spi.EncryptedValues;
 import dev.tokenstore.spi.ForwardingTokenStore;
 import dev.tokenstore.spi.TokenKey;
-import dev.tokenstore.spi.TokenPages;
 import dev.tokenstore.spi.TokenRules;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -161,19 +159,14 @@ public final class EncryptedTokenStore extends ForwardingTokenStore {
   }
 
   /**
-   * A page of the wrapped store's paging ({@link TokenPages}), each record revealed as {@link #getTokens()} does (a
-   * record deleted meanwhile is left out). The filters work on the stored records: user names, client ids and
-   * times are in clear, and a token is set exactly when its ciphertext is, so the wrapped store filters by status
-   * and user name as it would the plain records; the counts are the wrapped store's.
+   * A record returned by a capability of the wrapped store that returns tokens (its {@code oauth.TokenPages}),
+   * revealed as {@link #getTokens()} does; null (left out) when it was deleted meanwhile. The wrapped store's paging
+   * filters the stored records: user names, client ids and times are in clear, and a token is set exactly when its
+   * ciphertext is, so its filters and counts by status are those of the plain records.
    */
   @Override
-  protected List<OAuthToken> page(TokenPages target, TokenPages.Filter filter, @Nullable String after, int limit,
-      Instant now) {
-    List<OAuthToken> out = new ArrayList<>();
-    for (OAuthToken raw : target.page(filter, after, limit, now)) {
-      revealSettled(raw).ifPresent(out::add);
-    }
-    return List.copyOf(out);
+  protected @Nullable OAuthToken revealed(OAuthToken stored) {
+    return revealSettled(stored).orElse(null);
   }
 
   @Override

@@ -1,8 +1,8 @@
 package dev.tokenstore.jdbc;
 
 import dev.tokenstore.OAuthToken;
+import dev.tokenstore.oauth.TokenPages;
 import dev.tokenstore.oauth.TokenStatus;
-import dev.tokenstore.spi.TokenPages;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

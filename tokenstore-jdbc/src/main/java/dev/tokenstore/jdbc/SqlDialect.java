@@ -233,7 +233,7 @@ public interface SqlDialect {
   }
 
   /**
-   * For paging ({@link dev.tokenstore.spi.TokenPages}): an expression over the columns of a table at
+   * For paging ({@link dev.tokenstore.oauth.TokenPages}): an expression over the columns of a table at
    * {@code schemaVersion} whose value is the id as a number for every id that {@link #idIsNumberSql} accepts,
    * usable in {@code ORDER BY} and range conditions, ideally the first column of an index whose second is
    * {@code id}. Null (the default): the dialect has none, and the store pages by reading every row.

@@ -7,8 +7,8 @@ import dev.tokenstore.OAuthToken;
 import dev.tokenstore.TokenStore;
 import dev.tokenstore.TokenStores;
 import dev.tokenstore.oauth.Environment;
+import dev.tokenstore.oauth.TokenPages;
 import dev.tokenstore.spi.ForwardingTokenStore;
-import dev.tokenstore.spi.TokenPages;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -74,13 +74,26 @@ class ConsoleScaleTest {
       return super.getTokens();
     }
 
+    /** The paging of the wrapped store (as callers see its records), counting the pages and their records. */
     @Override
-    protected List<OAuthToken> page(TokenPages target, TokenPages.Filter filter, @Nullable String after, int limit,
-        Instant now) {
-      List<OAuthToken> page = super.page(target, filter, after, limit, now);
-      pages.incrementAndGet();
-      pageRecords.addAndGet(page.size());
-      return page;
+    public <T> java.util.Optional<T> capability(Class<T> type) {
+      if (type != TokenPages.class) {
+        return super.capability(type);
+      }
+      return super.capability(TokenPages.class).map(pagesOf -> type.cast(new TokenPages() {
+        @Override
+        public List<OAuthToken> page(Filter filter, @Nullable String after, int limit, Instant now) {
+          List<OAuthToken> page = pagesOf.page(filter, after, limit, now);
+          pages.incrementAndGet();
+          pageRecords.addAndGet(page.size());
+          return page;
+        }
+
+        @Override
+        public java.util.Map<dev.tokenstore.oauth.TokenStatus, Long> countByStatus(Filter filter, Instant now) {
+          return pagesOf.countByStatus(filter, now);
+        }
+      }));
     }
 
     void reset() {

@@ -1,10 +1,11 @@
-package dev.tokenstore.spi;
+package dev.tokenstore.oauth;
 
 import dev.tokenstore.ErrorCode;
 import dev.tokenstore.OAuthToken;
 import dev.tokenstore.TokenStore;
 import dev.tokenstore.TokenstoreException;
-import dev.tokenstore.oauth.TokenStatus;
+import dev.tokenstore.spi.ReturnsTokens;
+import dev.tokenstore.spi.TokenRules;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -12,14 +13,24 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
  * One page of a store's tokens at a time, and how many there are by status, without reading every record: for
  * lists of many tokens (the console's token list, {@code GET /api/v1/tokens}). An optional capability, found with
- * {@code store.capability(TokenPages.class)} (decorators forward it, see {@link ForwardingTokenStore}); use
- * {@link #of(TokenStore)}, which falls back to {@link #scanning(TokenStore)} (every call reads all records with
- * {@code getTokens()}) for a store that lacks it.
+ * {@code store.capability(TokenPages.class)}; use {@link #of(TokenStore)}, which falls back to
+ * {@link #scanning(TokenStore)} (every call reads all records with {@code getTokens()}) for a store that lacks it.
+ * It lives beside {@link TokenStatus}, whose rule its status filter and counts follow (the SPI package does not
+ * depend on this one).
+ *
+ * <h2>Decorators</h2>
+ * It {@linkplain ReturnsTokens returns tokens}: a {@link dev.tokenstore.spi.ForwardingTokenStore} hands out a view
+ * whose pages pass through its {@code revealed} hook (by default {@code fromDelegate}), and whose counts are the
+ * wrapped store's. The filters are applied by the wrapped store to the records as it keeps them, so a decorator that
+ * changes user names, client ids, times, or whether a token is set hides {@code TokenPages.class} (callers then
+ * page through its {@code getTokens()}); one that only transforms token values, keeping null as null (an encrypting
+ * store), keeps it.
  *
  * <h2>Order and keyset paging</h2>
  * Pages follow {@link TokenRules#ID_ORDER}, the order of {@code getTokens()}: a page holds the first
@@ -38,7 +49,7 @@ import org.jspecify.annotations.Nullable;
  * <p>Implementations are thread-safe. Each call is one consistent read where the store offers one (one SQL
  * statement per batch, or one lock); pages read at different times may see different records.
  */
-public interface TokenPages {
+public interface TokenPages extends ReturnsTokens<TokenPages> {
   /** The largest page: 10,000 records. */
   int MAX_LIMIT = 10_000;
 
@@ -58,6 +69,34 @@ public interface TokenPages {
    * @throws dev.tokenstore.StoreException for store failures
    */
   Map<TokenStatus, Long> countByStatus(Filter filter, Instant now);
+
+  /**
+   * This paging with each record of a page passed through {@code reveal} (records it maps to null are left out) and
+   * the same counts: the view a decorator hands out ({@link ReturnsTokens}).
+   */
+  @Override
+  default TokenPages revealedBy(Function<OAuthToken, @Nullable OAuthToken> reveal) {
+    Objects.requireNonNull(reveal, "reveal");
+    TokenPages stored = this;
+    return new TokenPages() {
+      @Override
+      public List<OAuthToken> page(Filter filter, @Nullable String after, int limit, Instant now) {
+        List<OAuthToken> out = new ArrayList<>();
+        for (OAuthToken t : stored.page(filter, after, limit, now)) {
+          OAuthToken shown = reveal.apply(t);
+          if (shown != null) {
+            out.add(shown);
+          }
+        }
+        return Collections.unmodifiableList(out);
+      }
+
+      @Override
+      public Map<TokenStatus, Long> countByStatus(Filter filter, Instant now) {
+        return stored.countByStatus(filter, now);
+      }
+    };
+  }
 
   /**
    * Which records a page holds; each part null means any. Immutable and thread-safe.
