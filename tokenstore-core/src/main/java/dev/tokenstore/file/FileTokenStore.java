@@ -6,6 +6,8 @@ import dev.tokenstore.StoreException;
 import dev.tokenstore.TokenStore;
 import dev.tokenstore.internal.EntryMap;
 import dev.tokenstore.internal.TokenTable;
+import dev.tokenstore.oauth.TokenPages;
+import dev.tokenstore.oauth.TokenStatus;
 import dev.tokenstore.spi.ConditionalSave;
 import dev.tokenstore.spi.EntryTable;
 import dev.tokenstore.spi.RefreshCoordination;
@@ -17,10 +19,12 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.SortedMap;
@@ -112,7 +116,7 @@ import org.jspecify.annotations.Nullable;
  * idempotent; later operations fail with {@link ErrorCode#STORE_CLOSED}. Every I/O failure is a
  * {@link ErrorCode#STORE_UNAVAILABLE} naming the file and what to check.
  */
-public final class FileTokenStore implements TokenStore, RefreshCoordination, ConditionalSave {
+public final class FileTokenStore implements TokenStore, RefreshCoordination, ConditionalSave, TokenPages {
   private static final System.Logger LOG = System.getLogger(FileTokenStore.class.getName());
   private static final int READ_ATTEMPTS = 10;
 
@@ -222,6 +226,21 @@ public final class FileTokenStore implements TokenStore, RefreshCoordination, Co
   @Override
   public List<OAuthToken> getTokens() {
     return read(TokenTable::all);
+  }
+
+  /**
+   * A page of the records as the file holds them now (reread when another process changed it), from the
+   * in-memory index in id order: reads from the first record after {@code after}. See {@link TokenPages}.
+   */
+  @Override
+  public List<OAuthToken> page(Filter filter, @Nullable String after, int limit, Instant now) {
+    TokenPages.checkLimit(limit);
+    return read(t -> TokenPages.pageOf(t.after(after), filter, after, limit, now));
+  }
+
+  @Override
+  public Map<TokenStatus, Long> countByStatus(Filter filter, Instant now) {
+    return read(t -> TokenPages.countOf(t.inOrder(), filter, now));
   }
 
   @Override

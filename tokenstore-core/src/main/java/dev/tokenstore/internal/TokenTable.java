@@ -138,6 +138,12 @@ public final class TokenTable {
   }
 
   /** All records in {@link TokenRules#BY_ID} order: a read-only view that follows later changes. */
+  /** The records whose ids come after {@code after} in {@link TokenRules#ID_ORDER} (all when null), a live view. */
+  public Collection<OAuthToken> after(@Nullable String after) {
+    return Collections.unmodifiableCollection(
+        after == null ? ordered.values() : ordered.tailMap(after, false).values());
+  }
+
   public Collection<OAuthToken> inOrder() {
     return Collections.unmodifiableCollection(ordered.values());
   }

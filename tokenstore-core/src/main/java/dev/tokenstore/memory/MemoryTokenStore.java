@@ -6,25 +6,31 @@ import dev.tokenstore.StoreException;
 import dev.tokenstore.TokenStore;
 import dev.tokenstore.internal.EntryMap;
 import dev.tokenstore.internal.TokenTable;
+import dev.tokenstore.oauth.TokenPages;
+import dev.tokenstore.oauth.TokenStatus;
 import dev.tokenstore.spi.EntryTable;
+import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.SortedSet;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A {@link TokenStore} in memory, indexed for every lookup (the seed's in-memory and list stores). Opened by
  * {@code TokenStores.open("memory:")} or {@link #create()}; tokens are gone when it is closed.
  *
  * <p>It offers an {@link EntryTable} ({@code capability(EntryTable.class)}), kept apart from the tokens and gone
- * with them when the store is closed.
+ * with them when the store is closed. It pages its records ({@link TokenPages}) from its id-ordered index: a page
+ * reads from the first record after the last one shown.
  *
  * <p>Thread-safe: reads share a lock, writes take it alone; every operation is atomic.
  */
-public final class MemoryTokenStore implements TokenStore {
+public final class MemoryTokenStore implements TokenStore, TokenPages {
   private final TokenTable table = new TokenTable();
   private final EntryMap entries = new EntryMap(); // guarded by lock
   private final EntryTable entryTable = new Entries();
@@ -103,6 +109,29 @@ public final class MemoryTokenStore implements TokenStore {
     try {
       checkOpen();
       return table.get(id);
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  @Override
+  public List<OAuthToken> page(Filter filter, @Nullable String after, int limit, Instant now) {
+    TokenPages.checkLimit(limit);
+    lock.readLock().lock();
+    try {
+      checkOpen();
+      return TokenPages.pageOf(table.after(after), filter, after, limit, now);
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  @Override
+  public Map<TokenStatus, Long> countByStatus(Filter filter, Instant now) {
+    lock.readLock().lock();
+    try {
+      checkOpen();
+      return TokenPages.countOf(table.inOrder(), filter, now);
     } finally {
       lock.readLock().unlock();
     }

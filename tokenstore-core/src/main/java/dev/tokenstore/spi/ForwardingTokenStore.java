@@ -5,6 +5,7 @@ import dev.tokenstore.TokenStore;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The base class of a store decorator (logging, metrics, encryption, ...): forwards the six operations,
@@ -20,6 +21,10 @@ import java.util.Optional;
  *       {@link #saveTokenIf(ConditionalSave, OAuthToken, OAuthToken)}, which by default passes both tokens through
  *       {@link #toDelegate} and the result through {@link #fromDelegate}, exactly as {@link #saveToken} does. A
  *       compare-and-set save never bypasses the decorator's transformation;
+ *   <li>a capability interface that {@linkplain ReturnsTokens returns tokens} (such as
+ *       {@code oauth.TokenPages}) is the wrapped store's, seen through {@link ReturnsTokens#revealedBy} with this
+ *       decorator's {@link #revealed} (by default {@link #fromDelegate}): tokens it returns are never the stored
+ *       form;
  *   <li>any other type ({@link RefreshCoordination}, or the wrapped store's own class) is the wrapped store's
  *       answer, as JDBC's {@code Wrapper.unwrap} answers for a wrapped connection. A concrete store class reached
  *       this way is the undecorated store: what is done with it bypasses the decorator.
@@ -126,6 +131,15 @@ public abstract class ForwardingTokenStore implements TokenStore {
     return target.saveTokenIf(toDelegate(expected), toDelegate(update)).map(this::fromDelegate);
   }
 
+  /**
+   * A token as callers see it, or null to leave it out: applied to every token that a capability which
+   * {@linkplain ReturnsTokens returns tokens} returns through this decorator. The default is
+   * {@link #fromDelegate}.
+   */
+  protected @Nullable OAuthToken revealed(OAuthToken stored) {
+    return fromDelegate(stored);
+  }
+
   @Override
   public Optional<OAuthToken> findToken(OAuthToken query) {
     return delegate.findToken(toDelegate(query)).map(this::fromDelegate);
@@ -165,6 +179,7 @@ public abstract class ForwardingTokenStore implements TokenStore {
   /**
    * This decorator when it implements {@code type}; for {@link ConditionalSave}, a view through
    * {@link #saveTokenIf(ConditionalSave, OAuthToken, OAuthToken)} when the wrapped store has one; for
+   * a capability that {@linkplain ReturnsTokens returns tokens}, a view through {@link #revealed}; for
    * {@link RefreshCoordination}, a view of the wrapped store's coordinator (never the wrapped store itself);
    * otherwise the wrapped store's {@code capability(type)}. Override to hide a capability (see the class comment).
    */
@@ -183,7 +198,13 @@ public abstract class ForwardingTokenStore implements TokenStore {
       return delegate.capability(RefreshCoordination.class)
           .map(target -> type.cast((RefreshCoordination) target::refreshCoordinator));
     }
-    return delegate.capability(type);
+    Optional<T> found = delegate.capability(type);
+    if (type.isInterface() && ReturnsTokens.class.isAssignableFrom(type) && found.isPresent()
+        && found.get() instanceof ReturnsTokens<?> tokens) {
+      // a view through this decorator, never the wrapped store's object (which returns stored tokens)
+      return Optional.of(type.cast(tokens.revealedBy(this::revealed)));
+    }
+    return found;
   }
 
   /** Closes the wrapped store. */

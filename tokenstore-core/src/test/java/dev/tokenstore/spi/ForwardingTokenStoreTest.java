@@ -7,7 +7,10 @@ import dev.tokenstore.OAuthToken;
 import dev.tokenstore.TokenStore;
 import dev.tokenstore.file.FileTokenStore;
 import dev.tokenstore.memory.MemoryTokenStore;
+import dev.tokenstore.oauth.TokenPages;
+import dev.tokenstore.oauth.TokenStatus;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -67,6 +70,32 @@ class ForwardingTokenStoreTest {
     assertThat(decorated.capability(TokenStore.class)).as("a store is itself").containsSame(decorated);
     assertThat(decorated.capability(CountingStore.class)).as("the outermost match").containsSame(decorated);
     assertThat(decorated.capability(String.class)).isEmpty();
+  }
+
+  /** Pages through a transforming decorator hold tokens as callers see them, never the stored form. */
+  @Test
+  void aDecoratorsPagesPassThroughItsTransformation() {
+    FileTokenStore raw = file();
+    ForwardingTokenStore upper = new ForwardingTokenStore(raw) {
+      @Override
+      protected OAuthToken toDelegate(OAuthToken t) {
+        return t.accessToken() == null ? t : t.toBuilder().accessToken("stored:" + t.accessToken()).build();
+      }
+
+      @Override
+      protected OAuthToken fromDelegate(OAuthToken t) {
+        String a = t.accessToken();
+        return a == null ? t : t.toBuilder().accessToken(a.substring("stored:".length())).build();
+      }
+    };
+    upper.saveToken(token("a1", "r1"));
+    upper.saveToken(OAuthToken.builder().userName("bob@example.com").clientId("1000.C").accessToken("a2").build());
+    TokenPages pages = upper.capability(TokenPages.class).orElseThrow();
+    assertThat(pages).as("a view, not the wrapped store").isNotInstanceOf(TokenStore.class);
+    assertThat(pages.page(TokenPages.Filter.ALL, null, 10, Instant.now())).extracting(OAuthToken::accessToken)
+        .containsExactly("a1", "a2");
+    assertThat(raw.getTokens()).extracting(OAuthToken::accessToken).containsExactly("stored:a1", "stored:a2");
+    assertThat(pages.countByStatus(TokenPages.Filter.ALL, Instant.now()).get(TokenStatus.VALID)).isEqualTo(2L);
   }
 
   @Test

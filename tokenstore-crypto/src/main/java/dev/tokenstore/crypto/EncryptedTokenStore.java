@@ -158,6 +158,17 @@ public final class EncryptedTokenStore extends ForwardingTokenStore {
     return List.copyOf(out);
   }
 
+  /**
+   * A record returned by a capability of the wrapped store that returns tokens (its {@code oauth.TokenPages}),
+   * revealed as {@link #getTokens()} does; null (left out) when it was deleted meanwhile. The wrapped store's paging
+   * filters the stored records: user names, client ids and times are in clear, and a token is set exactly when its
+   * ciphertext is, so its filters and counts by status are those of the plain records.
+   */
+  @Override
+  protected @Nullable OAuthToken revealed(OAuthToken stored) {
+    return revealSettled(stored).orElse(null);
+  }
+
   @Override
   protected OAuthToken fromDelegate(OAuthToken stored) {
     return reveal(stored);

@@ -4,6 +4,7 @@ import dev.tokenstore.ErrorCode;
 import dev.tokenstore.OAuthToken;
 import dev.tokenstore.StoreException;
 import dev.tokenstore.TokenStore;
+import dev.tokenstore.oauth.TokenPages;
 import dev.tokenstore.spi.ConditionalSave;
 import dev.tokenstore.spi.EntryTable;
 import dev.tokenstore.spi.RefreshCoordination;
@@ -63,6 +64,12 @@ import org.jspecify.annotations.Nullable;
  * statement; an insert is create-if-absent with exactly one winner ({@code ON CONFLICT DO NOTHING}, or a
  * duplicate-key error on MySQL/MariaDB).
  *
+ * <p><b>Pages.</b> {@code capability(TokenPages.class)} lists a page of tokens with one keyset query
+ * ({@code WHERE (numeric id, id) > (?, ?) ORDER BY numeric id, id LIMIT ?}) that an index on (numeric id, id) serves
+ * (a schema migration adds it), filters by user name, client id and status in SQL, and counts by status with one
+ * {@code GROUP BY}: a page costs the same at any depth of a large table. Ids that are not 1 to 18 digits (which
+ * neither this library nor Zoho's SDKs write) come after the numeric ones in the engine's binary text order.
+ *
  * <p><b>Resources.</b> A store made by {@link #sqlite(Path)}, {@link #sqliteInMemory()}, {@link #mysql()},
  * {@link #postgres()} or
  * {@code TokenStores.open} owns its connection pool and closes it in {@link #close()}; a {@code DataSource}
@@ -92,6 +99,8 @@ public final class JdbcTokenStore implements TokenStore, RefreshCoordination, Co
   private final JdbcSchema schema;
   private final JdbcRefreshCoordinator coordinator;
   private final JdbcEntryTable entries;
+  /** The store's paging in SQL, set when the schema is known; null for a dialect without it. */
+  private volatile @Nullable JdbcTokenPages pages;
 
   private JdbcTokenStore(Builder b, DataSource dataSource, @Nullable AutoCloseable ownedResource) {
     this.ownedResource = ownedResource;
@@ -193,13 +202,17 @@ public final class JdbcTokenStore implements TokenStore, RefreshCoordination, Co
 
   /**
    * {@link EntryTable}: the entries in the table {@code tokenstore_entry} of this database (created on first use,
-   * shared by every token table of the database; see the class comment); otherwise as {@link TokenStore#capability}.
+   * shared by every token table of the database; see the class comment); {@link TokenPages}: pages and counts in
+   * SQL (see the class comment), for the built-in dialects; otherwise as {@link TokenStore#capability}.
    */
   @Override
   public <T> Optional<T> capability(Class<T> type) {
     Objects.requireNonNull(type, "type");
     if (type == EntryTable.class) {
       return Optional.of(type.cast(entries));
+    }
+    if (type == TokenPages.class) {
+      return Optional.ofNullable(pages).map(type::cast);
     }
     return TokenStore.super.capability(type);
   }
@@ -270,7 +283,11 @@ public final class JdbcTokenStore implements TokenStore, RefreshCoordination, Co
 
   /** Prepares the schema ({@link JdbcSchema}) and takes new ids as the table's schema version needs. */
   private void prepareSchema(boolean create) {
-    writes.schemaVersion(schema.prepare(create));
+    int version = schema.prepare(create);
+    writes.schemaVersion(version);
+    if (dialect.idNumberSql(version) != null) {
+      pages = new JdbcTokenPages(connections, rows, dialect, table, version);
+    }
   }
 
 

@@ -104,7 +104,10 @@ public final class MySqlDialect implements SqlDialect {
         new SchemaMigration(2, "TEXT token columns, numeric-id and user-key columns, lookup indexes",
             List.of("ALTER TABLE " + t + " " + String.join(", ", alter))),
         new SchemaMigration(3, "issued_at: when the access token was issued (epoch ms), after the other columns",
-            List.of("ALTER TABLE " + t + " ADD COLUMN issued_at BIGINT NULL")));
+            List.of("ALTER TABLE " + t + " ADD COLUMN issued_at BIGINT NULL")),
+        new SchemaMigration(4, "an index on (numeric id, id) for pages in id order",
+            List.of("ALTER TABLE " + t + " ADD INDEX " + quote(Identifiers.derived(table, "id_page_idx"))
+                + " (ts_id_num, id)")));
   }
 
   @Override
@@ -178,6 +181,28 @@ public final class MySqlDialect implements SqlDialect {
   @Override
   public String nextIdSql(String table, int schemaVersion) {
     return schemaVersion >= 2 ? nextIdSql(table) : "SELECT MAX(" + ID_NUM + ") FROM " + quote(table);
+  }
+
+  /** Below version 2 there is no {@code ts_id_num} column: the same number, computed over every row. */
+  @Override
+  public String idNumberSql(int schemaVersion) {
+    return schemaVersion >= 2 ? "ts_id_num" : ID_NUM;
+  }
+
+  @Override
+  public String idIsNumberSql(int schemaVersion) {
+    return "(" + idNumberSql(schemaVersion) + " IS NOT NULL)";
+  }
+
+  /** REGEXP outside a generated column is the same in MySQL and MariaDB; the CAST only sees digit strings. */
+  @Override
+  public String digitsAsIntegerSql(String column) {
+    return "(CASE WHEN " + column + " REGEXP '^[0-9]{1,18}$' THEN CAST(" + column + " AS SIGNED) END)";
+  }
+
+  @Override
+  public String binaryTextSql(String expression) {
+    return "CAST(" + expression + " AS BINARY)";
   }
 
   @Override

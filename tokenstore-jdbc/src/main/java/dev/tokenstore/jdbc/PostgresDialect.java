@@ -83,7 +83,9 @@ public final class PostgresDialect implements SqlDialect {
                 index(table, "refresh_token_idx", "USING hash (refresh_token)"),
                 index(table, "id_num_idx", "(" + ID_NUM + ")"))),
         new SchemaMigration(3, "issued_at: when the access token was issued (epoch ms), after Zoho's ten columns",
-            List.of("ALTER TABLE " + t + " ADD COLUMN IF NOT EXISTS issued_at bigint")));
+            List.of("ALTER TABLE " + t + " ADD COLUMN IF NOT EXISTS issued_at bigint")),
+        new SchemaMigration(4, "an index on (numeric id, id) for pages in id order",
+            List.of(index(table, "id_page_idx", "(" + ID_NUM + ", id)"))));
   }
 
   @Override
@@ -147,6 +149,32 @@ public final class PostgresDialect implements SqlDialect {
   @Override
   public String currentTimeMillisSql() {
     return "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)";
+  }
+
+  @Override
+  public String idNumberSql(int schemaVersion) {
+    return ID_NUM;
+  }
+
+  @Override
+  public String idIsNumberSql(int schemaVersion) {
+    return "(" + ID_NUM + " IS NOT NULL)";
+  }
+
+  @Override
+  public String digitsAsIntegerSql(String column) {
+    return "(CASE WHEN " + column + " ~ '^[0-9]{1,18}$' THEN CAST(" + column + " AS bigint) END)";
+  }
+
+  @Override
+  public String binaryTextSql(String expression) {
+    return "(" + expression + " COLLATE \"C\")";
+  }
+
+  /** {@code translate} replaces the 26 letters in one pass, exactly (unlike {@code lower}, which follows the locale). */
+  @Override
+  public String asciiLowerSql(String expression) {
+    return "translate(" + expression + ", 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')";
   }
 
   @Override

@@ -232,6 +232,47 @@ public interface SqlDialect {
     return null;
   }
 
+  /**
+   * For paging ({@link dev.tokenstore.oauth.TokenPages}): an expression over the columns of a table at
+   * {@code schemaVersion} whose value is the id as a number for every id that {@link #idIsNumberSql} accepts,
+   * usable in {@code ORDER BY} and range conditions, ideally the first column of an index whose second is
+   * {@code id}. Null (the default): the dialect has none, and the store pages by reading every row.
+   */
+  default @org.jspecify.annotations.Nullable String idNumberSql(int schemaVersion) {
+    return null;
+  }
+
+  /** For paging: a condition true exactly for the ids of 1 to 18 ASCII digits. Needed with {@link #idNumberSql}. */
+  default String idIsNumberSql(int schemaVersion) {
+    throw new UnsupportedOperationException("no paging in dialect " + name());
+  }
+
+  /**
+   * For paging: an expression that is the integer in the text {@code column} when it holds 1 to 18 ASCII digits and
+   * nothing else, and NULL otherwise (a value the store then reads and judges itself). Needed with
+   * {@link #idNumberSql}.
+   */
+  default String digitsAsIntegerSql(String column) {
+    throw new UnsupportedOperationException("no paging in dialect " + name());
+  }
+
+  /** {@code expression} (text) compared and ordered by its characters' code points. The default is as it is. */
+  default String binaryTextSql(String expression) {
+    return expression;
+  }
+
+  /**
+   * {@code expression} (text) with the ASCII letters {@code A-Z} made lower case and every other character kept,
+   * as {@code TokenPages.Filter.asciiLower}. The default nests one {@code REPLACE} per letter.
+   */
+  default String asciiLowerSql(String expression) {
+    String out = expression;
+    for (char c = 'A'; c <= 'Z'; c++) {
+      out = "REPLACE(" + out + ", '" + c + "', '" + Character.toLowerCase(c) + "')";
+    }
+    return out;
+  }
+
   /** Kinds of driver failures, which the store turns into error codes. */
   enum Failure {
     /** A unique or primary-key constraint was violated: a {@code DUPLICATE_TOKEN}. */

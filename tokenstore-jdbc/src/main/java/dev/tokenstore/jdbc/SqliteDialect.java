@@ -23,6 +23,9 @@ public final class SqliteDialect implements SqlDialect {
   /** The only instance. */
   public static final SqliteDialect INSTANCE = new SqliteDialect();
 
+  /** The id as an integer (0 for text that does not start with digits), as the index on it holds it. */
+  private static final String ID_NUM = "CAST(id AS INTEGER)";
+
   private SqliteDialect() {}
 
   @Override
@@ -52,9 +55,11 @@ public final class SqliteDialect implements SqlDialect {
             index(table, "grant_token_idx", "grant_token"),
             index(table, "refresh_token_idx", "refresh_token"),
             // MAX over this expression is answered from the index: new ids in O(log n).
-            index(table, "id_num_idx", "CAST(id AS INTEGER)"))),
+            index(table, "id_num_idx", ID_NUM))),
         new SchemaMigration(2, "issued_at: when the access token was issued (epoch ms), after Zoho's ten columns",
-            List.of("ALTER TABLE " + t + " ADD COLUMN issued_at bigint")));
+            List.of("ALTER TABLE " + t + " ADD COLUMN issued_at bigint")),
+        new SchemaMigration(3, "an index on (numeric id, id) for pages in id order",
+            List.of(index(table, "id_page_idx", ID_NUM + ", id"))));
   }
 
   /** A column that is already there ({@code ALTER TABLE ... ADD COLUMN} has no {@code IF NOT EXISTS}). */
@@ -117,6 +122,32 @@ public final class SqliteDialect implements SqlDialect {
   }
 
   /** The database's clock: {@code CAST(unixepoch('subsec') &#42; 1000 AS INTEGER)}. */
+  /** The indexed expression; only ids that {@link #idIsNumberSql} accepts are read with it. */
+  @Override
+  public String idNumberSql(int schemaVersion) {
+    return ID_NUM;
+  }
+
+  @Override
+  public String idIsNumberSql(int schemaVersion) {
+    return "(" + digitsOnly("id") + ")";
+  }
+
+  @Override
+  public String digitsAsIntegerSql(String column) {
+    return "(CASE WHEN " + digitsOnly(column) + " THEN CAST(" + column + " AS INTEGER) END)";
+  }
+
+  /** SQLite's {@code lower} changes the ASCII letters only (without the ICU extension, which the driver lacks). */
+  @Override
+  public String asciiLowerSql(String expression) {
+    return "lower(" + expression + ")";
+  }
+
+  private static String digitsOnly(String column) {
+    return column + " <> '' AND " + column + " NOT GLOB '*[^0-9]*' AND length(" + column + ") <= 18";
+  }
+
   @Override
   public String currentTimeMillisSql() {
     return "CAST(unixepoch('subsec') * 1000 AS INTEGER)";

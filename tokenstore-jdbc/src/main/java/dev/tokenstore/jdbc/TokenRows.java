@@ -67,6 +67,11 @@ final class TokenRows {
     this.issuedAt = true;
   }
 
+  /** Whether the table has the {@link #ISSUED_AT} column (known once the store has opened). */
+  boolean hasIssuedAt() {
+    return issuedAt;
+  }
+
   /** Inserts {@code t}, or replaces the row with its id (and its issue time, when the table keeps it). */
   void write(Connection c, OAuthToken t) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(upsert)) {

@@ -102,7 +102,7 @@ class ServerZohoCompatibilityTest {
       assertThat(store.saveToken(OAuthToken.builder().userName("after@example.com").refreshToken("x").build()).id())
           .isEqualTo("16");
     }
-    assertThat(count(db, "SELECT version FROM tokenstore_schema WHERE table_name = 'oauthtoken'")).isEqualTo(3);
+    assertThat(count(db, "SELECT version FROM tokenstore_schema WHERE table_name = 'oauthtoken'")).isEqualTo(4);
   }
 
   @ParameterizedTest
@@ -161,7 +161,7 @@ class ServerZohoCompatibilityTest {
       assertThat(store.getTokens()).hasSize(12);
     }
     assertThat(columns(db)).isEqualTo(before);
-    assertThat(count(db, "SELECT version FROM tokenstore_schema WHERE table_name = 'oauthtoken'")).isEqualTo(3);
+    assertThat(count(db, "SELECT version FROM tokenstore_schema WHERE table_name = 'oauthtoken'")).isEqualTo(4);
   }
 
   @ParameterizedTest

@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.tokenstore.ErrorCode;
 import dev.tokenstore.OAuthToken;
 import dev.tokenstore.StoreException;
+import dev.tokenstore.oauth.TokenPages;
+import dev.tokenstore.oauth.TokenStatus;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -307,5 +309,65 @@ class SqliteTokenStoreTest {
           assertThat(((StoreException) e).code()).isEqualTo(ErrorCode.STORE_UNAVAILABLE);
           assertThat(e.getMessage()).contains("t.db");
         });
+  }
+
+  /**
+   * Rows another program wrote (non-numeric ids, "010" beside "10", a decimal expiry_time, empty strings for nulls):
+   * pages visit each once, numeric ids first by number, and the counts read the rows SQL cannot judge.
+   */
+  @Test
+  void pagesAndCountsOverRowsAnotherProgramWrote() throws Exception {
+    Path db = dir.resolve("other.db");
+    JdbcTokenStore.sqlite(db).close();
+    long future = Instant.now().plusSeconds(7200).toEpochMilli();
+    String[][] rows = {
+        {"10", "ten", "r10", "a10", Long.toString(future)},
+        {"010", "zero-ten", "r010", "a010", Long.toString(future)},
+        {"9", "nine", "r9", "a9", future + ".0"},
+        {"abc", "letters", "rabc", "", ""},
+        {"12abc", "mixed", "", "a12", "1000"},
+        {"2", "two", "", "", ""}};
+    for (String[] r : rows) {
+      ZohoDb.insertRow(db, r[0], r[1], "1000.C", "", r[2], r[3], "", r[4], "", "");
+    }
+    try (JdbcTokenStore store = JdbcTokenStore.sqlite(db)) {
+      TokenPages pages = store.capability(TokenPages.class).orElseThrow();
+      List<String> ids = new ArrayList<>();
+      String after = null;
+      for (int i = 0; i < 10; i++) {
+        List<OAuthToken> page = pages.page(TokenPages.Filter.ALL, after, 2, Instant.now());
+        page.forEach(t -> ids.add(t.id()));
+        if (page.size() < 2) {
+          break;
+        }
+        after = page.get(1).id();
+      }
+      assertThat(ids).containsExactly("2", "9", "010", "10", "12abc", "abc");
+      assertThat(ids).containsExactlyElementsOf(store.getTokens().stream().map(OAuthToken::id).toList());
+      assertThat(pages.countByStatus(TokenPages.Filter.ALL, Instant.now()))
+          .isEqualTo(TokenPages.countOf(store.getTokens(), TokenPages.Filter.ALL, Instant.now()))
+          .containsEntry(TokenStatus.VALID, 3L).containsEntry(TokenStatus.EXPIRED, 1L)
+          .containsEntry(TokenStatus.REAUTHORIZATION_REQUIRED, 2L);
+      assertThat(pages.page(new TokenPages.Filter(null, null, null, TokenStatus.VALID), null, 10, Instant.now()))
+          .extracting(OAuthToken::id).containsExactly("9", "010", "10");
+    }
+  }
+
+  /** A page is read in id order from the (numeric id, id) index: no scan, no sort. */
+  @Test
+  void pagesUseTheIdIndex() throws Exception {
+    Path db = dir.resolve("plan.db");
+    JdbcTokenStore.sqlite(db).close();
+    SqliteDialect d = SqliteDialect.INSTANCE;
+    String num = d.idNumberSql(3);
+    StringBuilder plan = new StringBuilder();
+    try (Connection c = ZohoDb.connect(db); Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("EXPLAIN QUERY PLAN SELECT * FROM oauthtoken WHERE " + d.idIsNumberSql(3)
+            + " AND " + num + " >= 5 AND (" + num + " > 5 OR id > '5') ORDER BY " + num + ", id LIMIT 10")) {
+      while (rs.next()) {
+        plan.append(rs.getString("detail")).append('\n');
+      }
+    }
+    assertThat(plan.toString()).contains("USING INDEX oauthtoken_id_page_idx").doesNotContain("TEMP B-TREE");
   }
 }

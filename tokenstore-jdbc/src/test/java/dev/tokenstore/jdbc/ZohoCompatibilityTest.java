@@ -69,9 +69,9 @@ class ZohoCompatibilityTest {
     assertThat(added.get(7)).isNull();
     // Schema version recorded; indexes created.
     assertThat(ZohoDb.count(db, "SELECT version FROM tokenstore_schema WHERE table_name = 'oauthtoken'"))
-        .isEqualTo(2);
+        .isEqualTo(3);
     assertThat(ZohoDb.count(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = "
-        + "'oauthtoken' AND name LIKE 'oauthtoken_%'")).isEqualTo(6);
+        + "'oauthtoken' AND name LIKE 'oauthtoken_%'")).isEqualTo(7);
   }
 
   @Test

@@ -6,6 +6,7 @@ import dev.tokenstore.Secrets;
 import dev.tokenstore.TokenStore;
 import dev.tokenstore.TokenstoreException;
 import dev.tokenstore.oauth.Environment;
+import dev.tokenstore.oauth.TokenEventListener;
 import dev.tokenstore.oauth.TokenManager;
 import dev.tokenstore.oauth.TokenManagerMetrics;
 import dev.tokenstore.oauth.TokenStatus;
@@ -15,6 +16,7 @@ import dev.tokenstore.server.internal.Managers;
 import dev.tokenstore.server.internal.Problem;
 import dev.tokenstore.server.internal.RefreshAhead;
 import dev.tokenstore.server.internal.ServerMetrics;
+import dev.tokenstore.server.internal.console.Activity;
 import dev.tokenstore.server.internal.console.AdminPassword;
 import dev.tokenstore.server.internal.console.Console;
 import dev.tokenstore.server.internal.console.History;
@@ -74,6 +76,8 @@ public final class TokenServer implements AutoCloseable {
   private final Managers managers;
   private final ServerMetrics metrics;
   private final Api api;
+  /** The console's record of the managers' refreshes; null without the console. */
+  private final @Nullable Activity activity;
   private final List<Console.Route> pages = new ArrayList<>();
   private final Javalin app;
   private @Nullable RefreshAhead refreshAhead;
@@ -85,7 +89,7 @@ public final class TokenServer implements AutoCloseable {
     this.settings = b;
     this.store = b.store;
     this.apiKeys = b.apiKeys != null ? b.apiKeys : ApiKeys.of(store);
-    ServerMetrics[] m = new ServerMetrics[1]; // the managers' listener, made just below
+    TokenEventListener[] m = new TokenEventListener[1]; // the managers' listener, made just below
     this.managers = new Managers(store, b.environmentFor, env -> {
       return b.managerSettings.apply(TokenManager.builder().recheckStoreAfter(b.recheckStoreAfter))
           .store(store).environment(env).clock(b.clock).listener(Objects.requireNonNull(m[0]))
@@ -99,14 +103,27 @@ public final class TokenServer implements AutoCloseable {
       }
       return figures;
     });
-    m[0] = metrics;
     AttemptLimiter limiter = new AttemptLimiter(b.failedAttempts, Duration.ofMinutes(1), b.clock::millis);
     History history = null;
+    Activity done = null;
     if (b.adminPassword != null || b.portal != null) {
       EntryTable entries = store.capability(EntryTable.class).orElseThrow(() -> new TokenstoreException(
           ErrorCode.INVALID_ARGUMENT, "The console and the portal keep their history in the store's EntryTable, "
               + "which this store does not offer (the memory, file, SQL and Redis stores do)."));
       history = new History(entries, b.clock);
+      if (b.adminPassword != null) {
+        done = new Activity(entries, b.clock);
+      }
+    }
+    this.activity = done;
+    if (done == null) {
+      m[0] = metrics;
+    } else {
+      Activity a = done;
+      m[0] = event -> {
+        metrics.onEvent(event);
+        a.onEvent(event);
+      };
     }
     // with the console, the API's changes (which API key stored or deleted what) are in its history too
     this.api = new Api(store, managers, apiKeys, metrics, limiter, b.clock, b.maxRequestBytes,
@@ -114,7 +131,8 @@ public final class TokenServer implements AutoCloseable {
     if (history != null) {
       boolean tls = b.tlsKeystore != null;
       if (b.adminPassword != null) {
-        pages.addAll(new Console(store, managers, b.adminPassword, history, b.clock, tls, b.consoleIdle).routes());
+        pages.addAll(new Console(store, managers, b.adminPassword, history, Objects.requireNonNull(done), b.clock, tls,
+            b.consoleIdle).routes());
       }
       if (b.portal != null) {
         pages.addAll(new Portal(store, managers, history, b.portal, () -> uri().toString(), tls, b.clock).routes());
@@ -347,6 +365,9 @@ public final class TokenServer implements AutoCloseable {
           LOG.log(Level.ERROR, "refresh results of token ids " + m.unsavedTokenIds() + " could not be saved: ["
               + e.code() + "] " + e.getMessage());
         }
+      }
+      if (activity != null) {
+        activity.close(); // writes the refreshes still queued
       }
       if (started) {
         app.stop();

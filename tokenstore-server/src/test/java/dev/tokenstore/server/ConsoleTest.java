@@ -158,6 +158,27 @@ class ConsoleTest {
   }
 
   @Test
+  void aRefreshByAManagerShowsOnTheTokensPageInTheListAndOnTheDashboard() {
+    OAuthToken idle = f.byUser("idle1@zylker.example"); // expired 3 days ago: the next use refreshes it
+    String key = f.server.apiKeys().create("reader", ApiScope.READ).key();
+    Http.Reply r = new Http(f.server.uri()).post("/api/v1/access-token", key, "{\"id\":\"" + idle.id() + "\"}");
+    assertThat(r.status()).as(r.body()).isEqualTo(200);
+    Browser admin = new Browser().signIn();
+
+    String page = admin.get("/console/tokens/" + idle.id()).body();
+    assertThat(page).contains("<td class=\"action\">refreshed</td>").contains("token manager (")
+        .doesNotContain("SECRET");
+    String list = admin.get("/console/tokens?q=idle1").body();
+    Matcher last = Pattern.compile("<td class=\"last-refresh\">([^<]*)</td>").matcher(list);
+    assertThat(last.find()).as(list).isTrue();
+    assertThat(last.group(1)).matches("\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\dZ");
+    assertThat(list).contains("<td class=\"num failures\">0</td>");
+    String others = admin.get("/console/tokens?q=idle2").body();
+    assertThat(others).contains("<td class=\"last-refresh\">—</td>");
+    assertThat(admin.get("/console").body()).containsPattern("id=\"hour-\\d\\d-refreshed\">1<");
+  }
+
+  @Test
   void noPageShowsASecret() {
     Browser admin = new Browser().signIn();
     OAuthToken ada = f.byUser(ConsoleFixture.ADA);

@@ -5,7 +5,8 @@ import org.junit.jupiter.api.BeforeEach;
 
 /**
  * The base of the parts of {@link TokenStoreContract} ({@link RoundTripContract}, {@link MatchingContract},
- * {@link SavingContract}, {@link DeletingContract}, {@link LifecycleContract}, {@link ConcurrencyContract}):
+ * {@link SavingContract}, {@link DeletingContract}, {@link LifecycleContract}, {@link ConcurrencyContract},
+ * {@link PagingContract}):
  * each runs as a {@code @Nested} class of the contract and sees the contract's store under test and settings
  * through this base.
  *

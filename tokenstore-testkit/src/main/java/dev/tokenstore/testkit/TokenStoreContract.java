@@ -44,7 +44,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  *
  * <p>The tests are grouped by concern in {@code @Nested} classes, each running one package-private part of the
  * kit ({@code RoundTripContract}, {@code MatchingContract}, {@code SavingContract}, {@code DeletingContract},
- * {@code LifecycleContract}, {@code ConcurrencyContract}); a subclass runs them all.
+ * {@code LifecycleContract}, {@code ConcurrencyContract}, {@code PagingContract}); a subclass runs them all.
  *
  * <p>Not thread-safe; JUnit runs one instance per test.
  */
@@ -205,6 +205,14 @@ public abstract class TokenStoreContract {
   @DisplayName("closing and reopening")
   class Lifecycle extends LifecycleContract {
     Lifecycle() {
+      super(TokenStoreContract.this);
+    }
+  }
+
+  @Nested
+  @DisplayName("pages and counts")
+  class Paging extends PagingContract {
+    Paging() {
       super(TokenStoreContract.this);
     }
   }

@@ -9,12 +9,12 @@ import dev.tokenstore.StoreException;
 import dev.tokenstore.TokenStore;
 import dev.tokenstore.TokenstoreException;
 import dev.tokenstore.oauth.TokenManager;
+import dev.tokenstore.oauth.TokenPages;
 import dev.tokenstore.oauth.TokenStatus;
 import dev.tokenstore.server.ApiKey;
 import dev.tokenstore.server.ApiKeys;
 import dev.tokenstore.server.ApiScope;
 import dev.tokenstore.server.internal.console.History;
-import dev.tokenstore.spi.TokenRules;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
 import java.io.IOException;
@@ -23,7 +23,6 @@ import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -262,25 +261,16 @@ public final class Api {
       }
     }
     Instant now = clock.instant();
-    List<OAuthToken> all = new ArrayList<>(store.getTokens());
-    all.sort(TokenRules.BY_ID);
+    // one keyset page (and one record more, to know whether there is a next page), never every record
+    List<OAuthToken> page = TokenPages.of(store).page(new TokenPages.Filter(user, null, null, wanted), after,
+        limit + 1, now);
     ArrayNode items = JsonBodies.MAPPER.createArrayNode();
     String last = null;
-    boolean more = false;
-    for (OAuthToken t : all) {
-      String tid = t.id();
-      if (tid == null || (after != null && TokenRules.ID_ORDER.compare(tid, after) <= 0)
-          || (user != null && !user.equals(t.userName()))
-          || (wanted != null && TokenStatus.of(t, now) != wanted)) {
-        continue;
-      }
-      if (items.size() == limit) {
-        more = true;
-        break;
-      }
+    for (OAuthToken t : page.subList(0, Math.min(limit, page.size()))) {
       items.add(item(t, now));
-      last = tid;
+      last = t.id();
     }
+    boolean more = page.size() > limit;
     ObjectNode out = JsonBodies.object();
     out.set("items", items);
     out.put("next_after", more ? last : null);

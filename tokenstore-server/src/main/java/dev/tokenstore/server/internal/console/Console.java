@@ -6,6 +6,7 @@ import dev.tokenstore.Secrets;
 import dev.tokenstore.StoreException;
 import dev.tokenstore.TokenStore;
 import dev.tokenstore.TokenstoreException;
+import dev.tokenstore.oauth.TokenPages;
 import dev.tokenstore.oauth.TokenStatus;
 import dev.tokenstore.server.internal.AttemptLimiter;
 import dev.tokenstore.server.internal.Managers;
@@ -23,6 +24,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.TreeSet;
 import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
@@ -47,6 +49,7 @@ public final class Console {
   private final Managers managers;
   private final AdminPassword password;
   private final History history;
+  private final Activity activity;
   private final Clock clock;
   private final Sessions sessions;
   private final Sessions signIns;
@@ -61,12 +64,13 @@ public final class Console {
    * @param tls whether the service runs TLS (session cookies are then Secure)
    * @param idle how long a session lasts without a request
    */
-  public Console(TokenStore store, Managers managers, AdminPassword password, History history, Clock clock,
-      boolean tls, Duration idle) {
+  public Console(TokenStore store, Managers managers, AdminPassword password, History history, Activity activity,
+      Clock clock, boolean tls, Duration idle) {
     this.store = store;
     this.managers = managers;
     this.password = password;
     this.history = history;
+    this.activity = activity;
     this.clock = clock;
     this.sessions = new Sessions("tokenstore_console", "/console", "Strict", tls, idle, lifetime(idle), clock::millis);
     // the sign-in form's session (for its CSRF token) has a cookie of its own: the sign-in page, reached by a link
@@ -215,21 +219,22 @@ public final class Console {
       return;
     }
     Instant now = clock.instant();
-    int[] counts = new int[TokenStatus.values().length];
-    List<OAuthToken> all = store.getTokens();
-    for (OAuthToken t : all) {
-      counts[TokenStatus.of(t, now).ordinal()]++;
-    }
-    int max = Math.max(1, Arrays.stream(counts).max().orElse(1));
+    Map<TokenStatus, Long> counts = TokenPages.of(store).countByStatus(TokenPages.Filter.ALL, now);
+    long total = counts.values().stream().mapToLong(Long::longValue).sum();
+    long max = Math.max(1, counts.values().stream().mapToLong(Long::longValue).max().orElse(1));
     List<Views.StatusCount> bars = new ArrayList<>();
     for (TokenStatus st : TokenStatus.values()) {
-      int c = counts[st.ordinal()];
-      bars.add(new Views.StatusCount(st.jsonName(), c, c * 300 / max, 5 + 30 * bars.size()));
+      long c = counts.getOrDefault(st, 0L);
+      bars.add(new Views.StatusCount(st.jsonName(), c, (int) (c * 300 / max), 5 + 30 * bars.size()));
     }
-    Web.render(ctx, 200, "dashboard.jte",
-        new Views.Dashboard(page("Dashboard", s), all.size(), bars, history.recent(10, null)));
+    Web.render(ctx, 200, "dashboard.jte", new Views.Dashboard(page("Dashboard", s), total, bars,
+        Views.HourChart.of(activity.lastHours(24)), history.recent(10, null)));
   }
 
+  /**
+   * One page of the tokens, read with {@link TokenPages} (a keyset page: {@code after} is the last id of the page
+   * before), and the counts of the matching tokens; the refresh columns are read for the page's rows only.
+   */
   private void tokens(Context ctx) {
     Sessions.Session s = signedIn(ctx);
     if (s == null) {
@@ -237,33 +242,37 @@ public final class Console {
     }
     String q = param(ctx, "q");
     String status = param(ctx, "status");
+    String after = param(ctx, "after");
     TokenStatus wanted = status.isEmpty() ? null : statusOf(status);
-    int pageNo = Math.max(1, intParam(ctx, "page", 1));
+    int pageNo = after.isEmpty() ? 1 : Math.max(2, intParam(ctx, "page", 2));
     Instant now = clock.instant();
-    String needle = q.toLowerCase(Locale.ROOT);
-    List<OAuthToken> matching = new ArrayList<>();
-    for (OAuthToken t : store.getTokens()) {
-      String user = t.userName();
-      if (t.id() != null && (needle.isEmpty() || (user != null && user.toLowerCase(Locale.ROOT).contains(needle)))
-          && (wanted == null || TokenStatus.of(t, now) == wanted)) {
-        matching.add(t);
-      }
+    TokenPages pages = TokenPages.of(store);
+    TokenPages.Filter filter = new TokenPages.Filter(null, q.isEmpty() ? null : q, null, wanted);
+    List<OAuthToken> page = pages.page(filter, after.isEmpty() ? null : after, PAGE_SIZE + 1, now);
+    boolean more = page.size() > PAGE_SIZE;
+    page = more ? page.subList(0, PAGE_SIZE) : page;
+    Map<TokenStatus, Long> counts = pages.countByStatus(filter, now);
+    long total = wanted != null ? counts.getOrDefault(wanted, 0L)
+        : counts.values().stream().mapToLong(Long::longValue).sum();
+    long pageCount = Math.max(pageNo, (total + PAGE_SIZE - 1) / PAGE_SIZE);
+    List<String> ids = new ArrayList<>();
+    for (OAuthToken t : page) {
+      ids.add(String.valueOf(t.id()));
     }
-    matching.sort(TokenRules.BY_ID);
-    int pages = Math.max(1, (matching.size() + PAGE_SIZE - 1) / PAGE_SIZE);
-    pageNo = Math.min(pageNo, pages);
+    Map<String, Activity.TokenActivity> done = activity.of(ids);
     List<Views.TokenRow> rows = new ArrayList<>();
-    for (OAuthToken t : matching.subList((pageNo - 1) * PAGE_SIZE, Math.min(matching.size(), pageNo * PAGE_SIZE))) {
-      rows.add(row(t, now));
+    for (OAuthToken t : page) {
+      rows.add(row(t, now, done.get(String.valueOf(t.id()))));
     }
     List<String> statuses = new ArrayList<>();
     for (TokenStatus st : TokenStatus.values()) {
       statuses.add(st.jsonName());
     }
-    String base = "/console/tokens?q=" + enc(q) + "&status=" + enc(status) + "&page=";
+    String base = "/console/tokens?q=" + enc(q) + "&status=" + enc(status);
+    String next = more ? base + "&after=" + enc(String.valueOf(page.get(page.size() - 1).id())) + "&page="
+        + (pageNo + 1) : "";
     Web.render(ctx, 200, "tokens.jte", new Views.TokenList(page("Tokens", s), q, status, statuses, rows,
-        matching.size(), pageNo, pages, pageNo > 1 ? base + (pageNo - 1) : "",
-        pageNo < pages ? base + (pageNo + 1) : ""));
+        total, pageNo, pageCount, pageNo > 1 ? base : "", next));
   }
 
   private void token(Context ctx) {
@@ -274,10 +283,15 @@ public final class Console {
     OAuthToken t = stored(ctx.pathParam("id"));
     Instant now = clock.instant();
     Instant exp = t.expiresAt();
-    Views.TokenDetail m = new Views.TokenDetail(page("Token " + t.id(), s), row(t, now), orDash(t.redirectUrl()),
-        exp == null ? "—" : exp.toString(), fingerprint(t.accessToken()), fingerprint(t.refreshToken()),
-        fingerprint(t.grantToken()), t.clientSecret() == null ? "none" : "set (not shown)",
-        history.recent(50, t.id()));
+    String id = String.valueOf(t.id());
+    Activity.TokenActivity done = activity.of(List.of(id)).getOrDefault(id, Activity.TokenActivity.NONE);
+    List<History.Entry> events = new ArrayList<>(history.recent(50, id));
+    events.addAll(done.events());
+    events.sort(java.util.Comparator.comparing(History.Entry::at).reversed());
+    Views.TokenDetail m = new Views.TokenDetail(page("Token " + t.id(), s), row(t, now, done),
+        orDash(t.redirectUrl()), exp == null ? "—" : exp.toString(), fingerprint(t.accessToken()),
+        fingerprint(t.refreshToken()), fingerprint(t.grantToken()),
+        t.clientSecret() == null ? "none" : "set (not shown)", events);
     Web.render(ctx, 200, "token.jte", m);
   }
 
@@ -339,6 +353,7 @@ public final class Console {
     String id = String.valueOf(t.id());
     store.deleteToken(id);
     managers.forget(id);
+    activity.forget(id);
     history.add(actor(ctx), "deleted", id, t.userName(), "deleted without revoking");
     s.flash = "Deleted token " + id + " (" + t.userName() + "); it was not revoked at the server.";
     Web.seeOther(ctx, "/console/tokens");
@@ -545,8 +560,14 @@ public final class Console {
   }
 
   static Views.TokenRow row(OAuthToken t, Instant now) {
+    return row(t, now, null);
+  }
+
+  /** A row; with the token's refreshes ({@link Activity}) when known. */
+  static Views.TokenRow row(OAuthToken t, Instant now, Activity.@Nullable TokenActivity done) {
     return new Views.TokenRow(String.valueOf(t.id()), orDash(t.userName()), orDash(t.clientId()),
-        orDash(t.apiDomain()), TokenStatus.of(t, now).jsonName(), expiresIn(t.expiresAt(), now));
+        orDash(t.apiDomain()), TokenStatus.of(t, now).jsonName(), expiresIn(t.expiresAt(), now),
+        done == null ? "—" : done.lastRefreshText(), done == null ? 0 : done.recentFailures());
   }
 
   static String expiresIn(@Nullable Instant exp, Instant now) {

@@ -18,21 +18,69 @@ public final class Views {
     }
   }
 
-  /** A token as a row of the list. */
-  public record TokenRow(String id, String user, String client, String apiDomain, String status, String expiresIn) {}
+  /**
+   * A token as a row of the list: with its last refresh by a token manager (a dash when none is known) and how many
+   * of its refreshes or exchanges failed in the last 24 hours (of its newest recorded events).
+   */
+  public record TokenRow(String id, String user, String client, String apiDomain, String status, String expiresIn,
+      String lastRefresh, int recentFailures) {}
 
   /** The sign-in page. */
   public record Login(Page page, @Nullable String error) {}
 
   /** The dashboard. */
-  public record Dashboard(Page page, int total, List<StatusCount> counts, List<History.Entry> recent) {}
+  public record Dashboard(Page page, long total, List<StatusCount> counts, HourChart hours,
+      List<History.Entry> recent) {}
 
   /** One bar of the dashboard: a status, its count and the bar's width (0 to 300). */
-  public record StatusCount(String status, int count, int width, int y) {}
+  public record StatusCount(String status, long count, int width, int y) {}
+
+  /**
+   * The refreshes and failures per hour as bars of an SVG drawn by the server: {@value #HEIGHT} units tall at most,
+   * two bars per hour ({@value #STEP} units apart).
+   */
+  public record HourChart(List<HourBar> bars, long max) {
+    static final int HEIGHT = 120;
+    static final int STEP = 20;
+
+    /** The chart of {@code hours} (oldest first). */
+    static HourChart of(List<Activity.Hour> hours) {
+      long max = 1;
+      for (Activity.Hour h : hours) {
+        max = Math.max(max, Math.max(h.refreshed() + h.exchanged(), h.failed()));
+      }
+      List<HourBar> bars = new java.util.ArrayList<>();
+      int x = 40;
+      for (Activity.Hour h : hours) {
+        long ok = h.refreshed() + h.exchanged();
+        int okHeight = (int) (ok * HEIGHT / max);
+        int failedHeight = (int) (h.failed() * HEIGHT / max);
+        String label = h.start().toString().substring(11, 13);
+        bars.add(new HourBar(label, ok, h.failed(), x, 10 + HEIGHT - okHeight, okHeight, 10 + HEIGHT - failedHeight,
+            failedHeight));
+        x += STEP;
+      }
+      return new HourChart(bars, max);
+    }
+
+    /** The width of the drawing. */
+    public int width() {
+      return 40 + STEP * bars.size() + 10;
+    }
+  }
+
+  /** One hour of the chart: its label (the hour, UTC), counts, and the two bars' positions. */
+  public record HourBar(String hour, long refreshed, long failed, int x, int okY, int okHeight, int failedY,
+      int failedHeight) {
+    /** Whether the hour's label is drawn (every sixth hour). */
+    public boolean labelled() {
+      return Integer.parseInt(hour) % 6 == 0;
+    }
+  }
 
   /** The token list. */
   public record TokenList(Page page, String q, String status, List<String> statuses, List<TokenRow> rows,
-      int total, int pageNo, int pages, String prevHref, String nextHref) {}
+      long total, int pageNo, long pages, String firstHref, String nextHref) {}
 
   /** A token's page. */
   public record TokenDetail(Page page, TokenRow row, String redirectUrl, String expiresAt, String accessToken,

@@ -1,0 +1,230 @@
+package dev.tokenstore.oauth;
+
+import dev.tokenstore.ErrorCode;
+import dev.tokenstore.OAuthToken;
+import dev.tokenstore.TokenStore;
+import dev.tokenstore.TokenstoreException;
+import dev.tokenstore.spi.ReturnsTokens;
+import dev.tokenstore.spi.TokenRules;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One page of a store's tokens at a time, and how many there are by status, without reading every record: for
+ * lists of many tokens (the console's token list, {@code GET /api/v1/tokens}). An optional capability, found with
+ * {@code store.capability(TokenPages.class)}; use {@link #of(TokenStore)}, which falls back to
+ * {@link #scanning(TokenStore)} (every call reads all records with {@code getTokens()}) for a store that lacks it.
+ * It lives beside {@link TokenStatus}, whose rule its status filter and counts follow (the SPI package does not
+ * depend on this one).
+ *
+ * <h2>Decorators</h2>
+ * It {@linkplain ReturnsTokens returns tokens}: a {@link dev.tokenstore.spi.ForwardingTokenStore} hands out a view
+ * whose pages pass through its {@code revealed} hook (by default {@code fromDelegate}), and whose counts are the
+ * wrapped store's. The filters are applied by the wrapped store to the records as it keeps them, so a decorator that
+ * changes user names, client ids, times, or whether a token is set hides {@code TokenPages.class} (callers then
+ * page through its {@code getTokens()}); one that only transforms token values, keeping null as null (an encrypting
+ * store), keeps it.
+ *
+ * <h2>Order and keyset paging</h2>
+ * Pages follow {@link TokenRules#ID_ORDER}, the order of {@code getTokens()}: a page holds the first
+ * {@code limit} records that match the {@link Filter} and whose id comes after {@code after} (from the start when
+ * null). The next page is asked for with the last id of this one, so a page costs the same at the start and at
+ * the end of 100,000 records, and records saved or deleted meanwhile neither repeat nor skip others. A SQL store
+ * may page ids that are not 1 to 18 digits (which neither this library nor Zoho's SDKs write) in its engine's
+ * binary text order after the numeric ones; see its documentation.
+ *
+ * <h2>Filters</h2>
+ * Each part of a {@link Filter} that is not null must hold: the exact user name, a text the user name contains
+ * (ASCII letters compared without case, other characters exactly), the exact client id, the status at the given
+ * time ({@link TokenStatus#of}). {@link Filter#matches} is the rule; a store may narrow with its own engine but
+ * the rule decides.
+ *
+ * <p>Implementations are thread-safe. Each call is one consistent read where the store offers one (one SQL
+ * statement per batch, or one lock); pages read at different times may see different records.
+ */
+public interface TokenPages extends ReturnsTokens<TokenPages> {
+  /** The largest page: 10,000 records. */
+  int MAX_LIMIT = 10_000;
+
+  /**
+   * The next page: at most {@code limit} records matching {@code filter} at {@code now}, ids after {@code after}
+   * (every id when null), in {@link TokenRules#ID_ORDER}. Fewer than {@code limit} means there are no more.
+   *
+   * @throws TokenstoreException {@link ErrorCode#INVALID_ARGUMENT} when {@code limit} is not 1 to {@link #MAX_LIMIT}
+   * @throws dev.tokenstore.StoreException for store failures
+   */
+  List<OAuthToken> page(Filter filter, @Nullable String after, int limit, Instant now);
+
+  /**
+   * How many records match {@code filter} (its status aside), by their status at {@code now}; every status is a
+   * key (0 when none).
+   *
+   * @throws dev.tokenstore.StoreException for store failures
+   */
+  Map<TokenStatus, Long> countByStatus(Filter filter, Instant now);
+
+  /**
+   * This paging with each record of a page passed through {@code reveal} (records it maps to null are left out) and
+   * the same counts: the view a decorator hands out ({@link ReturnsTokens}).
+   */
+  @Override
+  default TokenPages revealedBy(Function<OAuthToken, @Nullable OAuthToken> reveal) {
+    Objects.requireNonNull(reveal, "reveal");
+    TokenPages stored = this;
+    return new TokenPages() {
+      @Override
+      public List<OAuthToken> page(Filter filter, @Nullable String after, int limit, Instant now) {
+        List<OAuthToken> out = new ArrayList<>();
+        for (OAuthToken t : stored.page(filter, after, limit, now)) {
+          OAuthToken shown = reveal.apply(t);
+          if (shown != null) {
+            out.add(shown);
+          }
+        }
+        return Collections.unmodifiableList(out);
+      }
+
+      @Override
+      public Map<TokenStatus, Long> countByStatus(Filter filter, Instant now) {
+        return stored.countByStatus(filter, now);
+      }
+    };
+  }
+
+  /**
+   * Which records a page holds; each part null means any. Immutable and thread-safe.
+   *
+   * @param userName the exact user name
+   * @param userNameContains a text the user name contains, ASCII letters compared without case (empty: any)
+   * @param clientId the exact client id
+   * @param status the status at the time of the call
+   */
+  record Filter(@Nullable String userName, @Nullable String userNameContains, @Nullable String clientId,
+      @Nullable TokenStatus status) {
+    /** Every record. */
+    public static final Filter ALL = new Filter(null, null, null, null);
+
+    /** This filter with another status (null: any). */
+    public Filter withStatus(@Nullable TokenStatus status) {
+      return new Filter(userName, userNameContains, clientId, status);
+    }
+
+    /** Whether {@code t} is one of the records this filter means, at {@code now}. */
+    public boolean matches(OAuthToken t, Instant now) {
+      return t.id() != null
+          && (userName == null || userName.equals(t.userName()))
+          && (userNameContains == null || userNameContains.isEmpty()
+              || (t.userName() != null && asciiLower(t.userName()).contains(asciiLower(userNameContains))))
+          && (clientId == null || clientId.equals(t.clientId()))
+          && (status == null || TokenStatus.of(t, now) == status);
+    }
+
+    /** {@code s} with the ASCII letters {@code A-Z} made lower case and every other character kept. */
+    public static String asciiLower(String s) {
+      StringBuilder sb = null;
+      for (int i = 0; i < s.length(); i++) {
+        char c = s.charAt(i);
+        if (c >= 'A' && c <= 'Z') {
+          if (sb == null) {
+            sb = new StringBuilder(s);
+          }
+          sb.setCharAt(i, (char) (c + ('a' - 'A')));
+        }
+      }
+      return sb == null ? s : sb.toString();
+    }
+  }
+
+  /** {@code store}'s own paging when it has one, otherwise {@link #scanning(TokenStore) scanning} it. */
+  static TokenPages of(TokenStore store) {
+    Objects.requireNonNull(store, "store");
+    return store.capability(TokenPages.class).orElseGet(() -> scanning(store));
+  }
+
+  /**
+   * Paging by reading every record ({@code store.getTokens()}) on each call: correct for any store, costs a full
+   * read per page. The fallback of {@link #of(TokenStore)}.
+   */
+  static TokenPages scanning(TokenStore store) {
+    Objects.requireNonNull(store, "store");
+    return new TokenPages() {
+      @Override
+      public List<OAuthToken> page(Filter filter, @Nullable String after, int limit, Instant now) {
+        checkLimit(limit);
+        List<OAuthToken> all = new ArrayList<>(store.getTokens());
+        all.sort(TokenRules.BY_ID);
+        return pageOf(all, filter, after, limit, now);
+      }
+
+      @Override
+      public Map<TokenStatus, Long> countByStatus(Filter filter, Instant now) {
+        return countOf(store.getTokens(), filter, now);
+      }
+    };
+  }
+
+  /**
+   * For stores that hold their records in memory: the page of {@code inOrder} (records in
+   * {@link TokenRules#ID_ORDER}) after {@code after}. Reads from the first record after {@code after} only as far
+   * as the page needs, when {@code inOrder} starts there (e.g. a {@code TreeMap}'s tail).
+   */
+  static List<OAuthToken> pageOf(Iterable<OAuthToken> inOrder, Filter filter, @Nullable String after, int limit,
+      Instant now) {
+    checkLimit(limit);
+    Objects.requireNonNull(filter, "filter");
+    Objects.requireNonNull(now, "now");
+    List<OAuthToken> out = new ArrayList<>(Math.min(limit, 64));
+    for (OAuthToken t : inOrder) {
+      String id = t.id();
+      if (id == null || (after != null && TokenRules.ID_ORDER.compare(id, after) <= 0) || !filter.matches(t, now)) {
+        continue;
+      }
+      out.add(t);
+      if (out.size() == limit) {
+        break;
+      }
+    }
+    return Collections.unmodifiableList(out);
+  }
+
+  /** For stores that hold their records in memory: {@link #countByStatus} over {@code records}. */
+  static Map<TokenStatus, Long> countOf(Iterable<OAuthToken> records, Filter filter, Instant now) {
+    Objects.requireNonNull(now, "now");
+    Filter any = filter.withStatus(null);
+    Map<TokenStatus, Long> counts = zeroCounts();
+    for (OAuthToken t : records) {
+      if (any.matches(t, now)) {
+        counts.merge(TokenStatus.of(t, now), 1L, Long::sum);
+      }
+    }
+    return counts;
+  }
+
+  /** A count of 0 for every status, in a mutable map in the order of {@link TokenStatus}. */
+  static Map<TokenStatus, Long> zeroCounts() {
+    Map<TokenStatus, Long> counts = new EnumMap<>(TokenStatus.class);
+    for (TokenStatus s : TokenStatus.values()) {
+      counts.put(s, 0L);
+    }
+    return counts;
+  }
+
+  /**
+   * Checks a page size.
+   *
+   * @throws TokenstoreException {@link ErrorCode#INVALID_ARGUMENT} when it is not 1 to {@link #MAX_LIMIT}
+   */
+  static void checkLimit(int limit) {
+    if (limit < 1 || limit > MAX_LIMIT) {
+      throw new TokenstoreException(ErrorCode.INVALID_ARGUMENT, "A page holds 1 to " + MAX_LIMIT + " tokens, not "
+          + limit + ".");
+    }
+  }
+}
