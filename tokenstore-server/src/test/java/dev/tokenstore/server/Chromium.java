@@ -9,12 +9,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * Debian's headless Chromium through Debian's chromedriver, both by explicit path so that Selenium Manager never
@@ -44,6 +48,18 @@ final class Chromium {
     ChromeDriver driver = new ChromeDriver(service, options);
     driver.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(30));
     return driver;
+  }
+
+  /**
+   * Clicks {@code element}, which leads to another page (a link, a form's button), and returns once the browser has
+   * left the current page (its document is gone), so the request behind it has been answered. WebDriver's click may
+   * return before a navigation it started has begun, so what a test reads next (the store, the new page) could
+   * still be from before the click.
+   */
+  static void clickAndLoad(WebDriver driver, WebElement element) {
+    WebElement page = driver.findElement(By.tagName("html"));
+    element.click();
+    new WebDriverWait(driver, Duration.ofSeconds(60)).until(ExpectedConditions.stalenessOf(page));
   }
 
   /** Saves a screenshot as target/console-screenshots/NAME.png. */

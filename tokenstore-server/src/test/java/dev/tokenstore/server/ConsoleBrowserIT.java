@@ -47,7 +47,7 @@ class ConsoleBrowserIT {
     b.get(f.url("/console/tokens"));
     assertThat(b.getCurrentUrl()).endsWith("/console/login"); // sent to sign in first
     b.findElement(By.id("password")).sendKeys(password);
-    b.findElement(By.id("sign-in")).click();
+    Chromium.clickAndLoad(b, b.findElement(By.id("sign-in")));
   }
 
   private static String text(WebDriver b, String id) {
@@ -67,35 +67,35 @@ class ConsoleBrowserIT {
     assertThat(text(browser, "count-reauthorization_required")).isEqualTo("1");
     Chromium.screenshot(browser, "02-dashboard");
 
-    browser.findElement(By.linkText("Tokens")).click();
+    Chromium.clickAndLoad(browser, browser.findElement(By.linkText("Tokens")));
     assertThat(text(browser, "summary")).isEqualTo("64 matching tokens; page 1 of 2.");
     assertThat(browser.findElements(By.cssSelector("tr.token-row"))).hasSize(50);
     Chromium.screenshot(browser, "03-tokens");
-    browser.findElement(By.id("next")).click();
+    Chromium.clickAndLoad(browser, browser.findElement(By.id("next")));
     assertThat(browser.findElements(By.cssSelector("tr.token-row"))).hasSize(14);
 
     new Select(browser.findElement(By.id("status"))).selectByValue("expired");
-    browser.findElement(By.id("search")).click();
+    Chromium.clickAndLoad(browser, browser.findElement(By.id("search")));
     assertThat(text(browser, "summary")).startsWith("3 matching tokens");
 
     new Select(browser.findElement(By.id("status"))).selectByValue("");
     browser.findElement(By.id("q")).clear();
     browser.findElement(By.id("q")).sendKeys("ADA@");
-    browser.findElement(By.id("search")).click();
+    Chromium.clickAndLoad(browser, browser.findElement(By.id("search")));
     List<WebElement> rows = browser.findElements(By.cssSelector("tr.token-row"));
     assertThat(rows).hasSize(1);
     assertThat(rows.get(0).findElement(By.className("user")).getText()).isEqualTo(ConsoleFixture.ADA);
     Chromium.screenshot(browser, "04-search");
 
     OAuthToken ada = f.byUser(ConsoleFixture.ADA);
-    rows.get(0).findElement(By.linkText(ada.id())).click();
+    Chromium.clickAndLoad(browser, rows.get(0).findElement(By.linkText(ada.id())));
     assertThat(text(browser, "token-user")).isEqualTo(ConsoleFixture.ADA);
     assertThat(text(browser, "token-status")).isEqualTo("valid");
     assertThat(text(browser, "access-fingerprint")).isEqualTo("fingerprint " + Secrets.fingerprint(ada.accessToken()));
     assertThat(browser.getPageSource()).doesNotContain(ada.accessToken(), ada.refreshToken(), "SECRET");
 
     long refreshes = f.zoho.refreshCalls();
-    browser.findElement(By.id("refresh")).click();
+    Chromium.clickAndLoad(browser, browser.findElement(By.id("refresh")));
     OAuthToken refreshed = f.byUser(ConsoleFixture.ADA);
     assertThat(refreshed.accessToken()).isNotEqualTo(ada.accessToken());
     assertThat(f.zoho.refreshCalls()).isEqualTo(refreshes + 1);
@@ -105,13 +105,13 @@ class ConsoleBrowserIT {
     assertThat(browser.findElement(By.cssSelector("table.history")).getText()).contains("refreshed");
     Chromium.screenshot(browser, "05-token-refreshed");
 
-    browser.findElement(By.id("revoke")).click();
+    Chromium.clickAndLoad(browser, browser.findElement(By.id("revoke")));
     assertThat(text(browser, "flash")).contains("Revoked token " + ada.id());
     assertThat(f.store.findTokenById(ada.id())).isEmpty();
     assertThat(f.zoho.isRefreshTokenValid(ada.refreshToken())).isFalse();
     assertThat(text(browser, "summary")).startsWith("63 matching tokens");
 
-    browser.findElement(By.linkText("History")).click();
+    Chromium.clickAndLoad(browser, browser.findElement(By.linkText("History")));
     String history = browser.findElement(By.cssSelector("table.history")).getText();
     assertThat(history).contains("revoked", "refreshed", "signed in", "sign-in refused", ConsoleFixture.ADA);
     Chromium.screenshot(browser, "06-history");
@@ -127,7 +127,7 @@ class ConsoleBrowserIT {
     second.get(f.url("/console/tokens/" + ada.id()));
     assertThat(text(second, "token-status")).isEqualTo("valid");
 
-    browser.findElement(By.id("revoke")).click();
+    Chromium.clickAndLoad(browser, browser.findElement(By.id("revoke")));
     assertThat(text(browser, "flash")).contains("Revoked token " + ada.id());
 
     second.navigate().refresh();
@@ -141,25 +141,25 @@ class ConsoleBrowserIT {
   @Test
   void cleanupPreviewThenGlobalLogout() {
     signIn(browser, ConsoleFixture.PASSWORD);
-    browser.findElement(By.linkText("Cleanup")).click();
+    Chromium.clickAndLoad(browser, browser.findElement(By.linkText("Cleanup")));
     WebElement days = browser.findElement(By.id("days"));
     days.clear();
     days.sendKeys("1");
-    browser.findElement(By.id("preview")).click();
+    Chromium.clickAndLoad(browser, browser.findElement(By.id("preview")));
     assertThat(text(browser, "cleanup-summary")).startsWith("3 tokens expired more than 1 days ago");
     assertThat(browser.findElements(By.cssSelector("tr.cleanup-row"))).extracting(WebElement::getText)
         .allMatch(t -> t.contains("idle"));
     Chromium.screenshot(browser, "07-cleanup-preview");
     assertThat(f.store.getTokens()).hasSize(64); // a preview removes nothing
-    browser.findElement(By.id("run-cleanup")).click();
+    Chromium.clickAndLoad(browser, browser.findElement(By.id("run-cleanup")));
     assertThat(text(browser, "flash")).isEqualTo("Cleanup: 3 idle tokens revoked and deleted.");
     assertThat(f.store.getTokens()).hasSize(61);
 
-    browser.findElement(By.linkText("Global logout")).click();
+    Chromium.clickAndLoad(browser, browser.findElement(By.linkText("Global logout")));
     assertThat(text(browser, "confirm-text")).startsWith("This revokes 61 tokens");
     Chromium.screenshot(browser, "08-global-logout");
     long revokes = f.zoho.revokeCalls();
-    browser.findElement(By.id("confirm-logout-all")).click();
+    Chromium.clickAndLoad(browser, browser.findElement(By.id("confirm-logout-all")));
     assertThat(text(browser, "flash")).startsWith("Global logout (all clients): 61 tokens revoked and deleted");
     assertThat(f.store.getTokens()).isEmpty();
     assertThat(f.zoho.revokeCalls()).isGreaterThanOrEqualTo(revokes + 60); // the lapsed one has only an access token
@@ -170,7 +170,7 @@ class ConsoleBrowserIT {
     browser.get(f.url("/connect"));
     Chromium.screenshot(browser, "09-portal");
     String before = browser.manage().getCookieNamed("tokenstore_portal").getValue();
-    browser.findElement(By.id("login-with-zoho")).click(); // to the emulator's consent, and back with a code
+    Chromium.clickAndLoad(browser, browser.findElement(By.id("login-with-zoho"))); // to the emulator's consent, and back with a code
     assertThat(browser.getCurrentUrl()).isEqualTo(f.url("/connect"));
     assertThat(text(browser, "connected")).isEqualTo("Connected as " + ConsoleFixture.STUDENT + ".");
     assertThat(f.zoho.exchangeCalls()).isEqualTo(1);
@@ -182,14 +182,14 @@ class ConsoleBrowserIT {
     assertThat(browser.manage().getCookieNamed("tokenstore_portal").getValue()).isNotEqualTo(before);
     Chromium.screenshot(browser, "10-portal-connected");
 
-    browser.findElement(By.id("disconnect")).click();
+    Chromium.clickAndLoad(browser, browser.findElement(By.id("disconnect")));
     assertThat(text(browser, "flash")).startsWith("Disconnected");
     assertThat(browser.findElement(By.id("login-with-zoho")).isDisplayed()).isTrue();
     assertThat(f.store.findTokenById(stored.id())).isEmpty();
     assertThat(f.zoho.isRefreshTokenValid(stored.refreshToken())).isFalse();
 
     // connected again, then revoked elsewhere (through the API): the portal says so instead of "connected"
-    browser.findElement(By.id("login-with-zoho")).click();
+    Chromium.clickAndLoad(browser, browser.findElement(By.id("login-with-zoho")));
     assertThat(text(browser, "connected")).isEqualTo("Connected as " + ConsoleFixture.STUDENT + ".");
     OAuthToken again = f.byUser(ConsoleFixture.STUDENT);
     String key = f.server.apiKeys().create("ops", ApiScope.ADMIN).key();
@@ -228,13 +228,13 @@ class ConsoleBrowserIT {
           "http://127.0.0.1:" + consent.getAddress().getPort() + "/oauth/v2/auth");
       accountsServer[0] = f.zoho.baseUrl();
       browser.get(f.url("/connect"));
-      browser.findElement(By.id("login-with-zoho")).click();
-      browser.findElement(By.id("accept")).click(); // on the accounts server's site
+      Chromium.clickAndLoad(browser, browser.findElement(By.id("login-with-zoho")));
+      Chromium.clickAndLoad(browser, browser.findElement(By.id("accept"))); // on the accounts server's site
       assertThat(browser.getCurrentUrl()).isEqualTo(f.url("/connect"));
       assertThat(browser.findElements(By.id("error"))).extracting(WebElement::getText).isEmpty();
       assertThat(text(browser, "connected")).isEqualTo("Connected as " + ConsoleFixture.STUDENT + ".");
       assertThat(f.zoho.exchangeCalls()).isEqualTo(1);
-      browser.findElement(By.id("disconnect")).click();
+      Chromium.clickAndLoad(browser, browser.findElement(By.id("disconnect")));
       assertThat(text(browser, "flash")).startsWith("Disconnected");
     } finally {
       consent.stop(0);
