@@ -1,5 +1,7 @@
 package dev.tokenstore.server;
 
+import static dev.tokenstore.server.WebClient.enc;
+import static dev.tokenstore.server.WebClient.form;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
@@ -9,10 +11,8 @@ import dev.tokenstore.TokenStores;
 import dev.tokenstore.emulator.ManualClock;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -35,9 +35,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterEach;
@@ -51,7 +48,6 @@ import org.junit.jupiter.api.io.TempDir;
  * parameters, secrets in pages and logs. Each test names what it holds to.
  */
 class ConsoleAttackTest {
-  private static final Pattern CSRF = Pattern.compile("name=\"csrf\" value=\"([^\"]+)\"");
   private static final String CONSOLE = "tokenstore_console";
   private static final String PORTAL = "tokenstore_portal";
 
@@ -98,84 +94,21 @@ class ConsoleAttackTest {
     }
   }
 
-  /** A browser of its own: keeps the cookies the service sets. */
-  private final class Browser {
-    final Map<String, String> cookies = new LinkedHashMap<>();
-    final List<String> setCookies = new ArrayList<>();
-    final HttpClient client;
-    final String base;
-
+  /** A browser of its own on this test's service. */
+  private final class Browser extends WebClient {
     Browser() {
       this(http, f.server.uri().toString());
     }
 
     Browser(HttpClient client, String base) {
-      this.client = client;
-      this.base = base;
+      super(client, base);
     }
 
-    HttpResponse<String> get(String path) {
-      return send(HttpRequest.newBuilder(URI.create(base + path)).GET());
-    }
-
-    HttpResponse<String> post(String path, Map<String, String> form) {
-      return send(HttpRequest.newBuilder(URI.create(base + path))
-          .header("Content-Type", "application/x-www-form-urlencoded")
-          .POST(HttpRequest.BodyPublishers.ofString(form(form))));
-    }
-
-    HttpResponse<String> send(HttpRequest.Builder b) {
-      if (!cookies.isEmpty()) {
-        b.header("Cookie", cookies.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
-            .collect(Collectors.joining("; ")));
-      }
-      try {
-        HttpResponse<String> r = client.send(b.timeout(Duration.ofSeconds(60)).build(),
-            HttpResponse.BodyHandlers.ofString());
-        for (String c : r.headers().allValues("Set-Cookie")) {
-          setCookies.add(c);
-          String[] nv = c.split(";", 2)[0].split("=", 2);
-          if (nv[1].isEmpty()) {
-            cookies.remove(nv[0]);
-          } else {
-            cookies.put(nv[0], nv[1]);
-          }
-        }
-        return r;
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException(e);
-      }
-    }
-
-    String csrf(String path) {
-      HttpResponse<String> page = get(path);
-      assertThat(page.statusCode()).as(page.body()).isEqualTo(200);
-      Matcher m = CSRF.matcher(page.body());
-      assertThat(m.find()).as("a CSRF field on " + path).isTrue();
-      return m.group(1);
-    }
-
-    HttpResponse<String> signIn(String password) {
-      return post("/console/login", Map.of("csrf", csrf("/console/login"), "user", "admin", "password", password));
-    }
-
+    @Override
     Browser signIn() {
-      HttpResponse<String> r = signIn(ConsoleFixture.PASSWORD);
-      assertThat(r.statusCode()).as(r.body()).isEqualTo(303);
+      super.signIn();
       return this;
     }
-  }
-
-  private static String enc(String s) {
-    return URLEncoder.encode(s, StandardCharsets.UTF_8);
-  }
-
-  private static String form(Map<String, String> form) {
-    return form.entrySet().stream().map(e -> enc(e.getKey()) + "=" + enc(e.getValue()))
-        .collect(Collectors.joining("&"));
   }
 
   private static String queryParam(String uri, String name) {

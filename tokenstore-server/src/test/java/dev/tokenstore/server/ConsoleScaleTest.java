@@ -9,13 +9,8 @@ import dev.tokenstore.TokenStores;
 import dev.tokenstore.oauth.Environment;
 import dev.tokenstore.oauth.TokenPages;
 import dev.tokenstore.spi.ForwardingTokenStore;
-import java.io.IOException;
-import java.net.URI;
-import java.net.URLEncoder;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -24,13 +19,11 @@ import java.sql.PreparedStatement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -46,7 +39,6 @@ import org.junit.jupiter.api.io.TempDir;
 class ConsoleScaleTest {
   private static final int TOKENS = 100_000;
   private static final String PASSWORD = "scale-admin-SECRET-password";
-  private static final Pattern CSRF = Pattern.compile("name=\"csrf\" value=\"([^\"]+)\"");
   private static final Pattern ROW_ID = Pattern.compile("<td><a href=\"/console/tokens/([0-9]+)\">");
 
   @TempDir static Path dir;
@@ -56,7 +48,7 @@ class ConsoleScaleTest {
 
   private final HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
       .connectTimeout(Duration.ofSeconds(5)).build();
-  private final Map<String, String> cookies = new LinkedHashMap<>();
+  private WebClient web;
 
   /** Counts what the console reads: full reads, pages and the records in them. */
   static final class Counting extends ForwardingTokenStore {
@@ -151,13 +143,8 @@ class ConsoleScaleTest {
 
   @BeforeEach
   void signIn() {
-    HttpResponse<String> login = get("/console/login");
-    Matcher m = CSRF.matcher(login.body());
-    assertThat(m.find()).isTrue();
-    HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create(server.uri() + "/console/login"))
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .POST(HttpRequest.BodyPublishers.ofString("csrf=" + enc(m.group(1)) + "&user=admin&password="
-            + enc(PASSWORD))));
+    web = new WebClient(http, server.uri().toString());
+    HttpResponse<String> r = web.signIn(PASSWORD);
     assertThat(r.statusCode()).as(r.body()).isEqualTo(303);
     store.reset();
   }
@@ -243,35 +230,8 @@ class ConsoleScaleTest {
   }
 
   private HttpResponse<String> get(String path) {
-    return send(HttpRequest.newBuilder(URI.create(server.uri() + path)).GET());
+    return web.get(path);
   }
 
-  private HttpResponse<String> send(HttpRequest.Builder b) {
-    if (!cookies.isEmpty()) {
-      b.header("Cookie", cookies.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
-          .collect(Collectors.joining("; ")));
-    }
-    try {
-      HttpResponse<String> r = http.send(b.timeout(Duration.ofSeconds(60)).build(),
-          HttpResponse.BodyHandlers.ofString());
-      for (String c : r.headers().allValues("Set-Cookie")) {
-        String[] nv = c.split(";", 2)[0].split("=", 2);
-        if (nv[1].isEmpty()) {
-          cookies.remove(nv[0]);
-        } else {
-          cookies.put(nv[0], nv[1]);
-        }
-      }
-      return r;
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
-  }
 
-  private static String enc(String s) {
-    return URLEncoder.encode(s, StandardCharsets.UTF_8);
-  }
 }

@@ -5,20 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.tokenstore.OAuthToken;
 import dev.tokenstore.server.internal.console.History;
 import dev.tokenstore.spi.EntryTable;
-import java.io.IOException;
-import java.net.URI;
-import java.net.URLEncoder;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -29,7 +22,6 @@ import org.junit.jupiter.api.io.TempDir;
  * throttling, pages without secrets. The browser tests are {@code ConsoleBrowserIT}.
  */
 class ConsoleTest {
-  private static final Pattern CSRF = Pattern.compile("name=\"csrf\" value=\"([^\"]+)\"");
 
   @TempDir Path dir;
   private ConsoleFixture f;
@@ -46,66 +38,17 @@ class ConsoleTest {
     f.close();
   }
 
-  /** A browser of its own: keeps the cookies the service sets. */
-  private final class Browser {
-    final Map<String, String> cookies = new LinkedHashMap<>();
-
-    HttpResponse<String> get(String path) {
-      return send(HttpRequest.newBuilder(URI.create(f.url(path))).GET());
+  /** A browser of its own on this test's service. */
+  private final class Browser extends WebClient {
+    Browser() {
+      super(http, f.server.uri().toString());
     }
 
-    HttpResponse<String> post(String path, Map<String, String> form) {
-      String body = form.entrySet().stream().map(e -> enc(e.getKey()) + "=" + enc(e.getValue()))
-          .collect(Collectors.joining("&"));
-      return send(HttpRequest.newBuilder(URI.create(f.url(path)))
-          .header("Content-Type", "application/x-www-form-urlencoded")
-          .POST(HttpRequest.BodyPublishers.ofString(body)));
-    }
-
-    HttpResponse<String> send(HttpRequest.Builder b) {
-      if (!cookies.isEmpty()) {
-        b.header("Cookie", cookies.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
-            .collect(Collectors.joining("; ")));
-      }
-      try {
-        HttpResponse<String> r = http.send(b.timeout(Duration.ofSeconds(30)).build(),
-            HttpResponse.BodyHandlers.ofString());
-        for (String c : r.headers().allValues("Set-Cookie")) {
-          String[] nv = c.split(";", 2)[0].split("=", 2);
-          if (nv[1].isEmpty()) {
-            cookies.remove(nv[0]);
-          } else {
-            cookies.put(nv[0], nv[1]);
-          }
-        }
-        return r;
-      } catch (IOException e) {
-        throw new java.io.UncheckedIOException(e);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException(e);
-      }
-    }
-
-    String csrf(String path) {
-      HttpResponse<String> page = get(path);
-      assertThat(page.statusCode()).as(page.body()).isEqualTo(200);
-      Matcher m = CSRF.matcher(page.body());
-      assertThat(m.find()).as("a CSRF field on " + path).isTrue();
-      return m.group(1);
-    }
-
+    @Override
     Browser signIn() {
-      HttpResponse<String> r = post("/console/login", Map.of("csrf", csrf("/console/login"), "user", "admin",
-          "password", ConsoleFixture.PASSWORD));
-      assertThat(r.statusCode()).as(r.body()).isEqualTo(303);
-      assertThat(r.headers().firstValue("Location")).contains("/console");
+      super.signIn();
       return this;
     }
-  }
-
-  private static String enc(String s) {
-    return URLEncoder.encode(s, StandardCharsets.UTF_8);
   }
 
   @Test
