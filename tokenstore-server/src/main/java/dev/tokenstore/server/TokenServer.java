@@ -113,6 +113,7 @@ public final class TokenServer implements AutoCloseable {
       history = new History(entries, b.clock);
       if (b.adminPassword != null) {
         done = new Activity(entries, b.clock);
+        managers.onForget(done::forget);
       }
     }
     this.activity = done;

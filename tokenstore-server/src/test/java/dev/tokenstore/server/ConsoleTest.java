@@ -122,6 +122,25 @@ class ConsoleTest {
   }
 
   @Test
+  void aTokenDeletedThroughTheApiTakesItsRefreshHistoryWithIt() {
+    // a SQL store may give a new token the id of a deleted one: it must not show the old token's refreshes
+    OAuthToken idle = f.byUser("idle1@zylker.example");
+    String key = f.server.apiKeys().create("ops", ApiScope.ADMIN).key();
+    Http api = new Http(f.server.uri());
+    assertThat(api.post("/api/v1/access-token", key, "{\"id\":\"" + idle.id() + "\"}").status()).isEqualTo(200);
+    Browser admin = new Browser().signIn();
+    assertThat(admin.get("/console/tokens/" + idle.id()).body()).contains("<td class=\"action\">refreshed</td>");
+
+    Http.Reply deleted = api.delete("/api/v1/tokens/" + idle.id() + "?revoke=false", key);
+    assertThat(deleted.status()).as(deleted.body()).isEqualTo(200);
+    f.store.saveToken(OAuthToken.builder().id(idle.id()).userName("newcomer@zylker.example")
+        .clientId(idle.clientId()).refreshToken("1000.newcomer-refresh-SECRET").build());
+
+    String page = admin.get("/console/tokens/" + idle.id()).body();
+    assertThat(page).contains("newcomer@zylker.example").doesNotContain("<td class=\"action\">refreshed</td>");
+  }
+
+  @Test
   void noPageShowsASecret() {
     Browser admin = new Browser().signIn();
     OAuthToken ada = f.byUser(ConsoleFixture.ADA);

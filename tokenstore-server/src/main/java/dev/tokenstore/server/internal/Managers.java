@@ -11,6 +11,7 @@ import dev.tokenstore.spi.TokenRules;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -27,6 +28,7 @@ public final class Managers {
   private final Function<Environment, TokenManager> build;
   private final ConcurrentHashMap<Environment, TokenManager> byEnvironment = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<TokenKey, TokenManager> byKey = new ConcurrentHashMap<>();
+  private volatile Consumer<String> forgotten = id -> { };
 
   /**
    * @param environmentFor the environment of a stored record (or of a new one being stored)
@@ -75,6 +77,15 @@ public final class Managers {
     for (TokenManager m : byEnvironment.values()) {
       m.invalidate(id);
     }
+    forgotten.accept(id);
+  }
+
+  /**
+   * Sets what else must forget a record that {@link #forget} forgets (the console's record of its refreshes: a
+   * store may give a new token the id of a deleted one). Set once, while the server is built.
+   */
+  public void onForget(Consumer<String> then) {
+    this.forgotten = then;
   }
 
   /** Forgets which manager serves which key (after a record was deleted or stored anew). */

