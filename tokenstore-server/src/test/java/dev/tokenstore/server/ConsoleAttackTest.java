@@ -670,6 +670,28 @@ class ConsoleAttackTest {
   }
 
   @Test
+  void bidiAndInvisibleCharactersInStoredNamesAreShownNotObeyed() {
+    // "admin\u202Egpj.exe" displays as "adminexe.jpg": a name must not pass for another on the console
+    OAuthToken t = f.store.saveToken(OAuthToken.builder().userName("admin\u202Egpj.exe\u200B@zylker.example")
+        .clientId("client\u2066x").accessToken("at-SECRET").expiresAt(Instant.now().plus(Duration.ofHours(1)))
+        .build());
+    Browser admin = new Browser().signIn();
+    String csrf = admin.csrf("/console/tokens/" + t.id());
+    admin.post("/console/tokens/" + t.id() + "/refresh", Map.of("csrf", csrf)); // the history has the name too
+    StringBuilder all = new StringBuilder();
+    for (String path : List.of("/console/tokens?q=admin", "/console/tokens/" + t.id(), "/console/history",
+        "/console/cleanup?days=0", "/console/logout-all")) {
+      HttpResponse<String> r = admin.get(path);
+      assertThat(r.statusCode()).as(path).isEqualTo(200);
+      all.append(r.body());
+    }
+    // shown text only: a form's values go back to the service as they are stored (the global logout's client)
+    String shown = all.toString().replaceAll("value=\"[^\"]*\"", "value");
+    assertThat(shown).doesNotContain("\u202E", "\u200B", "\u2066")
+        .contains("admin[U+202E]gpj.exe[U+200B]@zylker.example", "client[U+2066]x");
+  }
+
+  @Test
   void hostileQueryParametersGetAPageOrA400NeverA500() {
     Browser admin = new Browser().signIn();
     for (String q : List.of("page=-1", "page=0", "page=2147483647", "page=99999999999999", "page=abc",

@@ -10,6 +10,34 @@ import org.jspecify.annotations.Nullable;
 public final class Views {
   private Views() {}
 
+  /**
+   * {@code text} as it may be shown: every character that would be invisible or would reorder what follows it
+   * (format characters such as the bidi overrides U+202A..U+202E and isolates U+2066..U+2069, zero-width
+   * characters, controls, line and paragraph separators) written as {@code [U+XXXX]}, so that a stored name cannot
+   * pass for another ("admin\u202Egpj.exe" would display as "adminexe.jpg"). Null stays null. The templates call it
+   * on every stored text they show (never on a value a form posts back).
+   */
+  public static @Nullable String visible(@Nullable String text) {
+    if (text == null || text.codePoints().noneMatch(Views::hidden)) {
+      return text;
+    }
+    StringBuilder out = new StringBuilder(text.length() + 16);
+    text.codePoints().forEach(c -> {
+      if (hidden(c)) {
+        out.append(String.format(java.util.Locale.ROOT, "[U+%04X]", c));
+      } else {
+        out.appendCodePoint(c);
+      }
+    });
+    return out.toString();
+  }
+
+  private static boolean hidden(int c) {
+    int type = Character.getType(c);
+    return type == Character.FORMAT || type == Character.CONTROL || type == Character.LINE_SEPARATOR
+        || type == Character.PARAGRAPH_SEPARATOR || type == Character.SURROGATE;
+  }
+
   /** What every page has: its title, the session's CSRF token (null before a session), a message shown once. */
   public record Page(String title, @Nullable String csrf, @Nullable String flash, boolean admin) {
     /** The CSRF token, or empty. */
