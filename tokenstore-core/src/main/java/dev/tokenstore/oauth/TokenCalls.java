@@ -257,8 +257,9 @@ final class TokenCalls {
 
   /**
    * Refreshes {@code base} ({@code stored} with the caller's credentials) and saves the result. A client secret of
-   * the caller's that differs from the stored one (rotated at the server, the application configured anew) is saved
-   * with the new tokens once the server has accepted it.
+   * the caller's that differs from a stored one (rotated at the server, the application configured anew) replaces
+   * it with the new tokens once the server has accepted it; a record kept without a secret (the Spring starter's)
+   * stays without.
    */
   private OAuthToken refreshOnce(Entry entry, OAuthToken stored, OAuthToken base, @Nullable OAuthToken expected) {
     String clientId = requireClientId(base);
@@ -266,7 +267,7 @@ final class TokenCalls {
     events.emit(TokenEvent.Type.REFRESH_STARTED, base);
     OAuthToken.Builder into = OAuthToken.builder().id(entry.id);
     String secret = base.clientSecret();
-    if (secret != null && !secret.equals(stored.clientSecret())) {
+    if (secret != null && stored.clientSecret() != null && !secret.equals(stored.clientSecret())) {
       into.clientSecret(secret);
     }
     OAuthToken update = fetch(base, () -> client.refresh(environment, clientId, secret, refreshToken), into,

@@ -16,8 +16,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A client secret rotated at the accounts server: the application's configuration has the new one, the stored
  * records still the old. The secret the caller gives is the one a refresh sends (configuration is the source of the
- * client's credentials), and once the server has taken it the record keeps it, so callers that give none (a query
- * by id, the CLI) work too. A caller that gives no secret still uses the stored one.
+ * client's credentials), and once the server has taken it the record keeps it in place of the old, so callers that
+ * give none (a query by id, the CLI) work too. A caller that gives no secret still uses the stored one; a record
+ * kept without a secret stays without (the Spring starter's test holds that).
  */
 class ClientSecretRotatedTest {
   @TempDir Path dir;
