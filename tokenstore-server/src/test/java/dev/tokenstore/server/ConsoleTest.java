@@ -9,6 +9,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -138,6 +139,25 @@ class ConsoleTest {
 
     String page = admin.get("/console/tokens/" + idle.id()).body();
     assertThat(page).contains("newcomer@zylker.example").doesNotContain("<td class=\"action\">refreshed</td>");
+  }
+
+  @Test
+  void theCleanupPreviewShowsTheFirstRowsAndCountsThemAll() {
+    // 250 more idle tokens (a store of 100,000 may have tens of thousands): the page lists the first 200 in id
+    // order, and the count it states, confirms and posts is all of them
+    java.time.Instant longAgo = java.time.Instant.now().minus(java.time.Duration.ofDays(10));
+    List<OAuthToken> idle = new java.util.ArrayList<>();
+    for (int i = 0; i < 250; i++) {
+      idle.add(OAuthToken.builder().userName("dormant" + i + "@zylker.example").clientId("1000.DORMANT")
+          .refreshToken("1000.dormant-refresh-SECRET-" + i).accessToken("1000.dormant-access-SECRET-" + i)
+          .expiresAt(longAgo).build());
+    }
+    f.store.saveTokens(idle);
+    Browser admin = new Browser().signIn();
+    String page = admin.get("/console/cleanup?days=1").body();
+    assertThat(Pattern.compile("class=\"cleanup-row\"").matcher(page).results().count()).isEqualTo(200);
+    assertThat(page).contains("253 tokens expired more than 1 days ago", "the first 200 are listed",
+        "name=\"count\" value=\"253\"", "these 253 tokens").doesNotContain("SECRET");
   }
 
   @Test

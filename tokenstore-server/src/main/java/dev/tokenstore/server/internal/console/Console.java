@@ -417,6 +417,9 @@ public final class Console {
     Web.seeOther(ctx, failed > 0 ? back : "/console/tokens");
   }
 
+  /** The most idle tokens the cleanup preview lists (it counts them all). */
+  static final int PREVIEW_ROWS = 200;
+
   private void cleanupPage(Context ctx) {
     Sessions.Session s = signedIn(ctx);
     if (s == null) {
@@ -424,11 +427,12 @@ public final class Console {
     }
     int days = daysParam(param(ctx, "days"));
     Instant now = clock.instant();
+    List<OAuthToken> idle = idle(days, now);
     List<Views.TokenRow> rows = new ArrayList<>();
-    for (OAuthToken t : idle(days, now)) {
+    for (OAuthToken t : idle.subList(0, Math.min(idle.size(), PREVIEW_ROWS))) {
       rows.add(row(t, now));
     }
-    Web.render(ctx, 200, "cleanup.jte", new Views.Cleanup(page("Cleanup", s), days, rows));
+    Web.render(ctx, 200, "cleanup.jte", new Views.Cleanup(page("Cleanup", s), days, idle.size(), rows));
   }
 
   private void cleanup(Context ctx) {

@@ -117,8 +117,8 @@ public final class Views {
   /** The confirmation of a global logout. */
   public record LogoutAll(Page page, String client, int count, List<String> clients) {}
 
-  /** The cleanup preview. */
-  public record Cleanup(Page page, int days, List<TokenRow> rows) {}
+  /** The cleanup preview: how many tokens would go ({@code total}), the first of them as rows. */
+  public record Cleanup(Page page, int days, int total, List<TokenRow> rows) {}
 
   /** The history page. */
   public record HistoryPage(Page page, List<History.Entry> entries) {}
