@@ -142,6 +142,29 @@ public final class TokenServer implements AutoCloseable {
     this.app = Javalin.create(this::configure);
   }
 
+  /** The most of a refused (413) request body read and dropped so that the client gets the answer. */
+  private static final int DRAIN_BYTES = 1 << 20;
+
+  /**
+   * Reads and drops what is left of a request body refused as too large (up to {@value #DRAIN_BYTES} bytes), and
+   * closes the connection after the answer. A server that answers while the client is still sending, then closes
+   * with the body unread, makes the kernel reset the connection, and the reset can destroy the answer before the
+   * client reads it ("no bytes received" instead of the 413). A larger body is left unread: its client may see a reset.
+   */
+  private static void drainBody(io.javalin.http.Context ctx) {
+    ctx.header("Connection", "close");
+    try {
+      java.io.InputStream in = ctx.req().getInputStream();
+      byte[] buffer = new byte[8192];
+      int left = DRAIN_BYTES;
+      for (int n; left > 0 && (n = in.read(buffer, 0, Math.min(buffer.length, left))) >= 0; ) {
+        left -= n;
+      }
+    } catch (java.io.IOException | IllegalStateException e) {
+      // the body was already read or the connection is gone: nothing to drain
+    }
+  }
+
   private void configure(JavalinConfig config) {
     config.startup.showJavalinBanner = false;
     config.startup.showOldJavalinVersionWarning = false;
@@ -211,6 +234,7 @@ public final class TokenServer implements AutoCloseable {
       }
     });
     config.routes.error(413, "*", ctx -> {
+      drainBody(ctx);
       if (!Api.problemWritten(ctx)) {
         Api.problem(ctx, Problem.of(413, "PAYLOAD_TOO_LARGE", "A request body may hold at most "
             + settings.maxRequestBytes + " bytes."));
