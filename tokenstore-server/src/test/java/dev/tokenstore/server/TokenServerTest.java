@@ -194,15 +194,15 @@ class TokenServerTest {
       Future<Http.Reply> first = pool.submit(() -> http.post("/api/v1/access-token", readKey, body));
       assertThat(arrived.await(10, TimeUnit.SECONDS)).isTrue();
       Future<Http.Reply> second = pool.submit(() -> http.post("/api/v1/access-token", readKey, body));
-      // both permits are taken (the second waits for the first's refresh): a third API request is shed
-      Http.Reply third = null;
-      for (int i = 0; i < 100; i++) {
-        third = http.get("/api/v1/tokens", readKey);
-        if (third.status() == 503) {
-          break;
-        }
+      // both permits are taken once the second has joined the first's refresh: wait for that (no timing), then a
+      // third API request is shed (sending it earlier could take the second's permit and shed the second instead)
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (!http.get("/metrics", null).body().contains("tokenstore_single_flight_joins_total 1.0")) {
+        assertThat(System.nanoTime()).as("the second request never joined the refresh in flight").isLessThan(deadline);
+        assertThat(second.isDone()).as("the second request ended before the refresh did").isFalse();
         Thread.sleep(20);
       }
+      Http.Reply third = http.get("/api/v1/tokens", readKey);
       assertProblem(third, 503, "BUSY");
       assertThat(third.header("Retry-After")).isEqualTo("1");
       assertThat(http.get("/healthz", null).status()).isEqualTo(200);
