@@ -8,6 +8,7 @@ import dev.tokenstore.TokenStores;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,12 +30,20 @@ class ClientSecretChangedMidRefreshTest {
       OAuthToken first = fx.exchangeNew(a, EmulatorFixture.USER);
       fx.clock.advance(Duration.ofHours(2));
       fx.zoho.resetCounters();
-      fx.zoho.faults().delay(Duration.ofSeconds(1));
+      // The refresh is held in the server until the secret has changed: with a fixed delay (it was 1 s) a slow
+      // machine could save the secret after the refresh, and the test would no longer be about "mid refresh".
+      CountDownLatch arrived = new CountDownLatch(1);
+      CountDownLatch release = new CountDownLatch(1);
+      fx.zoho.faults().hold(arrived, release);
       CompletableFuture<OAuthToken> refresh = CompletableFuture.supplyAsync(() -> a.getToken(EmulatorFixture.id(
           first.id())));
-      assertThat(EmulatorFixture.eventually(() -> fx.zoho.refreshCalls() == 1)).isTrue();
-      storeB.saveToken(OAuthToken.builder().id(first.id()).clientSecret("a-new-client-secret").build());
-      OAuthToken refreshed = refresh.get(20, TimeUnit.SECONDS);
+      assertThat(arrived.await(60, TimeUnit.SECONDS)).isTrue();
+      try {
+        storeB.saveToken(OAuthToken.builder().id(first.id()).clientSecret("a-new-client-secret").build());
+      } finally {
+        release.countDown();
+      }
+      OAuthToken refreshed = refresh.get(60, TimeUnit.SECONDS);
 
       OAuthToken stored = storeB.findTokenById(first.id()).orElseThrow();
       assertThat(stored.accessToken()).isEqualTo(refreshed.accessToken()).isNotEqualTo(first.accessToken());

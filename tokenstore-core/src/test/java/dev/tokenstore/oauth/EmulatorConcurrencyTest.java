@@ -92,7 +92,7 @@ class EmulatorConcurrencyTest {
 
     Set<String> accessTokens = ConcurrentHashMap.newKeySet();
     for (Future<OAuthToken> f : results) {
-      OAuthToken t = f.get(20, TimeUnit.SECONDS);
+      OAuthToken t = f.get(60, TimeUnit.SECONDS);
       assertThat(t.id()).isEqualTo(seeded.id());
       accessTokens.add(t.accessToken());
     }
@@ -113,13 +113,14 @@ class EmulatorConcurrencyTest {
 
   @Test
   void concurrentRequestsRejectedWithInvalidTokenShareOneRefresh() throws Exception {
-    TokenManager m = fx.manager(store).build();
+    TokenManager m = fx.manager(store).requestTimeout(Duration.ofSeconds(60)).build(); // outlasts the hold below
     OAuthToken t = fx.exchangeNew(m, USER);
     fx.revokeElsewhere(t.accessToken()); // every request with it now gets 401 INVALID_TOKEN
     fx.zoho.resetCounters();
-    // The refresh is held for a moment, so that every thread sends its first request (with the revoked token)
-    // before the new token exists; otherwise a late thread on a busy machine gets the new token at once.
-    fx.zoho.faults().delay(Duration.ofMillis(700));
+    // The refresh is held until every thread has sent its first request (with the revoked token), so that none
+    // gets the new token at once; a fixed delay (it was 700 ms) let a late thread on a busy machine do just that.
+    CountDownLatch release = new CountDownLatch(1);
+    fx.zoho.faults().hold(release);
 
     int threads = 16;
     CountDownLatch go = new CountDownLatch(1);
@@ -132,8 +133,14 @@ class EmulatorConcurrencyTest {
       }));
     }
     go.countDown();
+    try {
+      // counted on arrival; while the refresh is held no new token exists, so each of these is answered 401
+      assertThat(eventually(() -> fx.zoho.userInfoCalls() == threads)).as("every first request sent").isTrue();
+    } finally {
+      release.countDown();
+    }
     for (Future<HttpResponse<String>> f : results) {
-      assertThat(f.get(20, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+      assertThat(f.get(60, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
     }
 
     assertThat(fx.zoho.refreshCalls()).isEqualTo(1);
@@ -144,7 +151,8 @@ class EmulatorConcurrencyTest {
   @Test
   void aCallerWithAValidTokenIsNotBlockedByASlowRefresh() throws Exception {
     CountDownLatch started = new CountDownLatch(1);
-    TokenManager m = fx.manager(store).listener(e -> {
+    // the held refresh must not time out in the client while the other callers are checked on a slow machine
+    TokenManager m = fx.manager(store).requestTimeout(Duration.ofMinutes(5)).listener(e -> {
       fx.events.add(e);
       if (e.type() == TokenEvent.Type.REFRESH_STARTED) {
         started.countDown();
@@ -155,8 +163,9 @@ class EmulatorConcurrencyTest {
     OAuthToken bob = fx.exchangeNew(m, "bob@example.com");    // expires at T0 + 90 min
     fx.clock.advance(Duration.ofMinutes(27)); // ada's token is inside the five-minute window, still valid
     fx.zoho.resetCounters();
-    // The refresh of ada's token is held in the server until the delay ends or the emulator is closed.
-    fx.zoho.faults().delay(Duration.ofSeconds(20));
+    // The refresh of ada's token is held in the server until the emulator is closed (a 20 s delay could end
+    // before the checks below on a loaded machine, and the leader would be done).
+    fx.zoho.faults().hold(new CountDownLatch(1));
 
     Future<OAuthToken> leader = pool.submit(() -> m.getToken(user(USER)));
     assertThat(started.await(20, TimeUnit.SECONDS)).isTrue();

@@ -38,7 +38,7 @@ final class EmulatorFixture implements AutoCloseable {
   static final String REDIRECT = "https://app.example.com/oauth/callback";
   static final String SCOPE = "ZohoCRM.modules.ALL,ZohoCRM.users.READ";
   static final String USER = "ada@example.com";
-  static final Duration WAIT = Duration.ofSeconds(20);
+  static final Duration WAIT = Duration.ofSeconds(60); // generous: a loaded CI machine can stall a thread for seconds
 
   /** The browser and the "other worker": never follows redirects. */
   static final HttpClient BROWSER = HttpClient.newBuilder()
@@ -80,7 +80,7 @@ final class EmulatorFixture implements AutoCloseable {
         .store(store)
         .environment(environment())
         .clock(clock)
-        .requestTimeout(Duration.ofSeconds(10))
+        .requestTimeout(Duration.ofSeconds(60)) // a held call must outlast a slow machine's checks
         .retryPolicy(new RetryPolicy(3, Duration.ofMillis(1), Duration.ofMillis(5), 0.5))
         .sleeper(sleeper)
         .listener(events::add)

@@ -11,13 +11,14 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A refresher whose lease lapses while the server holds its call (a delay fault) never overwrites the newer token
+ * A refresher whose lease lapses while the server holds its call (a hold fault) never overwrites the newer token
  * that a second manager (another "process": its own store handle and memory) saved after taking the lease over:
  * with Zoho's non-rotating refresh tokens its compare-and-set save is refused and it hands out the stored token;
  * with rotation its late call is refused by the server and it hands out the stored token too. Neither ends in
@@ -88,22 +89,29 @@ class LapsedLeaseTest {
     try (EmulatorFixture fx = new EmulatorFixture(b -> b.rotateRefreshTokens(rotate));
         TokenStore storeA = decorate.apply(TokenStores.open("file:" + dir.resolve("tokens.csv")));
         TokenStore storeB = decorate.apply(TokenStores.open("file:" + dir.resolve("tokens.csv")))) {
-      TokenManager a = fx.manager(storeA).leaseTime(Duration.ofMillis(200)).build();
+      // a's call is held until b is done (below): its request timeout must outlast b's take-over on a slow machine
+      TokenManager a = fx.manager(storeA).leaseTime(Duration.ofMillis(200)).requestTimeout(Duration.ofSeconds(60))
+          .build();
       // b waits for a's lease to lapse, which happens in real time: b polls in real time too
       TokenManager b = fx.manager(storeB).leaseTime(Duration.ofSeconds(30)).sleeper(Sleeper.SYSTEM).build();
       OAuthToken first = fx.exchangeNew(a, EmulatorFixture.USER);
       OAuthToken byId = EmulatorFixture.id(first.id());
       fx.clock.advance(Duration.ofHours(2)); // expired for both managers and for the emulator
       fx.zoho.resetCounters();
-      fx.zoho.faults().delay(Duration.ofSeconds(2));
+      // a's call is held by the server until b has saved its token: a fixed delay (it was 2 s) raced b's take-over
+      // and refresh on a loaded machine, and a's reply could then come first
+      CountDownLatch arrived = new CountDownLatch(1);
+      CountDownLatch release = new CountDownLatch(1);
+      fx.zoho.faults().hold(arrived, release);
       CompletableFuture<OAuthToken> slow = CompletableFuture.supplyAsync(() -> a.getToken(byId));
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-      while (!(fx.zoho.refreshCalls() == 1 && fx.zoho.faults().pending() == 0)) {
-        assertThat(System.nanoTime() - deadline).as("the slow refresh reached the emulator").isNegative();
-        Thread.sleep(5);
+      assertThat(arrived.await(60, TimeUnit.SECONDS)).as("the slow refresh reached the emulator").isTrue();
+      OAuthToken fresh;
+      try {
+        fresh = b.getToken(byId); // waits until a's 200 ms lease lapses, takes it over, refreshes
+      } finally {
+        release.countDown();
       }
-      OAuthToken fresh = b.getToken(byId); // waits until a's 200 ms lease lapses, takes it over, refreshes
-      OAuthToken late = slow.get(20, TimeUnit.SECONDS);
+      OAuthToken late = slow.get(60, TimeUnit.SECONDS);
 
       OAuthToken stored = storeB.findTokenById(first.id()).orElseThrow();
       outcome.check(fx, a, b, fresh, late, stored);
