@@ -9,6 +9,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 class InJvmRefreshCoordinatorTest {
@@ -47,8 +48,19 @@ class InJvmRefreshCoordinatorTest {
     RefreshLease held = c.tryAcquire(id, Duration.ofMinutes(5)).orElseThrow();
     ExecutorService pool = Executors.newSingleThreadExecutor();
     try {
-      Future<Boolean> waiter = pool.submit(() -> c.awaitRelease(id, Duration.ofMinutes(5)));
-      Thread.sleep(100);
+      AtomicReference<Thread> waiting = new AtomicReference<>();
+      Future<Boolean> waiter = pool.submit(() -> {
+        waiting.set(Thread.currentThread());
+        return c.awaitRelease(id, Duration.ofMinutes(5));
+      });
+      // close only once the waiter is parked in awaitRelease (the only timed wait on its way): closed earlier (a
+      // fixed 100 ms sleep could be too short on a loaded machine), awaitRelease would return at once and the test
+      // would not show the wake-up
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (waiting.get() == null || waiting.get().getState() != Thread.State.TIMED_WAITING) {
+        assertThat(System.nanoTime() - deadline).as("the waiter reached awaitRelease").isNegative();
+        Thread.sleep(1);
+      }
       held.close();
       assertThat(waiter.get(30, TimeUnit.SECONDS)).isTrue(); // not the five minutes it was allowed
     } finally {
