@@ -65,14 +65,14 @@ class FaultHooksTest {
       emu.faults().hold(arrived, release);
 
       Future<Http.Reply> held = pool.submit(() -> Http.refresh(emu, "c", "s", rt));
-      assertThat(arrived.await(10, TimeUnit.SECONDS)).isTrue();
+      assertThat(arrived.await(60, TimeUnit.SECONDS)).isTrue();
       assertThat(emu.refreshCalls()).isEqualTo(1); // counted on arrival
       // The hold was for one call: another one is served while the first is still held.
       assertThat(Http.refresh(emu, "c", "s", rt).has("access_token")).isTrue();
       assertThat(held.isDone()).isFalse();
 
       release.countDown();
-      Http.Reply r = held.get(10, TimeUnit.SECONDS);
+      Http.Reply r = held.get(60, TimeUnit.SECONDS);
       assertThat(r.has("access_token")).isTrue();
       assertThat(emu.isAccessTokenValid(r.text("access_token"))).isTrue();
       assertThat(emu.faults().pending()).isZero();
@@ -90,11 +90,11 @@ class FaultHooksTest {
       CountDownLatch arrived = new CountDownLatch(1);
       emu.faults().hold(arrived, new CountDownLatch(1)); // never released
       Future<Http.Reply> held = pool.submit(() -> Http.refresh(emu, "c", "s", rt));
-      assertThat(arrived.await(10, TimeUnit.SECONDS)).isTrue();
+      assertThat(arrived.await(60, TimeUnit.SECONDS)).isTrue();
 
       emu.close();
 
-      assertThatThrownBy(() -> held.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(IOException.class);
+      assertThatThrownBy(() -> held.get(60, TimeUnit.SECONDS)).hasCauseInstanceOf(IOException.class);
     } finally {
       pool.shutdownNow();
     }

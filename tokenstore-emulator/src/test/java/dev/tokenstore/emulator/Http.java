@@ -94,14 +94,14 @@ final class Http {
   static Reply post(String url, Map<String, String> form) throws IOException, InterruptedException {
     return send(
         HttpRequest.newBuilder(URI.create(url))
-            .timeout(Duration.ofSeconds(10))
+            .timeout(Duration.ofSeconds(60)) // generous: a held call must outlast a loaded machine's checks
             .header("Content-Type", "application/x-www-form-urlencoded")
             .POST(HttpRequest.BodyPublishers.ofString(form(form)))
             .build());
   }
 
   static Reply get(String url, String... headers) throws IOException, InterruptedException {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).GET();
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(60)).GET();
     if (headers.length > 0) {
       b.headers(headers);
     }
