@@ -39,24 +39,42 @@ class RedisClusterContractTest extends TokenStoreContract {
       throw failure;
     }
     if (client == null) {
-      List<Integer> ports = clusterPorts(3);
-      int p1 = ports.get(0);
-      int p2 = ports.get(1);
-      int p3 = ports.get(2);
-      RedisShardedCluster cluster;
-      try {
-        // a folder of its own per run: the nodes write their cluster config and a dump there on shutdown
-        cluster = RedisShardedCluster.newRedisCluster()
-            .withServerBuilder(RedisServer.newRedisServer().executableProvider(ExecutableProvider.newJarResourceProvider(
-                RedisTestServer.binaryDir("embedded-redis-cluster-" + ProcessHandle.current().pid()))))
-            .serverPorts(List.of(p1, p2, p3)) // before shard(): each shard takes its port when added
-            .shard("master1", 0).shard("master2", 0).shard("master3", 0)
-            .build();
-        cluster.start();
-      } catch (IOException | RuntimeException e) {
-        throw failure = new AssertionError("Could not start an embedded three-node Redis Cluster on 127.0.0.1 ports " + p1
-            + ", " + p2 + ", " + p3 + " (and those + 10000 for the cluster bus): " + e + ". Free those ports or "
-            + "check that the temp directory allows executing files.", e);
+      // The ports are free when chosen but released before the nodes bind them (redis cannot be told to take any
+      // free port and report it): another process of a busy machine may take one meanwhile. A start that fails is
+      // therefore tried again on other ports, a few times; that retries the setup, never a test.
+      List<Integer> ports = null;
+      RedisShardedCluster cluster = null;
+      for (int attempt = 1; cluster == null; attempt++) {
+        ports = clusterPorts(3);
+        int p1 = ports.get(0);
+        int p2 = ports.get(1);
+        int p3 = ports.get(2);
+        RedisShardedCluster candidate = null;
+        try {
+          // a folder of its own per run: the nodes write their cluster config and a dump there on shutdown
+          candidate = RedisShardedCluster.newRedisCluster()
+              .withServerBuilder(RedisServer.newRedisServer().executableProvider(ExecutableProvider.newJarResourceProvider(
+                  RedisTestServer.binaryDir("embedded-redis-cluster-" + ProcessHandle.current().pid()))))
+              .serverPorts(List.of(p1, p2, p3)) // before shard(): each shard takes its port when added
+              .shard("master1", 0).shard("master2", 0).shard("master3", 0)
+              .build();
+          candidate.start();
+          cluster = candidate;
+        } catch (IOException | RuntimeException e) {
+          if (candidate != null) {
+            try {
+              candidate.stop(); // the nodes that did start
+            } catch (IOException | RuntimeException ignored) {
+              // nothing more to release
+            }
+          }
+          if (attempt == 3) {
+            throw failure = new AssertionError("Could not start an embedded three-node Redis Cluster on 127.0.0.1 "
+                + "ports " + p1 + ", " + p2 + ", " + p3 + " (and those + 10000 for the cluster bus; the last of "
+                + attempt + " attempts on other ports): " + e + ". Free those ports or check that the temp directory "
+                + "allows executing files.", e);
+          }
+        }
       }
       RedisShardedCluster started = cluster;
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -67,14 +85,17 @@ class RedisClusterContractTest extends TokenStoreContract {
         }
       }, "embedded-redis-cluster-stop"));
       awaitClusterOk(ports);
-      client = RedisClusterClient.create(Set.of(new HostAndPort("127.0.0.1", p1)));
+      client = RedisClusterClient.create(Set.of(new HostAndPort("127.0.0.1", ports.get(0))));
     }
     return client;
   }
 
-  /** Waits (at most 30 s) until every node sees all slots covered; the nodes converge a moment after start. */
+  /**
+   * Waits (at most 60 s: generous, for a loaded machine) until every node sees all slots covered; the nodes
+   * converge a moment after start.
+   */
   private static void awaitClusterOk(List<Integer> ports) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     for (int port : ports) {
       while (true) {
         String info;
@@ -85,7 +106,7 @@ class RedisClusterContractTest extends TokenStoreContract {
           break;
         }
         if (System.nanoTime() > deadline) {
-          throw failure = new AssertionError("The embedded Redis Cluster did not reach cluster_state:ok within 30 s "
+          throw failure = new AssertionError("The embedded Redis Cluster did not reach cluster_state:ok within 60 s "
               + "(node " + port + "): " + info);
         }
         try {

@@ -26,8 +26,9 @@ import redis.embedded.RedisServer;
  */
 class RedisOutageTest {
   private static final String PASSWORD = "pw-Secret-42";
-  private final int port = RedisTestServer.freePort();
-  private RedisServer server = RedisTestServer.start(port, PASSWORD);
+  private final RedisTestServer.Started started = RedisTestServer.startOnFreePort(PASSWORD);
+  private final int port = started.port(); // restarts of the server below bind it again: it must stay this one
+  private RedisServer server = started.server();
   private final String maskedBase = "redis://:***@127.0.0.1:" + port + "/0";
 
   @AfterEach

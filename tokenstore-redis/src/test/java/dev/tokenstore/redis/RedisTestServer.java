@@ -30,10 +30,9 @@ final class RedisTestServer {
       if (external != null && !external.isBlank()) {
         baseUri = external.strip();
       } else {
-        int port = freePort();
-        RedisServer server = start(port, null);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> stopQuietly(server), "embedded-redis-stop"));
-        baseUri = "redis://127.0.0.1:" + port + "/0";
+        Started started = startOnFreePort(null);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> stopQuietly(started.server()), "embedded-redis-stop"));
+        baseUri = "redis://127.0.0.1:" + started.port() + "/0";
       }
     }
     return baseUri;
@@ -51,6 +50,27 @@ final class RedisTestServer {
 
   static String storeUri(String prefix) {
     return baseUri() + "?prefix=" + prefix;
+  }
+
+  /** A started embedded server and the port it listens on. */
+  record Started(RedisServer server, int port) {}
+
+  /**
+   * Starts an embedded redis-server on a free port (requiring {@code password} when not null). The port is free
+   * when chosen but released before redis binds it, so on a busy machine another process may take it meanwhile:
+   * a start that fails is tried again on another port (three attempts in all).
+   */
+  static Started startOnFreePort(String password) {
+    AssertionError last = null;
+    for (int attempt = 0; attempt < 3; attempt++) {
+      int port = freePort();
+      try {
+        return new Started(start(port, password), port);
+      } catch (AssertionError e) {
+        last = e;
+      }
+    }
+    throw last;
   }
 
   /** Starts an embedded redis-server on {@code port} (requiring {@code password} when not null). */
