@@ -57,7 +57,8 @@ final class Http {
   }
 
   HttpRequest.Builder request(String path, String key) {
-    HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(30));
+    // generous: a request may wait for a lease to lapse (ServeInstancesTest) on a loaded machine
+    HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(60));
     if (key != null) {
       b.header("Authorization", "Bearer " + key);
     }

@@ -192,7 +192,7 @@ class TokenServerTest {
     try {
       String body = "{\"user_name\":\"" + ADA + "\"}";
       Future<Http.Reply> first = pool.submit(() -> http.post("/api/v1/access-token", readKey, body));
-      assertThat(arrived.await(10, TimeUnit.SECONDS)).isTrue();
+      assertThat(arrived.await(60, TimeUnit.SECONDS)).isTrue();
       Future<Http.Reply> second = pool.submit(() -> http.post("/api/v1/access-token", readKey, body));
       // both permits are taken once the second has joined the first's refresh: wait for that (no timing), then a
       // third API request is shed (sending it earlier could take the second's permit and shed the second instead)
@@ -208,8 +208,8 @@ class TokenServerTest {
       assertThat(http.get("/healthz", null).status()).isEqualTo(200);
       assertThat(http.get("/metrics", null).status()).isEqualTo(200);
       release.countDown();
-      assertThat(first.get(20, TimeUnit.SECONDS).status()).isEqualTo(200);
-      assertThat(second.get(20, TimeUnit.SECONDS).status()).isEqualTo(200);
+      assertThat(first.get(60, TimeUnit.SECONDS).status()).isEqualTo(200);
+      assertThat(second.get(60, TimeUnit.SECONDS).status()).isEqualTo(200);
       assertThat(zoho.refreshCalls()).isEqualTo(1);
     } finally {
       release.countDown();
@@ -356,16 +356,22 @@ class TokenServerTest {
     try {
       Future<Http.Reply> inFlight = pool.submit(() ->
           http.post("/api/v1/access-token", readKey, "{\"user_name\":\"" + ADA + "\"}"));
-      assertThat(arrived.await(10, TimeUnit.SECONDS)).isTrue();
+      assertThat(arrived.await(60, TimeUnit.SECONDS)).isTrue();
       Future<?> closing = pool.submit(server::close);
-      Thread.sleep(200); // let close() begin draining (not a timing assertion: the order is checked below)
+      // wait until close() has begun draining: every request, a health check too, is then refused (sleeping
+      // 200 ms instead let the next request in on a slow machine, where it joined the held refresh)
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (http.get("/healthz", null).status() != 503) {
+        assertThat(System.nanoTime()).as("close() never began draining").isLessThan(deadline);
+        Thread.sleep(20);
+      }
       Http.Reply refused = http.post("/api/v1/access-token", readKey, "{\"user_name\":\"" + ADA + "\"}");
       assertProblem(refused, 503, "SHUTTING_DOWN");
       assertThat(closing.isDone()).isFalse();
       release.countDown();
-      Http.Reply finished = inFlight.get(20, TimeUnit.SECONDS);
+      Http.Reply finished = inFlight.get(60, TimeUnit.SECONDS);
       assertThat(finished.status()).as(finished.body()).isEqualTo(200);
-      closing.get(20, TimeUnit.SECONDS);
+      closing.get(60, TimeUnit.SECONDS);
       assertThat(store.findToken(OAuthToken.builder().userName(ADA).build()).orElseThrow().accessToken())
           .isEqualTo(finished.json().get("access_token").asText());
     } finally {
