@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
@@ -44,22 +45,26 @@ final class Chromium {
     ChromeDriverService service = new ChromeDriverService.Builder()
         .usingDriverExecutable(new File(DRIVER.toString()))
         .usingAnyFreePort()
+        .withTimeout(Duration.ofSeconds(60)) // the driver's start, slow on a loaded machine (the default is 20 s)
         .build();
     ChromeDriver driver = new ChromeDriver(service, options);
-    driver.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(30));
+    driver.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(60));
     return driver;
   }
 
   /**
    * Clicks {@code element}, which leads to another page (a link, a form's button), and returns once the browser has
-   * left the current page (its document is gone), so the request behind it has been answered. WebDriver's click may
-   * return before a navigation it started has begun, so what a test reads next (the store, the new page) could
-   * still be from before the click.
+   * left the current page (its document is gone), so the request behind it has been answered, and the new page has
+   * loaded. WebDriver's click may return before a navigation it started has begun, so what a test reads next (the
+   * store, the new page) could still be from before the click; and the new document may still be loading when the
+   * old one is gone, so its elements are waited for too rather than assumed.
    */
   static void clickAndLoad(WebDriver driver, WebElement element) {
     WebElement page = driver.findElement(By.tagName("html"));
     element.click();
-    new WebDriverWait(driver, Duration.ofSeconds(60)).until(ExpectedConditions.stalenessOf(page));
+    WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(60));
+    wait.until(ExpectedConditions.stalenessOf(page));
+    wait.until(d -> "complete".equals(((JavascriptExecutor) d).executeScript("return document.readyState")));
   }
 
   /** Saves a screenshot as target/console-screenshots/NAME.png. */
