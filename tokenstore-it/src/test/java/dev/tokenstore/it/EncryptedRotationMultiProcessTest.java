@@ -57,8 +57,13 @@ class EncryptedRotationMultiProcessTest {
   private static final int PROCESSES = 3;
   private static final int THREADS = 4;
   private static final int BYSTANDERS = 40;
-  private static final Duration TTL = Duration.ofSeconds(2);
-  private static final long WINDOW_MS = 1000;
+  /**
+   * The window (at most half the lifetime) is how long a child thread may be stalled between being handed a token
+   * and checking that it has not expired ({@link CoordinationChild}): 1 s of a 2 s token was too little on a
+   * loaded machine.
+   */
+  private static final Duration TTL = Duration.ofSeconds(4);
+  private static final long WINDOW_MS = 2000;
   /** Longer than the held refresh below takes, so that no other process takes the lease over meanwhile. */
   private static final long LEASE_MS = 30_000;
   /** The access tokens each child must see: the exchanged one and six refreshed ones, or seven refreshed. */
