@@ -14,7 +14,7 @@ import java.nio.charset.StandardCharsets;
 /**
  * One child JVM of {@link ShortLivedTokenMultiProcessTest}: what a process such as {@code tokenstore
  * access-token} does, with a {@link TokenManager} on DEFAULT settings (the default five-minute refresh window,
- * longer than the emulator's 30-second tokens). After the start barrier it asks for the access token of one
+ * longer than the emulator's short-lived tokens). After the start barrier it asks for the access token of one
  * record three times, then once more through a second manager (a later process with nothing in memory).
  *
  * <p>Args: emulator base URL, store URI, client id, client secret, token id. Before {@code READY} it opens the
