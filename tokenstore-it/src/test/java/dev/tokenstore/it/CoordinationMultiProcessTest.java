@@ -16,6 +16,7 @@ import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -43,9 +44,19 @@ class CoordinationMultiProcessTest {
   private static final String USER = "coord@example.com";
   private static final int PROCESSES = 3;
   private static final int THREADS = 8;
-  private static final Duration TTL = Duration.ofSeconds(3);
-  private static final long WINDOW_MS = 1000;
-  private static final long LEASE_MS = 2000;
+  /**
+   * A child fails when a token it was handed has expired by the time it looks at the clock, and the manager hands
+   * out tokens with at least the window left: the window is how long a child thread may be stalled between the two
+   * (it was 1 s of a 3 s token, too little on a loaded machine).
+   */
+  private static final Duration TTL = Duration.ofSeconds(6);
+  private static final long WINDOW_MS = 3000;
+  /**
+   * Longer than any healthy refresh takes on a loaded machine: a lease that lapsed during one (it was 2 s) let a
+   * second process refresh the same expiry with the same refresh token, and made the killed-holder case race the
+   * kill against the take-over. Only the killed holder's lease lapses, 20 s after it was taken.
+   */
+  private static final long LEASE_MS = 20_000;
   private static final Duration WAIT = Duration.ofSeconds(60);
 
   @TempDir Path dir;
@@ -58,8 +69,9 @@ class CoordinationMultiProcessTest {
   void oneRefreshPerExpiryWithRotation(String kind) throws Exception {
     String uri = SharedStores.uri(kind, dir);
     try (AccountsEmulator zoho = emulator(true)) {
-      String id = seed(zoho, uri);
-      int distinct = 4; // the exchanged token and three refreshed ones: three expiries
+      OAuthToken seeded = seed(zoho, uri);
+      String id = seeded.id();
+      int distinct = 4; // the exchanged token and three refreshed ones (three expiries), or four refreshed ones
       try (ChildJvms children = start(zoho, uri, id, distinct, 60)) {
         children.startTogether(WAIT);
         children.joinAll(Duration.ofSeconds(90));
@@ -67,7 +79,11 @@ class CoordinationMultiProcessTest {
           assertThat(c.output()).doesNotContain("FAIL").contains("DONE");
         }
       }
+      // The exchanged token's refresh token is known too: the first refresh uses it, and no child may have been
+      // handed that token (on a loaded machine the children start after it is due already). Missing from this set,
+      // that one refresh counted as made with an unknown token (the test failed so under load).
       Set<String> refreshTokens = new HashSet<>();
+      refreshTokens.add(seeded.refreshToken());
       Set<String> accessTokens = new HashSet<>();
       for (int p = 0; p < PROCESSES; p++) {
         for (String line : Files.readAllLines(results(p))) {
@@ -115,7 +131,9 @@ class CoordinationMultiProcessTest {
     String uri = SharedStores.uri(kind, dir);
     try (AccountsEmulator zoho = emulator(false)) {
       String id = seedDue(zoho, uri);
-      zoho.faults().delay(Duration.ofSeconds(10)); // the first refresh is held
+      // the first refresh is held until the emulator closes (a 10 s delay could end before a slow machine had
+      // started the other processes' refreshes, which would then find the new token)
+      zoho.faults().hold(new CountDownLatch(1));
       try (ChildJvms children = start(zoho, uri, id, 1, 60)) {
         children.startTogether(WAIT);
         children.waitUntil("a second process refreshes the same expiry", WAIT,
@@ -178,21 +196,21 @@ class CoordinationMultiProcessTest {
         .start();
   }
 
-  /** Exchanges a code and stores the token (as an application's first authorization would); returns its id. */
-  private static String seed(AccountsEmulator zoho, String uri) {
+  /** Exchanges a code and stores the token (as an application's first authorization would); returns it. */
+  private static OAuthToken seed(AccountsEmulator zoho, String uri) {
     try (TokenStore store = TokenStores.open(uri)) {
       TokenManager m = TokenManager.builder().store(store)
           .environment(Environment.zohoAccounts(zoho.baseUrl(), zoho.apiDomain())).build();
       OAuthToken t = m.getToken(OAuthToken.builder().clientId(CLIENT_ID).clientSecret(CLIENT_SECRET)
           .redirectUrl(REDIRECT)
           .grantToken(zoho.issueGrantCode(CLIENT_ID, REDIRECT, "ZohoCRM.modules.ALL")).build());
-      return t.id();
+      return t;
     }
   }
 
   /** {@link #seed} a token, make it due for refresh now, and reset the emulator's counters. */
   private static String seedDue(AccountsEmulator zoho, String uri) {
-    String id = seed(zoho, uri);
+    String id = seed(zoho, uri).id();
     try (TokenStore store = TokenStores.open(uri)) {
       OAuthToken t = store.findTokenById(id).orElseThrow();
       store.saveToken(t.toBuilder().expiresAt(Instant.now().minusSeconds(1)).build());
