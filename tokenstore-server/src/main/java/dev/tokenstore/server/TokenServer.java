@@ -200,6 +200,11 @@ public final class TokenServer implements AutoCloseable {
     // Javalin routes by X-HTTP-Method-Override when a request has it: a GET would reach a POST or DELETE handler,
     // past any proxy or firewall rule that lets only some methods through. No client of the service needs it.
     config.routes.before(ctx -> {
+      // the baseline of every answer, whatever writes it (a route, an error handler, Javalin's own HEAD, OPTIONS
+      // and 405 answers): nothing in it may run, be framed or be sniffed; console pages set their own policy
+      ctx.header("Content-Security-Policy", Api.CSP_NONE);
+      ctx.header("X-Frame-Options", "DENY");
+      ctx.header("X-Content-Type-Options", "nosniff");
       if (ctx.req().getHeader("X-HTTP-Method-Override") != null) {
         Api.problem(ctx, Problem.of(400, "INVALID_ARGUMENT", "The service takes no X-HTTP-Method-Override; send "
             + "the request with its own method."));
@@ -279,7 +284,7 @@ public final class TokenServer implements AutoCloseable {
     }
 
     private static void secure(org.eclipse.jetty.http.HttpFields.Mutable fields) {
-      fields.put("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'; base-uri 'none'");
+      fields.put("Content-Security-Policy", Api.CSP_NONE);
       fields.put("X-Frame-Options", "DENY");
       fields.put("X-Content-Type-Options", "nosniff");
     }

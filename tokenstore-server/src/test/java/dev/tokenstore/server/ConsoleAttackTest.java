@@ -731,6 +731,24 @@ class ConsoleAttackTest {
   }
 
   @Test
+  void headAndOptionsRequestsCarryTheSecurityHeadersToo() {
+    // Javalin answers HEAD for a GET route (and OPTIONS, 405 for other methods) itself: the answers must carry
+    // the headers of the routes they stand for, on every path, signed in or not
+    Browser admin = new Browser().signIn();
+    for (String path : List.of("/console/login", "/console/tokens", "/connect", "/healthz", "/api/v1/tokens",
+        "/console/nope", "/metrics")) {
+      for (String method : List.of("HEAD", "OPTIONS", "TRACE")) {
+        HttpResponse<String> r = admin.send(HttpRequest.newBuilder(URI.create(f.url(path)))
+            .method(method, HttpRequest.BodyPublishers.noBody()));
+        String what = method + " " + path + " " + r.statusCode();
+        assertThat(r.headers().firstValue("Content-Security-Policy")).as(what).isPresent();
+        assertThat(r.headers().firstValue("X-Content-Type-Options")).as(what).contains("nosniff");
+        assertThat(r.headers().firstValue("X-Frame-Options")).as(what).contains("DENY");
+      }
+    }
+  }
+
+  @Test
   void requestsJettyRefusesBeforeRoutingGetTheSecurityHeadersToo() throws IOException {
     for (String request : List.of(
         "GET /console/tokens?q=" + "a".repeat(20_000) + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",

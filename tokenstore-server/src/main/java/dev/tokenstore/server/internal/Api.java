@@ -69,6 +69,9 @@ public final class Api {
   private final Clock clock;
   private final int maxBodyBytes;
   private final DefaultClient defaultClient;
+  /** The content security policy of every answer that is not a console page: nothing may load, run or frame it. */
+  public static final String CSP_NONE = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
+
   private final AtomicInteger inFlight = new AtomicInteger();
   private final AtomicInteger unwritten = new AtomicInteger();
   /** API requests at once; beyond, 503 BUSY, so that a slow accounts server never starves health checks. */
@@ -426,7 +429,7 @@ public final class Api {
   public static void problem(Context ctx, Problem p) {
     ctx.attribute(PROBLEM, p.code());
     // a problem answers any path, the console's and the portal's too: nothing in it may run, frame or be sniffed
-    ctx.header("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'; base-uri 'none'");
+    ctx.header("Content-Security-Policy", CSP_NONE);
     ctx.header("X-Frame-Options", "DENY");
     ctx.header("X-Content-Type-Options", "nosniff");
     if (p.retryAfter() != null) {
