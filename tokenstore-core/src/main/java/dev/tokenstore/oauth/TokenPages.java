@@ -144,8 +144,9 @@ public interface TokenPages extends ReturnsTokens<TokenPages> {
   /**
    * This paging with each record of a page passed through {@code reveal} (records it maps to null are left out) and
    * the same counts: the view a decorator hands out ({@link ReturnsTokens}). Its {@link #page} fails when
-   * {@code reveal} throws for any record; its {@link #items} reports a record for which {@code reveal} throws an
-   * error of {@link #UNREADABLE_RECORD} as an unreadable item, with the stored record's id and user name.
+   * {@code reveal} throws for any record; its {@link #items} reads this paging's {@link #items} and reports a record
+   * for which {@code reveal} throws an error of {@link #UNREADABLE_RECORD} as an unreadable item, with the stored
+   * record's id and user name (an item this paging found unreadable stays so), so that views of views compose.
    */
   @Override
   default TokenPages revealedBy(Function<OAuthToken, @Nullable OAuthToken> reveal) {
@@ -166,16 +167,23 @@ public interface TokenPages extends ReturnsTokens<TokenPages> {
 
       @Override
       public List<Item> items(Filter filter, @Nullable String after, int limit, Instant now) {
+        // the wrapped paging's items, so that decorators of decorators compose: an item it already found
+        // unreadable stays so, and each readable one passes through this reveal
         List<Item> out = new ArrayList<>();
-        for (OAuthToken t : stored.page(filter, after, limit, now)) {
+        for (Item i : stored.items(filter, after, limit, now)) {
+          OAuthToken t = i.token();
+          if (t == null) {
+            out.add(i);
+            continue;
+          }
           OAuthToken shown;
           try {
             shown = reveal.apply(t);
           } catch (TokenstoreException e) {
-            if (!UNREADABLE_RECORD.contains(e.code()) || t.id() == null) {
+            if (!UNREADABLE_RECORD.contains(e.code())) {
               throw e;
             }
-            out.add(Item.unreadable(t, e));
+            out.add(new Item(i.id(), i.userName(), null, e));
             continue;
           }
           if (shown != null) {

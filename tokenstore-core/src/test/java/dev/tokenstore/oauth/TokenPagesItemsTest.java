@@ -69,6 +69,23 @@ class TokenPagesItemsTest {
   }
 
   @Test
+  void viewsOfViewsCompose() {
+    try (TokenStore s = storeOf("a", "bad", "c")) {
+      TokenPages inner = TokenPages.of(s).revealedBy(t -> {
+        if ("bad".equals(t.userName())) {
+          throw new StoreException(ErrorCode.RECORD_MISMATCH, "record " + t.id() + " does not fit its seal");
+        }
+        return t;
+      });
+      TokenPages outer = inner.revealedBy(t -> t.toBuilder().clientId("outer").build());
+      List<TokenPages.Item> items = outer.items(TokenPages.Filter.ALL, null, 10, NOW);
+      assertThat(items).extracting(i -> i.error() == null ? i.token().clientId() : i.error().code().name())
+          .containsExactly("outer", "RECORD_MISMATCH", "outer");
+      assertThat(items.get(1).userName()).isEqualTo("bad");
+    }
+  }
+
+  @Test
   void anItemHoldsATokenOrAnErrorNeverBothNorNeither() {
     OAuthToken t = OAuthToken.builder().id("1").userName("a").build();
     TokenstoreException e = new TokenstoreException(ErrorCode.UNKNOWN_KEY, "key 7");
