@@ -137,4 +137,23 @@ class DamagedRecordServerTest {
     assertThat(r.json().get("deleted").asBoolean()).isTrue();
     assertThat(store.getTokens()).hasSize(2);
   }
+
+  @Test
+  void callsForTheDamagedRecordItselfAnswerAConflictThatSaysWhatToDo() {
+    String admin = server.apiKeys().create("admin", ApiScope.ADMIN).key();
+    for (Http.Reply r : new Http.Reply[] {
+        api.get("/api/v1/tokens/2", readKey),
+        api.post("/api/v1/access-token", readKey, "{\"user_name\":\"bob@example.com\"}"),
+        api.delete("/api/v1/tokens/2", admin)}) {
+      // the record is there but cannot be read: a conflict with the store's state (not a failure of the service),
+      // whose detail names the record and the way out; never a secret
+      assertThat(r.status()).as(r.body()).isEqualTo(409);
+      assertThat(r.json().get("code").asText()).isEqualTo("DECRYPTION_FAILED");
+      assertThat(r.json().get("detail").asText()).contains("record 2");
+      assertThat(r.body()).doesNotContain("SECRET");
+    }
+    assertThat(api.delete("/api/v1/tokens/2", admin).json().get("detail").asText()).contains("revoke=false");
+    // the refused delete (it would revoke, which needs the secrets) left the record there
+    assertThat(api.get("/api/v1/tokens", readKey).json().get("items")).hasSize(3);
+  }
 }

@@ -294,8 +294,12 @@ public final class Api {
     try {
       t = stored(id);
     } catch (TokenstoreException e) {
-      if (revoke || !TokenPages.UNREADABLE_RECORD.contains(e.code())) {
+      if (!TokenPages.UNREADABLE_RECORD.contains(e.code())) {
         throw e;
+      }
+      if (revoke) {
+        throw new TokenstoreException(e.code(), "The token cannot be revoked: " + e.getMessage() + " To delete it "
+            + "without revoking, send DELETE /api/v1/tokens/{id}?revoke=false.", e);
       }
       // a record that cannot be read (damaged, another key) cannot be revoked, but deleting it is the way out
       if (!store.deleteToken(id)) {
