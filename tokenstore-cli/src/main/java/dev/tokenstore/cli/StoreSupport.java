@@ -10,6 +10,8 @@ import dev.tokenstore.TokenStore;
 import dev.tokenstore.TokenStores;
 import dev.tokenstore.crypto.EncryptedTokenStore;
 import dev.tokenstore.crypto.KeyProvider;
+import dev.tokenstore.TokenstoreException;
+import dev.tokenstore.oauth.TokenPages;
 import dev.tokenstore.oauth.TokenStatus;
 import dev.tokenstore.spi.StoreUris;
 import java.io.PrintWriter;
@@ -120,14 +122,46 @@ final class StoreSupport {
     out.flush();
   }
 
-  static void printList(PrintWriter out, List<OAuthToken> tokens, Instant now, boolean json, boolean reveal) {
+  /** The status {@code list} shows for a record that cannot be read. */
+  static final String DAMAGED = "damaged";
+
+  /**
+   * Every record of {@code store} in id order, each read or with the error that keeps it from being read
+   * ({@link TokenPages#items}: a damaged record of an encrypted store does not hide the others), a page at a time.
+   */
+  static List<TokenPages.Item> items(TokenStore store, Instant now) {
+    TokenPages pages = TokenPages.of(store);
+    List<TokenPages.Item> out = new ArrayList<>();
+    String after = null;
+    while (true) {
+      List<TokenPages.Item> page = pages.items(TokenPages.Filter.ALL, after, TokenPages.MAX_LIMIT, now);
+      out.addAll(page);
+      if (page.size() < TokenPages.MAX_LIMIT) {
+        return out;
+      }
+      after = page.get(page.size() - 1).id();
+    }
+  }
+
+  /** A record that cannot be read, in JSON: its id, user name, status {@code damaged} and error (never a secret). */
+  static ObjectNode json(TokenPages.Item unreadable) {
+    TokenstoreException e = java.util.Objects.requireNonNull(unreadable.error());
+    ObjectNode n = json().createObjectNode();
+    n.put("id", unreadable.id());
+    n.put("user", unreadable.userName());
+    n.put("status", DAMAGED);
+    n.putObject("error").put("code", e.code().name()).put("message", e.getMessage());
+    return n;
+  }
+
+  static void printList(PrintWriter out, List<TokenPages.Item> items, Instant now, boolean json, boolean reveal) {
     if (json) {
       ArrayNode a = json().createArrayNode();
-      tokens.forEach(t -> a.add(json(t, now, reveal)));
+      items.forEach(i -> a.add(i.token() != null ? json(i.token(), now, reveal) : json(i)));
       printJson(out, a);
       return;
     }
-    if (tokens.isEmpty()) {
+    if (items.isEmpty()) {
       out.println("No tokens stored. Add one with 'tokenstore login', 'exchange' or 'import'.");
       out.flush();
       return;
@@ -135,14 +169,17 @@ final class StoreSupport {
     List<String[]> rows = new ArrayList<>();
     rows.add(reveal ? new String[] {"ID", "USER", "CLIENT", "API DOMAIN", "STATUS", "EXPIRES", "ACCESS TOKEN",
         "REFRESH TOKEN"} : new String[] {"ID", "USER", "CLIENT", "API DOMAIN", "STATUS", "EXPIRES"});
-    for (OAuthToken t : tokens) {
-      String[] base = {
-        nz(t.id()), nz(t.userName()), nz(t.clientId()), nz(t.apiDomain()), status(t, now), expiry(t, now)
-      };
+    for (TokenPages.Item i : items) {
+      OAuthToken t = i.token();
+      String[] base = t != null
+          ? new String[] {nz(t.id()), nz(t.userName()), nz(t.clientId()), nz(t.apiDomain()), status(t, now),
+            expiry(t, now)}
+          : new String[] {nz(i.id()), nz(i.userName()), "-", "-",
+            DAMAGED + " [" + java.util.Objects.requireNonNull(i.error()).code() + "]", "-"};
       if (reveal) {
         String[] r = java.util.Arrays.copyOf(base, 8);
-        r[6] = nz(t.accessToken());
-        r[7] = nz(t.refreshToken());
+        r[6] = t == null ? "-" : nz(t.accessToken());
+        r[7] = t == null ? "-" : nz(t.refreshToken());
         rows.add(r);
       } else {
         rows.add(base);

@@ -8,13 +8,15 @@ import dev.tokenstore.TokenstoreException;
 import dev.tokenstore.crypto.EncryptedTokenStore;
 import dev.tokenstore.oauth.Environment;
 import dev.tokenstore.oauth.TokenManager;
+import dev.tokenstore.oauth.TokenPages;
 import java.io.BufferedReader;
 import java.io.Console;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.EnumSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
@@ -105,7 +107,10 @@ final class TokenCommands {
       description = {
         "Lists the stored tokens (secrets are not shown unless --reveal).",
         "Columns: id, user, client, API domain, status (valid, expiring, expired, not exchanged,",
-        "needs re-authorization) and expiry."
+        "needs re-authorization) and expiry.",
+        "A record of an encrypted store that cannot be read (damaged, another key) is listed with status",
+        "damaged and its error code, the others as usual; the command then exits with 1 and says on stderr",
+        "what to do ('tokenstore delete ID', or restore the record)."
       })
   static final class ListTokens implements Callable<Integer> {
     @Mixin StoreSession session;
@@ -115,10 +120,32 @@ final class TokenCommands {
 
     @Override
     public Integer call() {
+      List<TokenPages.Item> items;
       try (TokenStore store = session.open()) {
-        StoreSupport.printList(session.out(), store.getTokens(), Instant.now(), session.json(), reveal);
+        Instant now = Instant.now();
+        items = StoreSupport.items(store, now);
+        StoreSupport.printList(session.out(), items, now, session.json(), reveal);
       }
-      return ExitCodes.OK;
+      List<TokenPages.Item> damaged = items.stream().filter(i -> !i.readable()).toList();
+      if (damaged.isEmpty()) {
+        return ExitCodes.OK;
+      }
+      // the good records are listed; the bad ones are named here, with what to do
+      PrintWriter err = session.err();
+      err.println("error: " + damaged.size() + " of " + items.size() + (items.size() == 1 ? " record" : " records")
+          + " cannot be read (status " + StoreSupport.DAMAGED + "); the others are listed.");
+      for (TokenPages.Item i : damaged) {
+        TokenstoreException e = Objects.requireNonNull(i.error());
+        err.println("  id " + TerminalText.escape(i.id()) + (i.userName() == null ? "" : " (user "
+            + TerminalText.escape(i.userName()) + ")") + ": [" + e.code() + "] "
+            + TerminalText.lines(String.valueOf(e.getMessage())));
+      }
+      String first = TerminalText.escape(damaged.get(0).id());
+      err.println("Restore such a record from a backup, or delete it ('tokenstore delete " + first + "'; it is not "
+          + "revoked at the server) and authorize its user again ('tokenstore login'). 'tokenstore rekey' "
+          + "re-encrypts the records that can be read and reports the others.");
+      err.flush();
+      return ExitCodes.FAILURE;
     }
   }
 
@@ -208,8 +235,7 @@ final class TokenCommands {
   }
 
   /** The errors of a record whose secrets the keyring cannot read: it can still be deleted. */
-  static final Set<ErrorCode> UNREADABLE = EnumSet.of(ErrorCode.DECRYPTION_FAILED, ErrorCode.RECORD_MISMATCH,
-      ErrorCode.UNKNOWN_KEY, ErrorCode.NOT_ENCRYPTED);
+  static final Set<ErrorCode> UNREADABLE = TokenPages.UNREADABLE_RECORD;
 
   @Command(name = "delete", mixinStandardHelpOptions = true,
       description = {

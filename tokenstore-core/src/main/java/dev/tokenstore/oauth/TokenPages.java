@@ -13,6 +13,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
@@ -63,6 +64,76 @@ public interface TokenPages extends ReturnsTokens<TokenPages> {
   List<OAuthToken> page(Filter filter, @Nullable String after, int limit, Instant now);
 
   /**
+   * The errors that keep one record from being handed out while the others still can be (an encrypting store's
+   * damaged ciphertext, a seal that does not fit, a key the keyring lacks, a plain secret): the errors
+   * {@link #items} reports per record. Every other error (the store unavailable, closed, a keyring that cannot be
+   * read) still fails the whole page.
+   */
+  Set<ErrorCode> UNREADABLE_RECORD = Set.of(ErrorCode.DECRYPTION_FAILED, ErrorCode.RECORD_MISMATCH,
+      ErrorCode.UNKNOWN_KEY, ErrorCode.NOT_ENCRYPTED);
+
+  /**
+   * The page {@link #page} returns, with each record that the store holds but cannot hand out (an error of
+   * {@link #UNREADABLE_RECORD}) in its place as an {@linkplain Item#unreadable unreadable item} instead of failing
+   * the whole page: for lists shown to an operator, who must see the good records and find the bad ones. Same
+   * filter, order, limit and keyset paging as {@link #page}; an unreadable item's id continues the paging.
+   *
+   * <p>The default returns every record of {@link #page} as readable: a store that keeps tokens as callers see them
+   * has no unreadable records. A decorator's view ({@link #revealedBy}) reports the records its reveal refuses.
+   *
+   * @throws TokenstoreException {@link ErrorCode#INVALID_ARGUMENT} when {@code limit} is not 1 to {@link #MAX_LIMIT}
+   * @throws dev.tokenstore.StoreException for store failures
+   */
+  default List<Item> items(Filter filter, @Nullable String after, int limit, Instant now) {
+    List<Item> out = new ArrayList<>();
+    for (OAuthToken t : page(filter, after, limit, now)) {
+      out.add(Item.readable(t));
+    }
+    return Collections.unmodifiableList(out);
+  }
+
+  /**
+   * One record of a page read with {@link #items}: its {@code token}, or the {@code error} that keeps it from being
+   * read (never both, never neither). {@code id} and {@code userName} are the stored record's (user names are kept
+   * in clear, so they are known for an unreadable record too); the error's message names the record and what to
+   * do, never a secret. Immutable and thread-safe.
+   *
+   * @param id the stored record's id
+   * @param userName the stored record's user name
+   * @param token the record as handed out; null when it cannot be read
+   * @param error why the record cannot be read (its code one of {@link #UNREADABLE_RECORD}); null when it can
+   */
+  record Item(String id, @Nullable String userName, @Nullable OAuthToken token,
+      @Nullable TokenstoreException error) {
+    /** Checks that exactly one of {@code token} and {@code error} is set. */
+    public Item {
+      Objects.requireNonNull(id, "id");
+      if ((token == null) == (error == null)) {
+        throw new IllegalArgumentException("An item holds either a token or an error");
+      }
+    }
+
+    /** A record handed out as {@code token} (which has an id). */
+    public static Item readable(OAuthToken token) {
+      return new Item(Objects.requireNonNull(token.id(), "token id"), token.userName(), token, null);
+    }
+
+    /**
+     * The record {@code stored} (as the store keeps it: only its id and user name are kept) that {@code error}
+     * keeps from being read.
+     */
+    public static Item unreadable(OAuthToken stored, TokenstoreException error) {
+      return new Item(Objects.requireNonNull(stored.id(), "stored id"), stored.userName(), null,
+          Objects.requireNonNull(error, "error"));
+    }
+
+    /** Whether the record was read ({@code token} is set). */
+    public boolean readable() {
+      return token != null;
+    }
+  }
+
+  /**
    * How many records match {@code filter} (its status aside), by their status at {@code now}; every status is a
    * key (0 when none).
    *
@@ -72,7 +143,10 @@ public interface TokenPages extends ReturnsTokens<TokenPages> {
 
   /**
    * This paging with each record of a page passed through {@code reveal} (records it maps to null are left out) and
-   * the same counts: the view a decorator hands out ({@link ReturnsTokens}).
+   * the same counts: the view a decorator hands out ({@link ReturnsTokens}). Its {@link #page} fails when
+   * {@code reveal} throws for any record; its {@link #items} reads this paging's {@link #items} and reports a record
+   * for which {@code reveal} throws an error of {@link #UNREADABLE_RECORD} as an unreadable item, with the stored
+   * record's id and user name (an item this paging found unreadable stays so), so that views of views compose.
    */
   @Override
   default TokenPages revealedBy(Function<OAuthToken, @Nullable OAuthToken> reveal) {
@@ -86,6 +160,34 @@ public interface TokenPages extends ReturnsTokens<TokenPages> {
           OAuthToken shown = reveal.apply(t);
           if (shown != null) {
             out.add(shown);
+          }
+        }
+        return Collections.unmodifiableList(out);
+      }
+
+      @Override
+      public List<Item> items(Filter filter, @Nullable String after, int limit, Instant now) {
+        // the wrapped paging's items, so that decorators of decorators compose: an item it already found
+        // unreadable stays so, and each readable one passes through this reveal
+        List<Item> out = new ArrayList<>();
+        for (Item i : stored.items(filter, after, limit, now)) {
+          OAuthToken t = i.token();
+          if (t == null) {
+            out.add(i);
+            continue;
+          }
+          OAuthToken shown;
+          try {
+            shown = reveal.apply(t);
+          } catch (TokenstoreException e) {
+            if (!UNREADABLE_RECORD.contains(e.code())) {
+              throw e;
+            }
+            out.add(new Item(i.id(), i.userName(), null, e));
+            continue;
+          }
+          if (shown != null) {
+            out.add(Item.readable(shown));
           }
         }
         return Collections.unmodifiableList(out);

@@ -6,6 +6,7 @@ import dev.tokenstore.StoreException;
 import dev.tokenstore.TokenStore;
 import dev.tokenstore.TokenStores;
 import dev.tokenstore.TokenstoreException;
+import dev.tokenstore.oauth.TokenPages;
 import dev.tokenstore.spi.ConditionalSave;
 import dev.tokenstore.spi.EncryptedValues;
 import dev.tokenstore.spi.ForwardingTokenStore;
@@ -167,6 +168,22 @@ public final class EncryptedTokenStore extends ForwardingTokenStore {
   @Override
   protected @Nullable OAuthToken revealed(OAuthToken stored) {
     return revealSettled(stored).orElse(null);
+  }
+
+  /**
+   * As {@link ForwardingTokenStore#capability}, and {@link TokenPages} always: the wrapped store's paging seen
+   * through {@link #revealed}, or, when it has none, {@link TokenPages#scanning scanning} its records and revealing
+   * each. Either way {@link TokenPages#items} reports a record that cannot be read (a damaged ciphertext, a seal
+   * that does not fit, an unknown key, a plain secret) as an unreadable item with its id and user name, where
+   * {@link #getTokens()} and {@link TokenPages#page} fail: the listing an operator uses to find the bad records.
+   */
+  @Override
+  public <T> Optional<T> capability(Class<T> type) {
+    Optional<T> found = super.capability(type);
+    if (found.isEmpty() && type == TokenPages.class) {
+      return Optional.of(type.cast(TokenPages.scanning(delegate()).revealedBy(this::revealed)));
+    }
+    return found;
   }
 
   @Override

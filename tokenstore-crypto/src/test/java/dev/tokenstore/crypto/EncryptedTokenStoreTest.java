@@ -9,6 +9,8 @@ import dev.tokenstore.OAuthToken;
 import dev.tokenstore.TokenStore;
 import dev.tokenstore.TokenStores;
 import dev.tokenstore.TokenstoreException;
+import dev.tokenstore.oauth.TokenPages;
+import dev.tokenstore.spi.ForwardingTokenStore;
 import dev.tokenstore.spi.ConditionalSave;
 import dev.tokenstore.spi.EncryptedValues;
 import dev.tokenstore.spi.EntryTable;
@@ -18,6 +20,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -113,6 +116,71 @@ class EncryptedTokenStoreTest {
     assertThat(named.refreshToken()).isEqualTo("1000.r.only");
     assertThat(named.userName()).isEqualTo("n@example.com");
     assertThat(encrypted().findToken(OAuthToken.builder().userName("n@example.com").build())).contains(named);
+  }
+
+  /** Alters one character of the stored access token ciphertext of record {@code id}, as a disk fault would. */
+  private void damageAccessToken(String id) {
+    TokenStore raw = raw();
+    String ct = raw.findTokenById(id).orElseThrow().accessToken();
+    char last = ct.charAt(ct.length() - 1);
+    raw.saveToken(OAuthToken.builder().id(id).accessToken(ct.substring(0, ct.length() - 1)
+        + (last == 'A' ? 'B' : 'A')).build());
+  }
+
+  private static void assertListsTheDamagedRecordAmongTheGoodOnes(TokenPages pages, OAuthToken a, OAuthToken b,
+      OAuthToken c) {
+    Instant now = Instant.now();
+    assertFails(() -> pages.page(TokenPages.Filter.ALL, null, 10, now), ErrorCode.DECRYPTION_FAILED);
+    assertThat(pages.items(TokenPages.Filter.ALL, null, 10, now)).satisfiesExactly(
+        ok -> assertThat(ok.token()).isEqualTo(a),
+        bad -> {
+          assertThat(bad.readable()).isFalse();
+          assertThat(bad.id()).isEqualTo(b.id());
+          assertThat(bad.userName()).isEqualTo("b@example.com");
+          assertThat(bad.token()).isNull();
+          assertThat(bad.error().code()).isEqualTo(ErrorCode.DECRYPTION_FAILED);
+          assertThat(bad.error().getMessage()).contains(b.id()).doesNotContain("1000.access.", "secret-");
+        },
+        ok -> assertThat(ok.token()).isEqualTo(c));
+    // keyset paging goes on past an unreadable item, and filters still apply to it
+    assertThat(pages.items(TokenPages.Filter.ALL, a.id(), 1, now)).extracting(TokenPages.Item::id)
+        .containsExactly(b.id());
+    assertThat(pages.items(TokenPages.Filter.ALL, b.id(), 5, now)).extracting(TokenPages.Item::token)
+        .containsExactly(c);
+    assertThat(pages.items(new TokenPages.Filter("c@example.com", null, null, null), null, 5, now))
+        .extracting(TokenPages.Item::token).containsExactly(c);
+  }
+
+  @Test
+  void aDamagedRecordIsAnUnreadableItemOfItsPageAndTheOthersAreListed() {
+    EncryptedTokenStore store = encrypted();
+    OAuthToken a = store.saveToken(token("a@example.com", "aaaaaaaa"));
+    OAuthToken b = store.saveToken(token("b@example.com", "bbbbbbbb"));
+    OAuthToken c = store.saveToken(token("c@example.com", "cccccccc"));
+    damageAccessToken(b.id());
+
+    assertFails(store::getTokens, ErrorCode.DECRYPTION_FAILED); // never a half-read token
+    assertListsTheDamagedRecordAmongTheGoodOnes(TokenPages.of(store), a, b, c);
+  }
+
+  @Test
+  void overAStoreWithoutPagingTheEncryptedStoreStillListsItsDamagedRecords() {
+    EncryptedTokenStore first = encrypted();
+    OAuthToken a = first.saveToken(token("a@example.com", "aaaaaaaa"));
+    OAuthToken b = first.saveToken(token("b@example.com", "bbbbbbbb"));
+    OAuthToken c = first.saveToken(token("c@example.com", "cccccccc"));
+    damageAccessToken(b.id());
+    TokenStore noPaging = new ForwardingTokenStore(EncryptedValues.withoutCheck(TokenStores.open(uri))) {
+      @Override
+      public <T> Optional<T> capability(Class<T> type) {
+        return type == TokenPages.class ? Optional.empty() : super.capability(type);
+      }
+    };
+    EncryptedTokenStore store = EncryptedTokenStore.wrap(noPaging, keys);
+    opened.add(store);
+    assertThat(noPaging.capability(TokenPages.class)).isEmpty();
+
+    assertListsTheDamagedRecordAmongTheGoodOnes(TokenPages.of(store), a, b, c);
   }
 
   @Test

@@ -264,14 +264,16 @@ public final class Api {
       }
     }
     Instant now = clock.instant();
-    // one keyset page (and one record more, to know whether there is a next page), never every record
-    List<OAuthToken> page = TokenPages.of(store).page(new TokenPages.Filter(user, null, null, wanted), after,
+    // one keyset page (and one record more, to know whether there is a next page), never every record; a record
+    // that cannot be read (an encrypted store's damaged record) is an item of status "damaged" with its error
+    List<TokenPages.Item> page = TokenPages.of(store).items(new TokenPages.Filter(user, null, null, wanted), after,
         limit + 1, now);
     ArrayNode items = JsonBodies.MAPPER.createArrayNode();
     String last = null;
-    for (OAuthToken t : page.subList(0, Math.min(limit, page.size()))) {
-      items.add(item(t, now));
-      last = t.id();
+    for (TokenPages.Item i : page.subList(0, Math.min(limit, page.size()))) {
+      OAuthToken t = i.token();
+      items.add(t != null ? item(t, now) : damagedItem(i));
+      last = i.id();
     }
     boolean more = page.size() > limit;
     ObjectNode out = JsonBodies.object();
@@ -291,7 +293,28 @@ public final class Api {
     if (revokeParam != null && !revokeParam.equals("true") && !revokeParam.equals("false")) {
       throw new TokenstoreException(ErrorCode.INVALID_ARGUMENT, "revoke is true or false.");
     }
-    OAuthToken t = stored(id);
+    OAuthToken t;
+    try {
+      t = stored(id);
+    } catch (TokenstoreException e) {
+      if (!TokenPages.UNREADABLE_RECORD.contains(e.code())) {
+        throw e;
+      }
+      if (revoke) {
+        throw new TokenstoreException(e.code(), "The token cannot be revoked: " + e.getMessage() + " To delete it "
+            + "without revoking, send DELETE /api/v1/tokens/{id}?revoke=false.", e);
+      }
+      // a record that cannot be read (damaged, another key) cannot be revoked, but deleting it is the way out
+      if (!store.deleteToken(id)) {
+        throw new TokenstoreException(ErrorCode.TOKEN_NOT_FOUND, "No stored token has the id "
+            + Secrets.shorten(id) + ".");
+      }
+      managers.forget(id);
+      record(ctx, "deleted", id, null, "DELETE /api/v1/tokens/{id}?revoke=false (unreadable record: " + e.code()
+          + ")");
+      json(ctx, 200, JsonBodies.object().put("id", id).put("revoked", false).put("deleted", true));
+      return;
+    }
     boolean revoked = false;
     if (revoke) {
       revoked = managers.forRecord(t).revoke(OAuthToken.builder().id(id).build());
@@ -363,6 +386,23 @@ public final class Api {
     return store.findTokenById(id).orElseThrow(() -> new TokenstoreException(ErrorCode.TOKEN_NOT_FOUND,
         "No stored token has the id " + Secrets.shorten(id) + "."));
   }
+
+  /**
+   * A record that cannot be read: its id, user name, status {@code damaged} and the error (code and message, which
+   * names the record and what to do, never a secret). It can be deleted with {@code DELETE ...?revoke=false}.
+   */
+  private static ObjectNode damagedItem(TokenPages.Item i) {
+    TokenstoreException e = Objects.requireNonNull(i.error());
+    ObjectNode out = JsonBodies.object()
+        .put("id", i.id())
+        .put("user_name", i.userName())
+        .put("status", DAMAGED);
+    out.putObject("error").put("code", e.code().name()).put("message", e.getMessage());
+    return out;
+  }
+
+  /** The status of a listed record that cannot be read. */
+  static final String DAMAGED = "damaged";
 
   private static ObjectNode item(OAuthToken t, Instant now) {
     Instant exp = t.expiresAt();

@@ -28,7 +28,9 @@ public record Problem(int status, String code, String detail, @Nullable Duration
   /** The problem for a failure of the library. */
   public static Problem of(TokenstoreException e) {
     ErrorCode c = e.code();
-    int status = switch (c) {
+    // a record the store holds but cannot hand out (damaged, another key's, a broken seal): a conflict with the
+    // store's state that the operator resolves (delete, restore, rekey), not a failure of the service
+    int status = dev.tokenstore.oauth.TokenPages.UNREADABLE_RECORD.contains(c) ? 409 : switch (c) {
       case INVALID_ARGUMENT, AMBIGUOUS_MATCH -> 400;
       case TOKEN_NOT_FOUND -> 404;
       case REAUTHORIZATION_REQUIRED, DUPLICATE_TOKEN -> 409;

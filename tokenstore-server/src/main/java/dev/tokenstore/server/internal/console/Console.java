@@ -25,6 +25,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeSet;
 import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
@@ -248,7 +249,9 @@ public final class Console {
     Instant now = clock.instant();
     TokenPages pages = TokenPages.of(store);
     TokenPages.Filter filter = new TokenPages.Filter(null, q.isEmpty() ? null : q, null, wanted);
-    List<OAuthToken> page = pages.page(filter, after.isEmpty() ? null : after, PAGE_SIZE + 1, now);
+    // a record that cannot be read (an encrypted store's damaged record) is a row of status "damaged" linking to
+    // its page, where it can be deleted, rather than failing the list
+    List<TokenPages.Item> page = pages.items(filter, after.isEmpty() ? null : after, PAGE_SIZE + 1, now);
     boolean more = page.size() > PAGE_SIZE;
     page = more ? page.subList(0, PAGE_SIZE) : page;
     Map<TokenStatus, Long> counts = pages.countByStatus(filter, now);
@@ -256,20 +259,22 @@ public final class Console {
         : counts.values().stream().mapToLong(Long::longValue).sum();
     long pageCount = Math.max(pageNo, (total + PAGE_SIZE - 1) / PAGE_SIZE);
     List<String> ids = new ArrayList<>();
-    for (OAuthToken t : page) {
-      ids.add(String.valueOf(t.id()));
+    for (TokenPages.Item i : page) {
+      ids.add(i.id());
     }
     Map<String, Activity.TokenActivity> done = activity.of(ids);
     List<Views.TokenRow> rows = new ArrayList<>();
-    for (OAuthToken t : page) {
-      rows.add(row(t, now, done.get(String.valueOf(t.id()))));
+    for (TokenPages.Item i : page) {
+      OAuthToken t = i.token();
+      rows.add(t != null ? row(t, now, done.get(i.id()))
+          : damagedRow(i.id(), i.userName(), Objects.requireNonNull(i.error())));
     }
     List<String> statuses = new ArrayList<>();
     for (TokenStatus st : TokenStatus.values()) {
       statuses.add(st.jsonName());
     }
     String base = "/console/tokens?q=" + enc(q) + "&status=" + enc(status);
-    String next = more ? base + "&after=" + enc(String.valueOf(page.get(page.size() - 1).id())) + "&page="
+    String next = more ? base + "&after=" + enc(page.get(page.size() - 1).id()) + "&page="
         + (pageNo + 1) : "";
     Web.render(ctx, 200, "tokens.jte", new Views.TokenList(page("Tokens", s), q, status, statuses, rows,
         total, pageNo, pageCount, pageNo > 1 ? base : "", next));
@@ -280,7 +285,21 @@ public final class Console {
     if (s == null) {
       return;
     }
-    OAuthToken t = stored(ctx.pathParam("id"));
+    String wanted = ctx.pathParam("id");
+    OAuthToken t;
+    try {
+      t = stored(wanted);
+    } catch (TokenstoreException e) {
+      if (!TokenPages.UNREADABLE_RECORD.contains(e.code())) {
+        throw e;
+      }
+      // a record that cannot be read: its error, and its deletion as the way out
+      List<History.Entry> events = history.recent(50, wanted);
+      Web.render(ctx, 200, "token.jte", new Views.TokenDetail(page("Token " + wanted, s),
+          damagedRow(wanted, null, e), "—", "—", "—", "—", "—", "—", events,
+          "[" + e.code() + "] " + e.getMessage()));
+      return;
+    }
     Instant now = clock.instant();
     Instant exp = t.expiresAt();
     String id = String.valueOf(t.id());
@@ -291,7 +310,7 @@ public final class Console {
     Views.TokenDetail m = new Views.TokenDetail(page("Token " + t.id(), s), row(t, now, done),
         orDash(t.redirectUrl()), exp == null ? "—" : exp.toString(), fingerprint(t.accessToken()),
         fingerprint(t.refreshToken()), fingerprint(t.grantToken()),
-        t.clientSecret() == null ? "none" : "set (not shown)", events);
+        t.clientSecret() == null ? "none" : "set (not shown)", events, "");
     Web.render(ctx, 200, "token.jte", m);
   }
 
@@ -349,7 +368,25 @@ public final class Console {
     if (s == null) {
       return;
     }
-    OAuthToken t = stored(ctx.pathParam("id"));
+    OAuthToken t;
+    try {
+      t = stored(ctx.pathParam("id"));
+    } catch (TokenstoreException e) {
+      if (!TokenPages.UNREADABLE_RECORD.contains(e.code())) {
+        throw e;
+      }
+      // a record that cannot be read (damaged, another key): deleting it is the way out
+      String id = ctx.pathParam("id");
+      if (!store.deleteToken(id)) {
+        throw new TokenstoreException(ErrorCode.TOKEN_NOT_FOUND, "No stored token has the id "
+            + Secrets.shorten(id) + " (revoked or deleted?).");
+      }
+      managers.forget(id);
+      history.add(actor(ctx), "deleted", id, null, "deleted a record that could not be read (" + e.code() + ")");
+      s.flash = "Deleted token " + id + ", which could not be read; it was not revoked at the server.";
+      Web.seeOther(ctx, "/console/tokens");
+      return;
+    }
     String id = String.valueOf(t.id());
     store.deleteToken(id);
     managers.forget(id); // and the activity of the deleted record
@@ -570,8 +607,16 @@ public final class Console {
   static Views.TokenRow row(OAuthToken t, Instant now, Activity.@Nullable TokenActivity done) {
     return new Views.TokenRow(String.valueOf(t.id()), orDash(t.userName()), orDash(t.clientId()),
         orDash(t.apiDomain()), TokenStatus.of(t, now).jsonName(), expiresIn(t.expiresAt(), now),
-        done == null ? "—" : done.lastRefreshText(), done == null ? 0 : done.recentFailures());
+        done == null ? "—" : done.lastRefreshText(), done == null ? 0 : done.recentFailures(), "");
   }
+
+  /** The row of a record that cannot be read: status {@code damaged} and the error's code. */
+  static Views.TokenRow damagedRow(String id, @Nullable String user, TokenstoreException e) {
+    return new Views.TokenRow(id, orDash(user), "—", "—", DAMAGED, "—", "—", 0, e.code().name());
+  }
+
+  /** The status of a record that cannot be read. */
+  static final String DAMAGED = "damaged";
 
   static String expiresIn(@Nullable Instant exp, Instant now) {
     if (exp == null) {

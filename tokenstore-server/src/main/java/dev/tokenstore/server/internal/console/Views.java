@@ -48,10 +48,12 @@ public final class Views {
 
   /**
    * A token as a row of the list: with its last refresh by a token manager (a dash when none is known) and how many
-   * of its refreshes or exchanges failed in the last 24 hours (of its newest recorded events).
+   * of its refreshes or exchanges failed in the last 24 hours (of its newest recorded events). A record that cannot
+   * be read (an encrypted store's damaged record) has status {@code damaged} and its error code in {@code error}
+   * (empty for every other record).
    */
   public record TokenRow(String id, String user, String client, String apiDomain, String status, String expiresIn,
-      String lastRefresh, int recentFailures) {}
+      String lastRefresh, int recentFailures, String error) {}
 
   /** The sign-in page. */
   public record Login(Page page, @Nullable String error) {}
@@ -110,9 +112,12 @@ public final class Views {
   public record TokenList(Page page, String q, String status, List<String> statuses, List<TokenRow> rows,
       long total, int pageNo, long pages, String firstHref, String nextHref) {}
 
-  /** A token's page. */
+  /**
+   * A token's page; for a record that cannot be read, {@code error} holds why (its code and message, never a
+   * secret; empty otherwise) and the page offers only its deletion.
+   */
   public record TokenDetail(Page page, TokenRow row, String redirectUrl, String expiresAt, String accessToken,
-      String refreshToken, String grantToken, String clientSecret, List<History.Entry> history) {}
+      String refreshToken, String grantToken, String clientSecret, List<History.Entry> history, String error) {}
 
   /** The confirmation of a global logout. */
   public record LogoutAll(Page page, String client, int count, List<String> clients) {}
