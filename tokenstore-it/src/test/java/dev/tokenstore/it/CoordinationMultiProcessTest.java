@@ -57,6 +57,12 @@ class CoordinationMultiProcessTest {
    * kill against the take-over. Only the killed holder's lease lapses, 20 s after it was taken.
    */
   private static final long LEASE_MS = 20_000;
+  /**
+   * The lease in the killed-holder case, where the survivors wait for it to lapse (each run of the case lasts about
+   * this long): long enough for the take-over's own refresh on a loaded machine (a lapse during it would make a
+   * third call), short enough that five store kinds, run twice in CI, do not cost minutes.
+   */
+  private static final long KILLED_HOLDER_LEASE_MS = 8_000;
   private static final Duration WAIT = Duration.ofSeconds(60);
 
   @TempDir Path dir;
@@ -154,7 +160,7 @@ class CoordinationMultiProcessTest {
     try (AccountsEmulator zoho = emulator(false)) {
       String id = seedDue(zoho, uri);
       zoho.faults().delay(Duration.ofSeconds(120)); // the first refresh hangs until the emulator closes
-      try (ChildJvms children = start(zoho, uri, id, 1, 90)) {
+      try (ChildJvms children = start(zoho, uri, id, 1, 90, KILLED_HOLDER_LEASE_MS)) {
         children.startTogether(WAIT);
         children.waitUntil("the emulator holds the first refresh", WAIT,
             () -> zoho.refreshCalls() == 1 && zoho.faults().pending() == 0);
@@ -225,9 +231,14 @@ class CoordinationMultiProcessTest {
 
   /** Starts the children (not yet told to go); each writes the tokens it saw to {@link #results}. */
   private ChildJvms start(AccountsEmulator zoho, String uri, String id, int distinct, int deadlineSeconds) {
+    return start(zoho, uri, id, distinct, deadlineSeconds, LEASE_MS);
+  }
+
+  private ChildJvms start(AccountsEmulator zoho, String uri, String id, int distinct, int deadlineSeconds,
+      long leaseMs) {
     return ChildJvms.start(CoordinationChild.class, PROCESSES, p -> List.of(
         zoho.baseUrl(), uri, CLIENT_ID, CLIENT_SECRET, id, String.valueOf(THREADS), String.valueOf(distinct),
-        String.valueOf(LEASE_MS), String.valueOf(WINDOW_MS), results(p).toString(), String.valueOf(deadlineSeconds),
+        String.valueOf(leaseMs), String.valueOf(WINDOW_MS), results(p).toString(), String.valueOf(deadlineSeconds),
         decorator));
   }
 }
