@@ -103,6 +103,32 @@ class DamagedRecordServerTest {
   }
 
   @Test
+  void aDamagedRecordsHostileUserNameIsShownInertAndFiltersStillApply() throws Exception {
+    String hostile = "<script>alert(1)</script>eve\u202Egpj.exe";
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("tokens.db"));
+        java.sql.PreparedStatement st = c.prepareStatement("UPDATE oauthtoken SET user_name = ? WHERE id = '2'")) {
+      st.setString(1, hostile);
+      assertThat(st.executeUpdate()).isEqualTo(1);
+    }
+    WebClient browser = new WebClient(http, server.uri().toString()).signIn();
+    for (String path : new String[] {"/console/tokens?q=script", "/console/tokens/2"}) {
+      HttpResponse<String> r = browser.get(path);
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+      assertThat(r.body()).as(path).doesNotContain("<script>alert", "\u202E", "SECRET");
+    }
+    assertThat(browser.get("/console/tokens?q=script").body()).contains("status-damaged", "&lt;script&gt;",
+        "[U+202E]").doesNotContain("ann@example.com");
+
+    Http.Reply valid = api.get("/api/v1/tokens?status=valid", readKey);
+    assertThat(valid.status()).as(valid.body()).isEqualTo(200);
+    JsonNode items = valid.json().get("items");
+    assertThat(items).hasSize(3);
+    assertThat(items.get(1).get("status").asText()).isEqualTo("damaged");
+    assertThat(items.get(1).get("user_name").asText()).isEqualTo(hostile);
+    assertThat(valid.body()).doesNotContain("SECRET");
+  }
+
+  @Test
   void theConsoleListMarksTheDamagedRecordWhosePageShowsTheErrorAndDeletesIt() {
     WebClient browser = new WebClient(http, server.uri().toString()).signIn();
     HttpResponse<String> list = browser.get("/console/tokens");
