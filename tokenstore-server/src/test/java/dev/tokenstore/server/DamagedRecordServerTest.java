@@ -129,6 +129,28 @@ class DamagedRecordServerTest {
   }
 
   @Test
+  void aKeyringThatCannotBeReadFailsTheWholeListRatherThanShowingAHalfOne() throws Exception {
+    // dave's record is sealed by a key this keyring lacks: reading it asks for the latest keyring, which is broken
+    KeyringFile other = KeyringFile.create(dir.resolve("other").resolve("tokens.keyring"),
+        Keyring.generate(Clock.systemUTC()));
+    try (EncryptedTokenStore elsewhere = EncryptedTokenStore.open("sqlite:" + dir.resolve("tokens.db"), other)) {
+      elsewhere.saveToken(OAuthToken.builder().userName("dave@example.com").clientId(CLIENT_ID).clientSecret("cs-SECRET")
+          .refreshToken("1000.rt-SECRET-dave").accessToken("1000.at-SECRET-dave")
+          .expiresAt(Instant.now().plus(Duration.ofHours(1))).apiDomain("https://www.zohoapis.com").build());
+    }
+    assertThat(api.get("/api/v1/tokens", readKey).json().get("items").get(3).get("error").get("code").asText())
+        .isEqualTo("UNKNOWN_KEY");
+    Files.writeString(dir.resolve("keys").resolve("tokens.keyring"), "{ not a keyring, and longer than before");
+
+    Http.Reply list = api.get("/api/v1/tokens", readKey);
+    assertThat(list.status()).as(list.body()).isBetween(500, 599);
+    assertThat(list.body()).contains("KEYRING_ERROR").doesNotContain("ann@example.com", "SECRET");
+    HttpResponse<String> console = new WebClient(http, server.uri().toString()).signIn().get("/console/tokens");
+    assertThat(console.statusCode()).as(console.body()).isBetween(500, 599);
+    assertThat(console.body()).doesNotContain("ann@example.com", "SECRET");
+  }
+
+  @Test
   void theConsoleListMarksTheDamagedRecordWhosePageShowsTheErrorAndDeletesIt() {
     WebClient browser = new WebClient(http, server.uri().toString()).signIn();
     HttpResponse<String> list = browser.get("/console/tokens");
