@@ -127,20 +127,11 @@ final class StoreSupport {
 
   /**
    * Every record of {@code store} in id order, each read or with the error that keeps it from being read
-   * ({@link TokenPages#items}: a damaged record of an encrypted store does not hide the others), a page at a time.
+   * ({@link TokenPages#allItems}: a damaged record of an encrypted store does not hide the others; a store whose
+   * records can all be read is read once).
    */
   static List<TokenPages.Item> items(TokenStore store, Instant now) {
-    TokenPages pages = TokenPages.of(store);
-    List<TokenPages.Item> out = new ArrayList<>();
-    String after = null;
-    while (true) {
-      List<TokenPages.Item> page = pages.items(TokenPages.Filter.ALL, after, TokenPages.MAX_LIMIT, now);
-      out.addAll(page);
-      if (page.size() < TokenPages.MAX_LIMIT) {
-        return out;
-      }
-      after = page.get(page.size() - 1).id();
-    }
+    return TokenPages.allItems(store, now);
   }
 
   /** A record that cannot be read, in JSON: its id, user name, status {@code damaged} and error (never a secret). */

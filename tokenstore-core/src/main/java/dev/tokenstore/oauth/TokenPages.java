@@ -244,6 +244,46 @@ public interface TokenPages extends ReturnsTokens<TokenPages> {
     }
   }
 
+  /**
+   * Every record of {@code store} in {@link TokenRules#ID_ORDER}, each read or with the error that keeps it from
+   * being read, as {@link #items} reports them: for whoever must go over all records (the CLI's {@code list}, the
+   * server's refresh ahead) without one damaged record hiding the others. One read of every record
+   * ({@code getTokens()}) when each can be read; only when one cannot (an error of {@link #UNREADABLE_RECORD}),
+   * {@link #of(TokenStore) its paging} a page of {@link #MAX_LIMIT} at a time (a store without paging of its own
+   * is then read whole for each page).
+   *
+   * @throws dev.tokenstore.StoreException for store failures
+   */
+  static List<Item> allItems(TokenStore store, Instant now) {
+    Objects.requireNonNull(now, "now");
+    List<OAuthToken> all;
+    try {
+      all = store.getTokens();
+    } catch (TokenstoreException e) {
+      if (!UNREADABLE_RECORD.contains(e.code())) {
+        throw e;
+      }
+      TokenPages pages = of(store);
+      List<Item> out = new ArrayList<>();
+      String after = null;
+      while (true) {
+        List<Item> page = pages.items(Filter.ALL, after, MAX_LIMIT, now);
+        out.addAll(page);
+        if (page.size() < MAX_LIMIT) {
+          return Collections.unmodifiableList(out);
+        }
+        after = page.get(page.size() - 1).id();
+      }
+    }
+    List<Item> out = new ArrayList<>(all.size());
+    for (OAuthToken t : all) {
+      if (t.id() != null) {
+        out.add(Item.readable(t));
+      }
+    }
+    return Collections.unmodifiableList(out);
+  }
+
   /** {@code store}'s own paging when it has one, otherwise {@link #scanning(TokenStore) scanning} it. */
   static TokenPages of(TokenStore store) {
     Objects.requireNonNull(store, "store");

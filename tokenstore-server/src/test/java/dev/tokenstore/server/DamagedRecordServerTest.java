@@ -103,6 +103,54 @@ class DamagedRecordServerTest {
   }
 
   @Test
+  void aDamagedRecordsHostileUserNameIsShownInertAndFiltersStillApply() throws Exception {
+    String hostile = "<script>alert(1)</script>eve\u202Egpj.exe";
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("tokens.db"));
+        java.sql.PreparedStatement st = c.prepareStatement("UPDATE oauthtoken SET user_name = ? WHERE id = '2'")) {
+      st.setString(1, hostile);
+      assertThat(st.executeUpdate()).isEqualTo(1);
+    }
+    WebClient browser = new WebClient(http, server.uri().toString()).signIn();
+    for (String path : new String[] {"/console/tokens?q=script", "/console/tokens/2"}) {
+      HttpResponse<String> r = browser.get(path);
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+      assertThat(r.body()).as(path).doesNotContain("<script>alert", "\u202E", "SECRET");
+    }
+    assertThat(browser.get("/console/tokens?q=script").body()).contains("status-damaged", "&lt;script&gt;",
+        "[U+202E]").doesNotContain("ann@example.com");
+
+    Http.Reply valid = api.get("/api/v1/tokens?status=valid", readKey);
+    assertThat(valid.status()).as(valid.body()).isEqualTo(200);
+    JsonNode items = valid.json().get("items");
+    assertThat(items).hasSize(3);
+    assertThat(items.get(1).get("status").asText()).isEqualTo("damaged");
+    assertThat(items.get(1).get("user_name").asText()).isEqualTo(hostile);
+    assertThat(valid.body()).doesNotContain("SECRET");
+  }
+
+  @Test
+  void aKeyringThatCannotBeReadFailsTheWholeListRatherThanShowingAHalfOne() throws Exception {
+    // dave's record is sealed by a key this keyring lacks: reading it asks for the latest keyring, which is broken
+    KeyringFile other = KeyringFile.create(dir.resolve("other").resolve("tokens.keyring"),
+        Keyring.generate(Clock.systemUTC()));
+    try (EncryptedTokenStore elsewhere = EncryptedTokenStore.open("sqlite:" + dir.resolve("tokens.db"), other)) {
+      elsewhere.saveToken(OAuthToken.builder().userName("dave@example.com").clientId(CLIENT_ID).clientSecret("cs-SECRET")
+          .refreshToken("1000.rt-SECRET-dave").accessToken("1000.at-SECRET-dave")
+          .expiresAt(Instant.now().plus(Duration.ofHours(1))).apiDomain("https://www.zohoapis.com").build());
+    }
+    assertThat(api.get("/api/v1/tokens", readKey).json().get("items").get(3).get("error").get("code").asText())
+        .isEqualTo("UNKNOWN_KEY");
+    Files.writeString(dir.resolve("keys").resolve("tokens.keyring"), "{ not a keyring, and longer than before");
+
+    Http.Reply list = api.get("/api/v1/tokens", readKey);
+    assertThat(list.status()).as(list.body()).isBetween(500, 599);
+    assertThat(list.body()).contains("KEYRING_ERROR").doesNotContain("ann@example.com", "SECRET");
+    HttpResponse<String> console = new WebClient(http, server.uri().toString()).signIn().get("/console/tokens");
+    assertThat(console.statusCode()).as(console.body()).isBetween(500, 599);
+    assertThat(console.body()).doesNotContain("ann@example.com", "SECRET");
+  }
+
+  @Test
   void theConsoleListMarksTheDamagedRecordWhosePageShowsTheErrorAndDeletesIt() {
     WebClient browser = new WebClient(http, server.uri().toString()).signIn();
     HttpResponse<String> list = browser.get("/console/tokens");

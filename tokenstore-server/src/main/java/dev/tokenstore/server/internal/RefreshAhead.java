@@ -3,10 +3,12 @@ package dev.tokenstore.server.internal;
 import dev.tokenstore.OAuthToken;
 import dev.tokenstore.TokenStore;
 import dev.tokenstore.TokenstoreException;
+import dev.tokenstore.oauth.TokenPages;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
@@ -48,8 +50,17 @@ public final class RefreshAhead implements AutoCloseable {
   public int runOnce() {
     int asked = 0;
     try {
-      Instant due = clock.instant().plus(horizon);
-      for (OAuthToken t : store.getTokens()) {
+      Instant now = clock.instant();
+      Instant due = now.plus(horizon);
+      // a record that cannot be read (an encrypted store's damaged record) is skipped, not a reason to refresh none
+      for (TokenPages.Item i : TokenPages.allItems(store, now)) {
+        OAuthToken t = i.token();
+        if (t == null) {
+          TokenstoreException e = Objects.requireNonNull(i.error());
+          LOG.log(Level.WARNING, "refresh ahead skips token id " + i.id() + ", which cannot be read: [" + e.code()
+              + "] " + e.getMessage());
+          continue;
+        }
         Instant exp = t.expiresAt();
         String id = t.id();
         if (id == null || t.refreshToken() == null || (exp != null && exp.isAfter(due))) {
