@@ -125,15 +125,6 @@ final class StoreSupport {
   /** The status {@code list} shows for a record that cannot be read. */
   static final String DAMAGED = "damaged";
 
-  /**
-   * Every record of {@code store} in id order, each read or with the error that keeps it from being read
-   * ({@link TokenPages#allItems}: a damaged record of an encrypted store does not hide the others; a store whose
-   * records can all be read is read once).
-   */
-  static List<TokenPages.Item> items(TokenStore store, Instant now) {
-    return TokenPages.allItems(store, now);
-  }
-
   /** A record that cannot be read, in JSON: its id, user name, status {@code damaged} and error (never a secret). */
   static ObjectNode json(TokenPages.Item unreadable) {
     TokenstoreException e = java.util.Objects.requireNonNull(unreadable.error());

@@ -19,7 +19,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
@@ -123,7 +122,8 @@ final class TokenCommands {
       List<TokenPages.Item> items;
       try (TokenStore store = session.open()) {
         Instant now = Instant.now();
-        items = StoreSupport.items(store, now);
+        // a damaged record of an encrypted store does not hide the others; a readable store is read once
+        items = TokenPages.allItems(store, now);
         StoreSupport.printList(session.out(), items, now, session.json(), reveal);
       }
       List<TokenPages.Item> damaged = items.stream().filter(i -> !i.readable()).toList();
@@ -234,9 +234,6 @@ final class TokenCommands {
     }
   }
 
-  /** The errors of a record whose secrets the keyring cannot read: it can still be deleted. */
-  static final Set<ErrorCode> UNREADABLE = TokenPages.UNREADABLE_RECORD;
-
   @Command(name = "delete", mixinStandardHelpOptions = true,
       description = {
         "Deletes one token or all tokens from the store (not revoked at the server).",
@@ -279,7 +276,7 @@ final class TokenCommands {
                 ErrorCode.TOKEN_NOT_FOUND, "No stored token has id " + id + ". See 'tokenstore list'."));
             about = t.userName() == null ? "" : " of user " + TerminalText.escape(t.userName());
           } catch (TokenstoreException e) {
-            if (!UNREADABLE.contains(e.code())) {
+            if (!TokenPages.UNREADABLE_RECORD.contains(e.code())) {
               throw e;
             }
             // a record the keyring cannot read (damaged, another key): deleting it is the way out
@@ -304,7 +301,7 @@ final class TokenCommands {
       try {
         return store.getTokens().size();
       } catch (TokenstoreException e) {
-        if (store instanceof EncryptedTokenStore enc && UNREADABLE.contains(e.code())) {
+        if (store instanceof EncryptedTokenStore enc && TokenPages.UNREADABLE_RECORD.contains(e.code())) {
           return enc.keyUsage().records();
         }
         throw e;

@@ -47,7 +47,7 @@ class ListReadsTest {
         }
       };
 
-      List<TokenPages.Item> items = StoreSupport.items(noPaging, Instant.now());
+      List<TokenPages.Item> items = TokenPages.allItems(noPaging, Instant.now());
 
       assertThat(items).hasSize(n).allSatisfy(i -> assertThat(i.readable()).isTrue());
       assertThat(reads.get()).isEqualTo(1);
