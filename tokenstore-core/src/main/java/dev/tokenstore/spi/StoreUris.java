@@ -101,8 +101,10 @@ public final class StoreUris {
    * path, a parameter) never shows the password that part may hold.
    */
   public static StoreException invalid(String uri, String problem) {
+    // the whole message, the masked URI too: a password may also stand where mask() sees no password (as the value
+    // of another parameter, after an '@' that made the password parameter part of the user info)
     return new StoreException(
-        ErrorCode.INVALID_STORE_URI, "Store URI '" + mask(uri) + "': " + maskPasswords(problem, uri));
+        ErrorCode.INVALID_STORE_URI, maskPasswords("Store URI '" + mask(uri) + "': " + problem, uri));
   }
 
   /**

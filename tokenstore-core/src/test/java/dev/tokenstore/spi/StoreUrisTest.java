@@ -59,6 +59,15 @@ class StoreUrisTest {
   }
 
   @Test
+  void invalidMasksThePasswordWhereTheMaskedUriShowsItUnderAnotherName() {
+    // Found by JdbcStoreUriFuzzTest in CI: the user info (first ':' to last '@') swallowed the password parameter,
+    // and the same text came back after the '@' as another parameter's value, which mask() leaves as written
+    String uri = "jdbc:mysql://db:1auth?p&&password=HuG ret&table=oau@d.int &irtoksword=HuG ret&tableen";
+    String message = StoreUris.invalid(uri, "the table name is not a plain SQL identifier.").getMessage();
+    assertThat(message).doesNotContainIgnoringCase("HuG ret").contains("irtoksword=***");
+  }
+
+  @Test
   void masksAPasswordDecodedTheWayTheQueryIsDecoded() {
     // Found by JdbcStoreUriFuzzTest in CI: URLDecoder reads "%+F" as the byte 0x0F (Integer.parseInt takes a
     // sign), so a password holding "%+" decodes only as written, not with '+' replaced first; a parameter name
